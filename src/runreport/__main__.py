@@ -1,0 +1,3 @@
+from runreport.cli import main
+
+main()
