@@ -1,0 +1,133 @@
+"""The derived model: what every consumer (summary, site, library, bench) reads.
+
+These dataclasses are produced by :mod:`runreport.derive` from merged run
+state and contain only plain JSON-able values plus other model objects. They
+carry no behaviour beyond small read-only conveniences, and no I/O happens
+here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# --- statuses -------------------------------------------------------------
+# One small shared vocabulary. The JavaScript of the site uses the same
+# strings (assets/runreport.js reads them from data-status attributes).
+
+ENTRY_STATUSES = ("running", "success", "error", "rejected", "skipped", "unknown")
+RUN_STATUSES = ("running", "awaiting_review", "completed", "failed")
+GROUP_STATUSES = ("running", "error", "rejected", "skipped", "success")
+MODES = ("test", "live", "unknown")
+
+#: Status aliases accepted on input, normalised to the canonical name.
+STATUS_ALIASES = {
+    "succeeded": "success",
+    "ok": "success",
+    "completed": "success",
+    "failed": "error",
+    "failure": "error",
+    "pending": "running",
+    "in_progress": "running",
+    "waiting": "running",
+    "skip": "skipped",
+}
+
+#: Placeholder composer of a run whose `run` record never arrived.
+UNKNOWN_COMPOSER = "(unknown composer)"
+
+#: Names of the data sections of an entry, in display order, with labels.
+SECTION_LABELS = {
+    "input": "Step Input",
+    "output": "Step Output",
+    "error": "Error",
+    "iteration": "Iteration Data",
+}
+
+
+@dataclass(slots=True)
+class Section:
+    """One data section of an entry (Step Input, Step Output, Error, Iteration Data)."""
+
+    key: str  # one of SECTION_LABELS
+    value: Any  # the JSON value shown (already routed, e.g. an HTTP 4xx response)
+
+    @property
+    def label(self) -> str:
+        return SECTION_LABELS[self.key]
+
+
+@dataclass(slots=True)
+class Entry:
+    """One log entry (one execution of a step) after merge and derivation."""
+
+    entry_id: str
+    name: str
+    kind: str | None
+    automation: str  # effective group name
+    step_id: str | None
+    parent_id: str | None  # resolved parent (None when top level, also after a bad parent)
+    status: str  # own status, one of ENTRY_STATUSES
+    display_status: str  # what the icon shows (rolls up running/error of descendants)
+    depth: int  # 0 for top level
+    lineage: tuple[str, ...]  # names from the root ancestor down to this entry
+    lineage_ids: tuple[str, ...]  # entry ids matching `lineage`
+    badges: tuple[str, ...]  # "iteration N", "page N"
+    iteration_index: int | None
+    page: int | None
+    started_at: str | None
+    ended_at: str | None
+    summary: tuple[tuple[str, Any], ...]  # (label, scalar) rows in display order
+    sections: tuple[Section, ...]  # present sections in display order
+    review: dict | None
+    http_status: int | None
+    children: tuple[str, ...]  # child entry ids in display order
+    flagged: bool  # still running after its run ended
+    raw: dict  # every merged field of the entry as logged (Raw view), unknown fields included
+
+    @property
+    def has_children(self) -> bool:
+        return bool(self.children)
+
+    def section(self, key: str) -> Section | None:
+        for s in self.sections:
+            if s.key == key:
+                return s
+        return None
+
+
+@dataclass(slots=True)
+class Group:
+    """One automation group: a node of the run page's timeline."""
+
+    automation: str
+    status: str  # one of GROUP_STATUSES
+    entry_ids: tuple[str, ...]  # every entry shown in the group, display order, depth first
+
+
+@dataclass(slots=True)
+class Run:
+    """One run of a composer, fully derived."""
+
+    run_id: str
+    composer: str
+    composer_id: str | None
+    mode: str  # one of MODES
+    started_at: str | None  # as logged (RFC 3339)
+    ended_at: str | None
+    status: str  # one of RUN_STATUSES
+    error: Any  # run-level error (object or string) or None
+    trigger: Any
+    meta: Any
+    groups: tuple[Group, ...]
+    entries: tuple[Entry, ...]  # display order, depth first
+    known: bool  # False when no `run` record arrived (placeholder composer)
+    raw: dict = field(default_factory=dict)  # merged run + run_end fields, unknown ones included
+
+    @property
+    def entries_by_id(self) -> dict[str, Entry]:
+        return {e.entry_id: e for e in self.entries}
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("completed", "failed")
