@@ -14,10 +14,13 @@ from runreport import __version__
 
 # (module, attribute) of every command, in the order `--help` lists them.
 COMMANDS = [
-    ("runreport.commands", "build"),
+    ("runreport.site.command", "build"),
     ("runreport.commands", "summary"),
     ("runreport.commands", "validate"),
     ("runreport.commands", "schema"),
+    ("runreport.library_cli", "library"),
+    ("runreport.live.command", "watch"),
+    ("runreport.live.command", "serve"),
 ]
 
 
