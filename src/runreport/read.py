@@ -1,0 +1,223 @@
+"""Read stage: JSON Lines files -> parsed lines (with file and line) and problems.
+
+Only :func:`find_inputs` and :func:`read_file` touch the disk. They hand raw
+bytes to :func:`parse_block`, the pure core, which splits and parses lines.
+A bad line costs exactly that line: it becomes a :class:`Problem` and reading
+goes on with the next one.
+
+Reading can resume: :class:`Cursor` records how much of a file has been
+consumed (complete lines only), so a watcher can read just the bytes appended
+since the last pass. For ``*.gz`` files a cursor counts *decompressed* bytes;
+a gzip stream cannot be entered in the middle, so resuming one decompresses
+it again from the start and skips ``cursor.offset`` bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from runreport.problems import Problem
+
+#: Suffixes of the files a folder contributes (files named explicitly are read whatever their name).
+INPUT_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz")
+
+# JSON's own whitespace; other control bytes on a line are a JSON error, not a blank line.
+_JSON_SPACE = b" \t\r"
+_BOM = b"\xef\xbb\xbf"
+
+
+class InputError(Exception):
+    """A path given by the user that does not exist or cannot be read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One parsed JSON object with its place in the input."""
+
+    file: str  # display path, as used in messages
+    line: int  # 1-based line number
+    data: dict
+
+
+@dataclass(slots=True)
+class Cursor:
+    """How much of a file has been consumed: complete lines only."""
+
+    offset: int = 0  # bytes (decompressed bytes for *.gz)
+    line: int = 0  # lines, blank ones included
+
+
+# --- finding files ----------------------------------------------------------
+
+
+def find_inputs(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Expand the given files and folders into the list of files to read."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            raise InputError(f"input path {os.fspath(given)!r} does not exist")
+        if not os.access(path, os.R_OK):
+            raise InputError(f"input path {os.fspath(given)!r} is not readable")
+        files = _folder_files(path) if path.is_dir() else [path]
+        for file in files:
+            # The same file reached twice (a folder and a file inside it) is read once.
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(file)
+    return found
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    files = []
+    # os.walk does not follow symlinked folders, so a link loop cannot recurse forever.
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            if name.endswith(INPUT_SUFFIXES):
+                files.append(Path(root, name))
+    return sorted(files, key=lambda p: p.as_posix())
+
+
+# --- the pure core ------------------------------------------------------------
+
+
+def parse_block(
+    data: bytes, file: str, first_line: int, *, final: bool
+) -> tuple[list[Line | Problem], int, int]:
+    """Split a block of bytes into lines and parse each; return (items, bytes consumed, lines consumed).
+
+    ``first_line`` is the 1-based number of the first line in ``data``. Blank
+    lines yield nothing but are counted. Unless ``final``, an unterminated
+    last line is held back (not parsed, not counted) since more of it may come.
+    """
+    parts = data.split(b"\n")
+    tail = parts.pop()  # the bytes after the last newline: b"" when data ends with one
+    consumed = len(data) - len(tail)
+    if final and tail:
+        parts.append(tail)
+        consumed = len(data)
+    items: list[Line | Problem] = []
+    number = first_line
+    for raw in parts:
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        if number == 1 and raw.startswith(_BOM):
+            # Some editors start a UTF-8 file with a byte order mark; it is not part of the data.
+            raw = raw[len(_BOM) :]
+        if raw.strip(_JSON_SPACE):
+            items.append(_parse_line(raw, file, number))
+        number += 1
+    return items, consumed, len(parts)
+
+
+def _parse_line(raw: bytes, file: str, number: int) -> Line | Problem:
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        # Decoding is tried only after a failure, to keep the common path fast.
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            message = (
+                f"expected UTF-8 text, found invalid byte 0x{raw[bad.start]:02x} "
+                f"at column {bad.start + 1}"
+            )
+        else:
+            message = f"expected a JSON object, found invalid JSON: {exc}"
+        return Problem(file, number, None, "error", message)
+    if not isinstance(value, dict):
+        return Problem(file, number, None, "error", f"expected a JSON object, found {_json_kind(value)}")
+    return Line(file, number, value)
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array"
+
+
+# --- files --------------------------------------------------------------------
+
+
+def read_file(
+    path: Path,
+    display: str,
+    cursor: Cursor | None = None,
+    *,
+    final: bool = True,
+    block_size: int = 1 << 20,
+) -> Iterator[Line | Problem]:
+    """Yield the lines of one file from ``cursor`` on, advancing the cursor past each block yielded.
+
+    Memory stays within one block plus the longest line. With ``final=False``
+    (a file still being written) an unterminated last line is left for the
+    next read. A file that cannot be read yields one problem at line 0.
+    """
+    cursor = cursor if cursor is not None else Cursor()
+    compressed = Path(path).name.endswith(".gz")
+    try:
+        stream = gzip.open(path, "rb") if compressed else open(path, "rb")
+    except OSError as exc:
+        yield _file_problem(display, exc)
+        return
+    with stream:
+        try:
+            if compressed:
+                _skip(stream, cursor.offset, block_size)
+            else:
+                stream.seek(cursor.offset)
+            yield from _read_blocks(stream, display, cursor, final, block_size)
+        except EOFError as exc:
+            # A gzip file still being written ends early; while watching, wait for the rest.
+            if final:
+                yield _file_problem(display, exc)
+        except (OSError, zlib.error) as exc:
+            yield _file_problem(display, exc)
+
+
+def _read_blocks(stream, display: str, cursor: Cursor, final: bool, block_size: int) -> Iterator[Line | Problem]:
+    pending: list[bytes] = []  # bytes of a line not complete yet
+    while True:
+        chunk = stream.read(block_size)
+        at_end = not chunk
+        if not at_end and b"\n" not in chunk:
+            # No line ends in this chunk: parsing now would only rescan the same partial line.
+            pending.append(chunk)
+            continue
+        pending.append(chunk)
+        data = b"".join(pending)
+        items, used, lines = parse_block(data, display, cursor.line + 1, final=final and at_end)
+        yield from items
+        cursor.offset += used
+        cursor.line += lines
+        pending = [data[used:]] if used < len(data) else []
+        if at_end:
+            return
+
+
+def _skip(stream, count: int, block_size: int) -> None:
+    while count > 0:
+        chunk = stream.read(min(count, block_size))
+        if not chunk:
+            return
+        count -= len(chunk)
+
+
+def _file_problem(display: str, exc: BaseException) -> Problem:
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return Problem(display, 0, None, "error", f"cannot read file: {reason}")
