@@ -1,0 +1,400 @@
+"""Records: one parsed line checked against the run log contract (version 1).
+
+The contract is one table of fields per record type (:data:`RECORD_FIELDS`),
+each field with a :class:`Kind` that knows how to check a value, how to name
+what it expected, and its JSON Schema. :func:`check_record` applies the
+table; :mod:`runreport.schema` publishes the same table as JSON Schema, so
+the checker and the schema cannot drift apart.
+
+What a bad value costs:
+
+- a missing or mistyped required field: the record (an error problem);
+- a mistyped optional field: that field (a warning; the rest is kept);
+- an unknown ``mode`` or ``status``: nothing, it is kept as ``"unknown"``
+  (a warning).
+
+An explicit ``null`` in an optional field is kept, since it clears the field
+when records are merged. Fields the contract does not name are kept as they
+are. Booleans are never integers.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from runreport.model import ENTRY_STATUSES, MODES, STATUS_ALIASES
+from runreport.problems import Problem
+from runreport.read import Line
+
+#: The major version of the run log format this runreport understands.
+FORMAT_VERSION = 1
+
+#: RFC 3339 date-time (``T``/``Z`` in either case, fractional seconds, numeric
+#: offsets). Written for both Python and ECMA-262 (JSON Schema) regexes: no
+#: ``\d`` (Unicode digits in Python), and callers use ``fullmatch`` so ``$``
+#: cannot match before a trailing newline.
+RFC3339_PATTERN = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
+    r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+_RFC3339 = re.compile(RFC3339_PATTERN)
+
+#: Canonical step statuses a log may use ("unknown" is what runreport shows, never input).
+INPUT_STATUSES = tuple(s for s in ENTRY_STATUSES if s != "unknown")
+#: Modes a log may use.
+INPUT_MODES = tuple(m for m in MODES if m != "unknown")
+
+_BAD = object()  # the value has the wrong type or shape
+_UNKNOWN = object()  # the value is of the right type but names nothing we know
+
+
+# --- timestamps -----------------------------------------------------------------
+
+
+def parse_rfc3339(value: str) -> datetime | None:
+    """Return the aware datetime of an RFC 3339 timestamp, or None when it is not one.
+
+    Sub-microsecond digits are dropped and a leap second (``:60``) reads as
+    ``:59``, since :class:`datetime` can hold neither.
+    """
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        return None
+    year, month, day = int(value[0:4]), int(value[5:7]), int(value[8:10])
+    if day > calendar.monthrange(year, month)[1]:
+        return None
+    text = value.upper()
+    if text[17:19] == "60":
+        text = text[:17] + "59" + text[19:]
+    return datetime.fromisoformat(text)
+
+
+def is_rfc3339(value: object) -> bool:
+    """Tell whether a value is an RFC 3339 date-time string (a real calendar date included)."""
+    return isinstance(value, str) and parse_rfc3339(value) is not None
+
+
+# --- kinds of values --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """What one field accepts: a check, the words for messages, and the JSON Schema."""
+
+    expected: str  # completes 'expected "field" to be …'
+    schema: dict
+    check: Callable[[Any], Any]  # returns the value as kept, _BAD, or _UNKNOWN
+
+
+def _int_value(value: Any) -> int | None:
+    # JSON has one number type; 3.0 is the integer 3 (as JSON Schema says), true is not.
+    if type(value) is int:
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return None
+
+
+def _string(value: Any, min_length: int = 0, max_length: int | None = None) -> Any:
+    if not isinstance(value, str) or len(value) < min_length:
+        return _BAD
+    if max_length is not None and len(value) > max_length:
+        return _BAD
+    return value
+
+
+def _int_at_least(minimum: int | None) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        number = _int_value(value)
+        if number is None or (minimum is not None and number < minimum):
+            return _BAD
+        return number
+
+    return check
+
+
+def _one_of(names: tuple[str, ...], aliases: dict[str, str], *, any_type: bool) -> Callable[[Any], Any]:
+    """Check a name case-insensitively; ``any_type`` makes a non-string merely unknown."""
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, str):
+            return _UNKNOWN if any_type else _BAD
+        # ASCII only: str.lower() maps a few other letters (the Kelvin sign) onto ASCII ones.
+        key = value.lower() if value.isascii() else value
+        if key in names:
+            return key
+        if key in aliases:
+            return aliases[key]
+        return _UNKNOWN
+
+    return check
+
+
+def _iteration(value: Any) -> Any:
+    if not isinstance(value, dict) or "index" not in value:
+        return _BAD
+    index = _int_value(value["index"])
+    if index is None or index < 0:
+        return _BAD
+    return {**value, "index": index}
+
+
+def _string_list(value: Any) -> Any:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return _BAD
+
+
+def _any_case_pattern(names: tuple[str, ...]) -> str:
+    """An ECMA-262 pattern matching any of ``names`` in any letter case (JSON Schema has no flags)."""
+
+    def letters(name: str) -> str:
+        return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in name)
+
+    return "^(" + "|".join(letters(n) for n in names) + ")$"
+
+
+def _name_schema(names: tuple[str, ...]) -> dict:
+    # The enum lets editors suggest values; the pattern states the case-insensitive rule exactly.
+    return {"type": "string", "anyOf": [{"enum": list(names)}, {"pattern": _any_case_pattern(names)}]}
+
+
+def _words(names: tuple[str, ...]) -> str:
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+RUN_ID = Kind(
+    "a string of 1 to 200 characters",
+    {"type": "string", "minLength": 1, "maxLength": 200},
+    lambda v: _string(v, 1, 200),
+)
+TEXT = Kind("a string", {"type": "string"}, _string)
+NON_EMPTY_TEXT = Kind("a non-empty string", {"type": "string", "minLength": 1}, lambda v: _string(v, 1))
+TIMESTAMP = Kind(
+    "an RFC 3339 timestamp",
+    {"type": "string", "pattern": RFC3339_PATTERN, "format": "date-time"},
+    lambda v: v if is_rfc3339(v) else _BAD,
+)
+TEXT_LIST = Kind("an array of strings", {"type": "array", "items": {"type": "string"}}, _string_list)
+OBJECT = Kind("an object", {"type": "object"}, lambda v: v if isinstance(v, dict) else _BAD)
+OBJECT_OR_TEXT = Kind(
+    "an object or a string",
+    {"type": ["object", "string"]},
+    lambda v: v if isinstance(v, (dict, str)) else _BAD,
+)
+INTEGER = Kind("an integer", {"type": "integer"}, _int_at_least(None))
+PAGE = Kind("an integer >= 1", {"type": "integer", "minimum": 1}, _int_at_least(1))
+ITERATION = Kind(
+    'an object with an integer "index" >= 0',
+    {"type": "object", "required": ["index"], "properties": {"index": {"type": "integer", "minimum": 0}}},
+    _iteration,
+)
+ANY = Kind("any JSON value", {}, lambda v: v)
+MODE = Kind(
+    '"test" or "live"',
+    _name_schema(INPUT_MODES),
+    _one_of(INPUT_MODES, {}, any_type=False),
+)
+STATUS = Kind(
+    _words(INPUT_STATUSES),
+    _name_schema(INPUT_STATUSES + tuple(STATUS_ALIASES)),
+    _one_of(INPUT_STATUSES, STATUS_ALIASES, any_type=True),
+)
+
+
+# --- the contract: one table of fields per record type ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One top-level field of a record."""
+
+    name: str
+    kind: Kind
+    required: bool = False
+
+
+RUN_FIELDS = (
+    Field("run_id", RUN_ID, required=True),
+    Field("composer", TEXT, required=True),
+    Field("composer_id", TEXT),
+    Field("mode", MODE, required=True),
+    Field("started_at", TIMESTAMP, required=True),
+    Field("automations", TEXT_LIST),
+    Field("trigger", ANY),
+    Field("meta", ANY),
+)
+
+RUN_END_FIELDS = (
+    Field("run_id", RUN_ID, required=True),
+    Field("ended_at", TIMESTAMP, required=True),
+    Field("error", OBJECT_OR_TEXT),
+)
+
+# `name` and `status` are required on an entry's first record only; that is
+# known once records are merged, so here they are optional.
+STEP_FIELDS = (
+    Field("run_id", RUN_ID, required=True),
+    Field("entry_id", NON_EMPTY_TEXT, required=True),
+    Field("step_id", TEXT),
+    Field("name", TEXT),
+    Field("kind", TEXT),
+    Field("automation", TEXT),
+    Field("parent", TEXT),
+    Field("iteration", ITERATION),
+    Field("page", PAGE),
+    Field("status", STATUS),
+    Field("started_at", TIMESTAMP),
+    Field("ended_at", TIMESTAMP),
+    Field("input", ANY),
+    Field("output", ANY),
+    Field("error", OBJECT_OR_TEXT),
+    Field("http", OBJECT),
+    Field("review", OBJECT),
+    Field("summary", OBJECT),
+    Field("seq", INTEGER),
+)
+
+#: Every record type and its fields.
+RECORD_FIELDS = {"run": RUN_FIELDS, "run_end": RUN_END_FIELDS, "step": STEP_FIELDS}
+
+
+# --- checked records ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A `run` record; ``fields`` holds every field but ``v`` and ``type``, normalised."""
+
+    file: str
+    line: int
+    run_id: str
+    fields: dict
+
+
+@dataclass(frozen=True, slots=True)
+class RunEndRecord:
+    """A `run_end` record; ``fields`` holds every field but ``v`` and ``type``."""
+
+    file: str
+    line: int
+    run_id: str
+    fields: dict
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """A `step` record; ``fields`` holds every field but ``v``, ``type``, ``run_id``, ``entry_id`` and ``seq``."""
+
+    file: str
+    line: int
+    run_id: str
+    entry_id: str
+    seq: int | None
+    fields: dict
+
+
+Record = RunRecord | RunEndRecord | StepRecord
+
+
+def check_record(line: Line) -> tuple[Record | None, list[Problem]]:
+    """Check one parsed line against the contract: the record (or None when refused) and its problems."""
+    data = line.data
+    run_id = data.get("run_id")
+    if RUN_ID.check(run_id) is _BAD:
+        run_id = None
+    problems: list[Problem] = []
+
+    def report(severity: str, message: str) -> None:
+        problems.append(Problem(line.file, line.line, run_id, severity, message))
+
+    if "v" in data:
+        version = _int_value(data["v"])
+        if version is None:
+            report("error", f'record: expected "v" to be the integer {FORMAT_VERSION}, found {_found(data["v"])}')
+            return None, problems
+        if version > FORMAT_VERSION:
+            report(
+                "error",
+                f"record version {version} is newer than this runreport understands ({FORMAT_VERSION})",
+            )
+            return None, problems
+        if version < 1:
+            report("error", f'record: expected "v" to be {FORMAT_VERSION}, found {_found(data["v"])}')
+            return None, problems
+
+    if "type" not in data:
+        report("error", 'record: missing required field "type"')
+        return None, problems
+    record_type = data["type"]
+    if not isinstance(record_type, str):
+        expected = _words(tuple(f'"{t}"' for t in RECORD_FIELDS))
+        report("error", f'record: expected "type" to be {expected}, found {_found(record_type)}')
+        return None, problems
+    table = RECORD_FIELDS.get(record_type)
+    if table is None:
+        report("warning", f"unknown record type {_found(record_type)}; skipped")
+        return None, problems
+
+    what = f"{record_type} record"
+    fields = {k: v for k, v in data.items() if k not in ("v", "type")}
+    refused = False
+    for field in table:
+        if field.name not in data:
+            if field.required:
+                report("error", f'{what}: missing required field "{field.name}"')
+                refused = True
+            continue
+        value = data[field.name]
+        if value is None and not field.required:
+            continue  # an explicit null clears the field when records are merged
+        checked = field.kind.check(value)
+        if checked is _UNKNOWN:
+            fields[field.name] = "unknown"
+            report(
+                "warning",
+                f"{what}: unknown {field.name} {_found(value)}; shown as unknown "
+                f"(expected {field.kind.expected})",
+            )
+        elif checked is _BAD:
+            message = f'{what}: expected "{field.name}" to be {field.kind.expected}, found {_found(value)}'
+            if field.required:
+                report("error", message)
+                refused = True
+            else:
+                del fields[field.name]
+                report("warning", message + "; field dropped")
+        else:
+            fields[field.name] = checked
+    if refused:
+        return None, problems
+
+    if record_type == "run":
+        return RunRecord(line.file, line.line, fields["run_id"], fields), problems
+    if record_type == "run_end":
+        return RunEndRecord(line.file, line.line, fields["run_id"], fields), problems
+    run = fields.pop("run_id")
+    entry = fields.pop("entry_id")
+    seq = fields.pop("seq", None)
+    return StepRecord(line.file, line.line, run, entry, seq, fields), problems
+
+
+def _found(value: Any) -> str:
+    """Describe a value for a message: verbatim JSON when short, else cut (strings) or named by kind."""
+    if isinstance(value, str) and len(value) > 60:
+        value = value[:60] + "…"
+    try:
+        text = orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:  # values orjson cannot write (huge integers, lone surrogates)
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if len(text) <= 70:
+        return text
+    return "an object" if isinstance(value, dict) else "an array"
