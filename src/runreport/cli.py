@@ -1,7 +1,7 @@
 """The command line: a thin click layer over the library.
 
-Heavy imports happen inside commands so `runreport --help` stays instant.
-Each command lives in the module of its stage and is registered here.
+Each command lives in the module of its stage and is imported only when it
+is run (or when `--help` lists it), so a command pays only for what it uses.
 """
 
 from __future__ import annotations
@@ -12,35 +12,36 @@ import click
 
 from runreport import __version__
 
-# (module, attribute) of every command, in the order `--help` lists them.
-COMMANDS = [
-    ("runreport.site.command", "build"),
-    ("runreport.commands", "summary"),
-    ("runreport.commands", "validate"),
-    ("runreport.commands", "schema"),
-    ("runreport.library_cli", "library"),
-    ("runreport.live.command", "watch"),
-    ("runreport.live.command", "serve"),
-]
+#: name → (module, attribute) of every command, in the order `--help` lists them.
+COMMANDS = {
+    "build": ("runreport.site.command", "build"),
+    "watch": ("runreport.live.command", "watch"),
+    "serve": ("runreport.live.command", "serve"),
+    "summary": ("runreport.commands", "summary"),
+    "validate": ("runreport.commands", "validate"),
+    "schema": ("runreport.commands", "schema"),
+    "library": ("runreport.library_cli", "library"),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if self._module_exists(name)]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module_name, attr = COMMANDS[name]
+        return getattr(importlib.import_module(module_name), attr)
+
+    @staticmethod
+    def _module_exists(name: str) -> bool:
+        return importlib.util.find_spec(COMMANDS[name][0]) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="runreport")
 def main() -> None:
     """Turn workflow-automation run logs (JSON Lines) into a static HTML site."""
-
-
-def _register() -> None:
-    for module_name, attr in COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:  # a stage not installed in this build
-            if exc.name != module_name:
-                raise
-            continue
-        command = getattr(module, attr, None)
-        if command is not None:
-            main.add_command(command)
-
-
-_register()

@@ -1,0 +1,130 @@
+"""The read-only commands: summary, validate, schema.
+
+Shared option decorators live here too, so every command spells its
+inputs, `--strict` and `--store` the same way.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+
+class InputNotFound(click.ClickException):
+    """An INPUT path that does not exist or cannot be read."""
+
+
+def inputs_argument(func):
+    return click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))(func)
+
+
+def strict_option(func):
+    return click.option(
+        "--strict", is_flag=True, help="Exit with status 1 when the input has any problem."
+    )(func)
+
+
+def store_option(func):
+    return click.option(
+        "--store",
+        "store_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Keep normalized runs in this folder so later reads only process what changed.",
+    )(func)
+
+
+class StderrProgress:
+    """Progress lines on stderr for long reads, never on stdout.
+
+    Quiet for reads that finish within a second, then at most one line
+    every two seconds, so short commands print nothing extra.
+    """
+
+    def __init__(self, quiet_for: float = 1.0, every: float = 2.0):
+        self.start = time.monotonic()
+        self.quiet_until = self.start + quiet_for
+        self.every = every
+        self.last = 0.0
+
+    def __call__(self, message: str) -> None:
+        now = time.monotonic()
+        if now < self.quiet_until or now - self.last < self.every:
+            return
+        self.last = now
+        click.echo(f"runreport: {message}", err=True)
+
+
+def load_inputs(inputs, store_dir: Path | None = None):
+    """Load INPUTs through the pipeline, turning a missing path into a clean error."""
+    from runreport.pipeline import load
+    from runreport.read import InputError
+
+    try:
+        return load(inputs, store_dir=store_dir, progress=StderrProgress())
+    except InputError as exc:
+        raise InputNotFound(str(exc)) from exc
+
+
+def print_problems(problems) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+@click.command()
+@inputs_argument
+@click.option("--json", "as_json", is_flag=True, help="Print the derived facts as JSON (runs newest first).")
+@strict_option
+@store_option
+def summary(inputs, as_json: bool, strict: bool, store_dir: Path | None) -> None:
+    """Print every run with its derived status, newest first."""
+    import orjson
+
+    from runreport.summary import format_table, summary_document, table_rows
+
+    loaded = load_inputs(inputs, store_dir)
+    if as_json:
+        document = summary_document(loaded.runs(), loaded.problems)
+        sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.flush()
+    else:
+        header = ("STATUS", "COMPOSER", "MODE", "STARTED", "ENTRIES", "RUN")
+        click.echo(format_table(header, table_rows(loaded.runs())))
+        print_problems(loaded.problems)
+        if loaded.problems:
+            click.echo(f"{len(loaded.problems)} problem(s) in the input; see `runreport validate`.", err=True)
+    if strict and loaded.problems:
+        sys.exit(1)
+
+
+@click.command()
+@inputs_argument
+@strict_option
+def validate(inputs, strict: bool) -> None:
+    """Check run logs against the format; print each problem as path:line: message.
+
+    Exits with status 1 when there is any problem (`--strict` is accepted
+    for symmetry with the other commands).
+    """
+    loaded = load_inputs(inputs)
+    for problem in loaded.problems:
+        click.echo(str(problem))
+    runs = len(loaded.index)
+    count = len(loaded.problems)
+    click.echo(f"{count} problem{'s' if count != 1 else ''} in {len(loaded.files)} file(s), {runs} run(s)")
+    if count:
+        sys.exit(1)
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of the run log records."""
+    import orjson
+
+    from runreport.schema import json_schema
+
+    sys.stdout.buffer.write(orjson.dumps(json_schema(), option=orjson.OPT_INDENT_2) + b"\n")
+    sys.stdout.flush()

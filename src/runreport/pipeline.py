@@ -1,0 +1,247 @@
+"""read → check → merge → derive, with memory bounded by the largest run.
+
+How streaming holds: records are merged into a small set of *resident* runs
+(:class:`Collector`). When more than `max_resident` runs are resident, the
+least recently touched run — a finished one (its `run_end` was read) first —
+is spilled to the store and dropped from memory. A later record for a
+spilled run loads it back, merges, and the run becomes resident again, so
+nothing is lost when a run is spread over files or its records interleave
+with others. After reading, only changed runs are derived (for their index
+row); consumers then ask for runs one at a time (:meth:`Loaded.runs`), each
+loaded from the store and derived on demand. Memory therefore grows with
+the largest run and the small per-run index rows, not with the dump.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from runreport.derive import derive_run
+from runreport.hashing import bytes_hash
+from runreport.merge import RunState, apply_record, new_run_state
+from runreport.model import Run
+from runreport.problems import Problem, sort_key
+from runreport.read import Cursor, find_inputs, read_file
+from runreport.records import check_record
+from runreport.store import FileMark, Store, StoreCorrupt, StoredRun, fingerprint
+
+#: Runs kept in memory while reading; more are spilled to the store.
+MAX_RESIDENT = 64
+
+Progress = Callable[[str], None]
+
+
+@dataclass(slots=True)
+class RunIndexRow:
+    """The small facts of a run every listing needs, kept in memory for all runs."""
+
+    run_id: str
+    composer: str
+    composer_id: str | None
+    mode: str
+    status: str
+    started_at: str | None
+    ended_at: str | None
+    entry_count: int
+    has_error: bool  # some entry's own status is "error"
+    has_rejected: bool  # some entry's own status is "rejected"
+
+
+def index_row(run: Run) -> RunIndexRow:
+    return RunIndexRow(
+        run_id=run.run_id,
+        composer=run.composer,
+        composer_id=run.composer_id,
+        mode=run.mode,
+        status=run.status,
+        started_at=run.started_at,
+        ended_at=run.ended_at,
+        entry_count=len(run.entries),
+        has_error=any(e.status == "error" for e in run.entries),
+        has_rejected=any(e.status == "rejected" for e in run.entries),
+    )
+
+
+def newest_first(rows: Sequence[RunIndexRow]) -> list[RunIndexRow]:
+    """Runs newest first by start time (UTC); runs without one last; ties by id."""
+    from runreport.timefmt import sort_instant
+
+    return sorted(rows, key=lambda r: (-sort_instant(r.started_at), r.run_id))
+
+
+class Collector:
+    """Merges records into resident runs, spilling to the store beyond a bound."""
+
+    def __init__(self, store: Store, max_resident: int = MAX_RESIDENT):
+        self.store = store
+        self.max_resident = max_resident
+        self.resident: OrderedDict[str, RunState] = OrderedDict()
+        self.dirty: set[str] = set()
+        self.peak_resident = 0  # observed by the memory test
+
+    def add(self, record, order: int) -> list[Problem]:
+        state = self.resident.get(record.run_id)
+        if state is None:
+            state = self.store.get_state(record.run_id) or new_run_state(record)
+            self.resident[record.run_id] = state
+            self._evict()
+        else:
+            self.resident.move_to_end(record.run_id)
+        self.dirty.add(record.run_id)
+        return apply_record(state, record, order)
+
+    def _evict(self) -> None:
+        while len(self.resident) > self.max_resident:
+            victim = next((rid for rid, s in self.resident.items() if s.ended), None)
+            if victim is None:
+                victim = next(iter(self.resident))
+            self.store.put_state(self.resident.pop(victim))
+        self.peak_resident = max(self.peak_resident, len(self.resident))
+
+    def state(self, run_id: str) -> RunState | None:
+        return self.resident.get(run_id) or self.store.get_state(run_id)
+
+
+@dataclass
+class Loaded:
+    """The result of a load: index rows for every run, runs on demand."""
+
+    store: Store
+    index: list[RunIndexRow]  # newest first
+    problems: list[Problem]  # sorted by place
+    changed: set[str] = field(default_factory=set)  # runs whose content changed in this load
+    removed: set[str] = field(default_factory=set)  # runs known before this load and gone now
+    files: list[Path] = field(default_factory=list)
+    bytes_read: int = 0
+    peak_resident: int = 0
+    _tmp: object = None  # keeps a temporary store alive as long as this object
+
+    def run(self, run_id: str) -> Run:
+        """The derived run; KeyError for an unknown id."""
+        if run_id not in self.store.runs:
+            raise KeyError(run_id)
+        state = self.store.get_state(run_id)
+        if state is None:
+            raise KeyError(run_id)
+        return derive_run(state)[0]
+
+    def runs(self) -> Iterator[Run]:
+        """Every run, newest first, one at a time."""
+        for row in self.index:
+            yield self.run(row.run_id)
+
+    def content_hash(self, run_id: str) -> str:
+        return self.store.runs[run_id].hash
+
+
+def load(
+    inputs: Sequence[str | Path],
+    *,
+    store_dir: Path | None = None,
+    progress: Progress | None = None,
+    max_resident: int = MAX_RESIDENT,
+) -> Loaded:
+    """Read run logs into the store (only what changed) and index every run."""
+    files = find_inputs(inputs)
+    tmp = None
+    if store_dir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="runreport-store-")
+        store_dir = Path(tmp.name)
+    store = Store.open(Path(store_dir))
+    known_before = set(store.runs)
+    try:
+        collector, bytes_read, plan = _read_into(store, files, progress, max_resident)
+    except StoreCorrupt:
+        # A spilled or stored run could not be read back: trust nothing, start over.
+        store.reset()
+        collector, bytes_read, plan = _read_into(store, files, progress, max_resident)
+
+    changed: set[str] = set()
+    for run_id in sorted(collector.dirty):
+        state = collector.resident.get(run_id) or store.get_state(run_id)
+        data = store.put_state(state)
+        digest = bytes_hash(data)
+        previous = store.runs.get(run_id)
+        if previous is not None and previous.hash == digest:
+            continue
+        run, found = derive_run(state)
+        store.runs[run_id] = StoredRun(digest, asdict(index_row(run)), [p.to_json() for p in found])
+        changed.add(run_id)
+    store.save()
+
+    index = newest_first([RunIndexRow(**s.row) for s in store.runs.values()])
+    problems = [Problem(**p) for ps in store.file_problems.values() for p in ps]
+    problems += [Problem(**p) for s in store.runs.values() for p in s.problems]
+    problems.sort(key=sort_key)
+    return Loaded(
+        store=store,
+        index=index,
+        problems=problems,
+        changed=changed,
+        removed=known_before - set(store.runs),
+        files=[p for p, _, _ in plan],
+        bytes_read=bytes_read,
+        peak_resident=collector.peak_resident,
+        _tmp=tmp,
+    )
+
+
+def _read_into(store: Store, files: list[Path], progress: Progress | None, max_resident: int):
+    """Read what is new in `files` into the store's runs."""
+    plan = _plan_reads(store, files)
+    collector = Collector(store, max_resident)
+    bytes_read = 0
+    for n, (path, display, mark) in enumerate(plan, 1):
+        if mark == "unchanged":
+            continue
+        cursor = Cursor(mark.offset, mark.line) if mark else Cursor()
+        start_offset = cursor.offset
+        problems = list(store.file_problems.get(display, [])) if mark else []
+        for item in read_file(path, display, cursor):
+            if isinstance(item, Problem):
+                problems.append(item.to_json())
+                continue
+            record, found = check_record(item)
+            problems.extend(p.to_json() for p in found)
+            if record is None:
+                continue
+            store.order += 1
+            problems.extend(p.to_json() for p in collector.add(record, store.order))
+        bytes_read += cursor.offset - start_offset
+        store.file_problems[display] = problems
+        size = path.stat().st_size
+        head, tail = fingerprint(path, size if path.suffix == ".gz" else cursor.offset)
+        store.files[display] = FileMark(size, cursor.offset, cursor.line, head, tail)
+        if progress:
+            progress(f"read {n}/{len(plan)} files, {bytes_read / 1e6:.1f} MB, {len(collector.dirty)} runs changed")
+    return collector, bytes_read, plan
+
+
+def _plan_reads(store: Store, files: list[Path]) -> list[tuple[Path, str, object]]:
+    """Which files to read and from where; a non-append change means a full re-read.
+
+    Appends continue from the stored position. If any file was rewritten,
+    truncated or removed since the last read, merged state can no longer be
+    patched (records of that file are already folded into runs), so the
+    store is reset and every file is read from the start; pages are still
+    only re-rendered for runs whose content hash changed.
+    """
+    displays = [(path, str(path)) for path in files]
+    plan: list[tuple[Path, str, object]] = []
+    for path, display in displays:
+        mark = store.resume_point(display, path)
+        if mark is not None and path.suffix == ".gz":
+            mark = "unchanged"
+        elif display in store.files and mark is None:
+            break  # changed in place
+        plan.append((path, display, mark))
+    else:
+        if set(store.files) <= {d for _, d in displays}:
+            return plan
+    store.reset()
+    return [(path, display, None) for path, display in displays]
+
