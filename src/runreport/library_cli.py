@@ -124,11 +124,13 @@ def save_command(
     try:
         run = loaded.run(run_id)
     except KeyError:
-        raise UnknownRun(f"unknown run id {run_id!r}: no run with that id in {_paths(inputs)}") from None
+        known = {row.run_id: "" for row in getattr(loaded, "index", [])}
+        raise UnknownRun(f"unknown run id {run_id!r} in {_paths(inputs)}; {_known('run ids', run_id, known)}") from None
     entries = run.entries_by_id
     entry = entries.get(entry_id)
     if entry is None:
-        raise UnknownEntry(f"unknown entry id {entry_id!r} in run {run_id!r}; {_known_entries(entry_id, run.entries)}")
+        known = {e.entry_id: f" ({e.name})" for e in run.entries}
+        raise UnknownEntry(f"unknown entry id {entry_id!r} in run {run_id!r}; {_known('entry ids', entry_id, known)}")
     section = entry.section("output")
     if section is None:
         raise NoOutput(f"entry {entry_id!r} ({entry.name}) of run {run_id!r} has no output to save")
@@ -172,16 +174,15 @@ def _paths(inputs: tuple[Path, ...]) -> str:
     return ", ".join(str(p) for p in inputs)
 
 
-def _known_entries(wanted: str, entries: tuple) -> str:
-    if not entries:
-        return "the run has no entries"
-    ids = [e.entry_id for e in entries]
-    hint = lib.close_names(wanted, ids)
-    names = {e.entry_id: e.name for e in entries}
-    shown = hint + [i for i in ids if i not in hint][: max(0, KNOWN_SHOWN - len(hint))]
-    listed = ", ".join(f"{i!r} ({names[i]})" for i in shown)
-    more = f" and {len(ids) - len(shown)} more" if len(ids) > len(shown) else ""
-    return f"known entry ids: {listed}{more}"
+def _known(what: str, wanted: str, known: dict[str, str]) -> str:
+    """Name a few known ids (id -> label), the ones most like `wanted` first."""
+    if not known:
+        return f"no {what} are known"
+    first = lib.close_names(wanted, list(known))
+    shown = (first + [k for k in known if k not in first])[:KNOWN_SHOWN]
+    listed = ", ".join(f"{k!r}{known[k]}" for k in shown)
+    more = f" and {len(known) - len(shown)} more" if len(known) > len(shown) else ""
+    return f"known {what}: {listed}{more}"
 
 
 def _echo_problems(loaded: lib.Library) -> None:
