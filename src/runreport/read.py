@@ -167,6 +167,8 @@ def read_file(
     Memory stays within one block plus the longest line. With ``final=False``
     (a file still being written) an unterminated last line is left for the
     next read. A file that cannot be read yields one problem at line 0.
+    A cursor beyond the end of the file (truncated or replaced since) reads
+    nothing: telling that apart from "nothing new" is the caller's job.
     """
     cursor = cursor if cursor is not None else Cursor()
     compressed = Path(path).name.endswith(".gz")
