@@ -318,6 +318,30 @@ def test_concurrent_saves_into_one_case_all_land(tmp_path):
     assert [v.path for v in case.variables] == expected
 
 
+def test_concurrent_saves_from_threads_all_land(tmp_path):
+    # The site's Save button under `runreport serve` saves from server threads.
+    from concurrent.futures import ThreadPoolExecutor
+
+    def saves(tag):
+        for i in range(20):
+            save_variable(tmp_path, "reply", "shared", f"{tag}.v{i}", i, SOURCE, create=True)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(saves, ["a", "b", "c"]))
+    (case,) = load_library(tmp_path).prompts[0].cases
+    assert len(case.variables) == 60
+
+
+def test_create_falls_back_when_the_file_system_has_no_hard_links(tmp_path, monkeypatch):
+    def no_links(src, dst):
+        raise PermissionError("hard links not supported")
+
+    monkeypatch.setattr(lib.os, "link", no_links)
+    save_variable(tmp_path, "reply", "basic", "a", 1, SOURCE, create=True)
+    assert lib.parse_front_matter((tmp_path / "prompts/reply.md").read_text())[0] == {"name": "reply", "description": ""}
+    assert visible_files(tmp_path) == ["cases/reply/basic.json", "prompts/reply.md"]
+
+
 # --- load_library problems ---------------------------------------------------------
 
 

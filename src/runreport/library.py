@@ -519,6 +519,15 @@ def _create_exclusive(path: Path, text: str) -> bool:
         return True
     except FileExistsError:
         return False
+    except OSError:
+        # Some file systems have no hard links; O_EXCL still refuses to clobber.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        return True
     finally:
         os.unlink(tmp)
 
