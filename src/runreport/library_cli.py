@@ -88,11 +88,11 @@ def show_command(prompt: str, folder: Path) -> None:
 
 
 @library.command("save")
-@click.option("--run", "run_id", required=True, help="Run id of the entry.")
-@click.option("--entry", "entry_id", required=True, help="Entry id whose Step Output is saved.")
-@click.option("--prompt", required=True, help="Prompt the test case belongs to.")
-@click.option("--case", required=True, help="Test case to save into.")
-@click.option("--var", "var_path", help="Variable path (default: step.<step-name>.output).")
+@click.option("--run", "run_id", metavar="RUN_ID", required=True, help="Run id of the entry.")
+@click.option("--entry", "entry_id", metavar="ENTRY_ID", required=True, help="Entry id whose Step Output is saved.")
+@click.option("--prompt", metavar="PROMPT", required=True, help="Prompt the test case belongs to.")
+@click.option("--case", metavar="CASE", required=True, help="Test case to save into.")
+@click.option("--var", "var_path", metavar="PATH", help="Variable path (default: step.<step-name>.output).")
 @click.option("--create", is_flag=True, help="Create the prompt and test case if they do not exist.")
 @click.option("--replace", is_flag=True, help="Overwrite the variable if the case already has it.")
 @library_option
@@ -108,9 +108,10 @@ def save_command(
     folder: Path,
     inputs: tuple[Path, ...],
 ) -> None:
-    """Save the full Step Output of a log entry as a variable of a test case.
+    """Save an entry's full Step Output as a variable of a test case.
 
-    INPUTS are the run log files or folders that contain the run.
+    INPUTS are the run log files or folders that contain the run. The
+    variable path defaults to step.<step-name>.output.
     """
     # Check what the user typed before the (possibly slow) read of the logs.
     lib.check_name(prompt, "prompt")
