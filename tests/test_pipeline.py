@@ -1,0 +1,180 @@
+"""read → check → merge → derive through real files: streaming, problems, the store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from runreport.pipeline import load
+
+SPEC_EXAMPLE = Path(__file__).parent / "fixtures" / "spec_example.jsonl"
+
+
+def write_lines(path: Path, records) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def small_run(i: int) -> list[dict]:
+    rid = f"run-{i:05d}"
+    return [
+        {"type": "run", "run_id": rid, "composer": f"Composer {i % 5}", "mode": "test",
+         "started_at": f"2026-11-20T10:{i // 60 % 60:02d}:{i % 60:02d}Z"},
+        {"type": "step", "run_id": rid, "entry_id": "e1", "name": "Fetch", "status": "running"},
+        {"type": "step", "run_id": rid, "entry_id": "e1", "status": "success", "output": {"n": i}},
+        {"type": "run_end", "run_id": rid, "ended_at": "2026-11-20T11:00:00Z"},
+    ]
+
+
+def test_spec_example_gives_the_statuses_the_spec_states():
+    loaded = load([SPEC_EXAMPLE])
+    assert loaded.problems == []
+    (run,) = list(loaded.runs())
+    assert run.status == "completed"
+    e = run.entries_by_id
+    assert e["e2"].display_status == "success"
+    assert e["e3"].status == "rejected" and e["e3"].badges == ("iteration 1",)
+    assert e["e3"].lineage == ("For each lead", "Approve lead")
+    assert {g.automation: g.status for g in run.groups} == {"Enrich": "rejected", "Ingest": "success"}
+
+
+def test_malformed_lines_in_the_middle_cost_exactly_those_lines(tmp_path):
+    good = small_run(1) + small_run(2)
+    lines = [json.dumps(r).encode() for r in good]
+    bad = [b"{not json", b'{"type":"step","name":"\xff\xfe"}', b"[1, 2, 3]",
+           json.dumps({"type": "step", "entry_id": "e9", "name": "x", "status": "success"}).encode()]
+    # interleave: a bad line after every second good line
+    body, bad_lines, n = [], [], 0
+    for i, line in enumerate(lines):
+        body.append(line)
+        n += 1
+        if i % 2 == 1 and bad:
+            body.append(bad.pop(0))
+            n += 1
+            bad_lines.append(n)
+    path = tmp_path / "dump.jsonl"
+    path.write_bytes(b"\n".join(body) + b"\n")
+
+    loaded = load([path])
+    assert [p.line for p in loaded.problems] == bad_lines
+    assert all(p.file == str(path) for p in loaded.problems)
+    messages = [p.message for p in loaded.problems]
+    assert "invalid JSON" in messages[0]
+    assert "UTF-8" in messages[1]
+    assert "found an array" in messages[2]
+    assert '"run_id"' in messages[3]
+    runs = {r.run_id: r for r in loaded.runs()}
+    assert set(runs) == {"run-00001", "run-00002"}
+    for rid, i in (("run-00001", 1), ("run-00002", 2)):
+        assert runs[rid].status == "completed"
+        assert runs[rid].entries[0].section("output").value == {"n": i}
+
+
+def test_streaming_keeps_a_bounded_number_of_runs_in_memory(tmp_path):
+    records = [r for i in range(2000) for r in small_run(i)]
+    path = write_lines(tmp_path / "many.jsonl", records)
+    loaded = load([path], max_resident=32)
+    assert loaded.peak_resident == 32
+    assert len(loaded.index) == 2000
+    assert {row.status for row in loaded.index} == {"completed"}
+
+
+def test_a_run_spilled_to_the_store_is_merged_again_when_touched_later(tmp_path):
+    first = [r for i in range(50) for r in small_run(i)]
+    late = {"type": "step", "run_id": "run-00000", "entry_id": "e2", "name": "Late", "status": "error"}
+    path = write_lines(tmp_path / "a.jsonl", first + [late])
+    loaded = load([path], max_resident=4)
+    run = loaded.run("run-00000")
+    assert [e.entry_id for e in run.entries] == ["e1", "e2"]
+    assert run.status == "failed"
+
+
+def test_runs_are_listed_newest_first(tmp_path):
+    path = write_lines(tmp_path / "a.jsonl", small_run(1) + small_run(3) + small_run(2))
+    assert [row.run_id for row in load([path]).index] == ["run-00003", "run-00002", "run-00001"]
+
+
+def test_a_run_spread_over_two_files(tmp_path):
+    run = small_run(7)
+    a = write_lines(tmp_path / "a.jsonl", run[:2])
+    b = write_lines(tmp_path / "b.jsonl", run[2:])
+    loaded = load([tmp_path])
+    assert loaded.files == [a, b]
+    assert loaded.run("run-00007").status == "completed"
+
+
+class TestStore:
+    def test_append_reads_only_new_bytes_and_reports_changed_runs(self, tmp_path):
+        path = write_lines(tmp_path / "a.jsonl", small_run(1) + small_run(2))
+        store = tmp_path / "store"
+        first = load([path], store_dir=store)
+        assert first.changed == {"run-00001", "run-00002"}
+        size = path.stat().st_size
+
+        with path.open("a") as f:
+            f.write("".join(json.dumps(r) + "\n" for r in small_run(3)))
+        second = load([path], store_dir=store)
+        assert second.bytes_read == path.stat().st_size - size
+        assert second.changed == {"run-00003"}
+        assert [r.run_id for r in second.index] == ["run-00003", "run-00002", "run-00001"]
+
+        third = load([path], store_dir=store)
+        assert third.bytes_read == 0 and third.changed == set()
+
+    def test_update_to_an_existing_run_in_an_appended_line(self, tmp_path):
+        path = write_lines(tmp_path / "a.jsonl", small_run(1)[:2])
+        store = tmp_path / "store"
+        assert load([path], store_dir=store).index[0].status == "running"
+        with path.open("a") as f:
+            f.write("".join(json.dumps(r) + "\n" for r in small_run(1)[2:]))
+        again = load([path], store_dir=store)
+        assert again.changed == {"run-00001"} and again.index[0].status == "completed"
+
+    def test_rewritten_file_is_read_again_from_the_start(self, tmp_path):
+        path = write_lines(tmp_path / "a.jsonl", small_run(1) + small_run(2))
+        store = tmp_path / "store"
+        load([path], store_dir=store)
+        write_lines(path, small_run(2))  # truncated and rewritten
+        again = load([path], store_dir=store)
+        assert [r.run_id for r in again.index] == ["run-00002"]
+        assert again.removed == {"run-00001"}
+
+    def test_deleted_file_removes_its_runs(self, tmp_path):
+        a = write_lines(tmp_path / "a.jsonl", small_run(1))
+        write_lines(tmp_path / "b.jsonl", small_run(2))
+        store = tmp_path / "store"
+        load([tmp_path / "a.jsonl", tmp_path / "b.jsonl"], store_dir=store)
+        a.unlink()
+        again = load([tmp_path / "b.jsonl"], store_dir=store)
+        assert [r.run_id for r in again.index] == ["run-00002"]
+
+    @pytest.mark.parametrize("damage", ["manifest", "run-file", "foreign"])
+    def test_corrupt_or_foreign_store_is_rebuilt_not_trusted(self, tmp_path, damage):
+        path = write_lines(tmp_path / "a.jsonl", small_run(1))
+        store = tmp_path / "store"
+        load([path], store_dir=store)
+        if damage == "manifest":
+            (store / "manifest.json").write_text("{garbage")
+        elif damage == "foreign":
+            (store / "manifest.json").write_text(json.dumps({"format": 99}))
+        else:
+            for f in (store / "runs").iterdir():
+                f.write_text("not json")
+            with path.open("a") as f:  # touching the run forces a read of its stored state
+                f.write(json.dumps({"type": "step", "run_id": "run-00001", "entry_id": "e2",
+                                    "name": "More", "status": "success"}) + "\n")
+        loaded = load([path], store_dir=store)
+        run = loaded.run("run-00001")
+        assert run.status == "completed"
+        assert run.entries[0].section("output").value == {"n": 1}
+
+    def test_problems_of_earlier_reads_are_kept_on_append(self, tmp_path):
+        path = tmp_path / "a.jsonl"
+        path.write_text("{bad\n" + "".join(json.dumps(r) + "\n" for r in small_run(1)))
+        store = tmp_path / "store"
+        assert [p.line for p in load([path], store_dir=store).problems] == [1]
+        with path.open("a") as f:
+            f.write("[]\n")
+        assert [p.line for p in load([path], store_dir=store).problems] == [1, 6]
