@@ -178,3 +178,37 @@ class TestStore:
         with path.open("a") as f:
             f.write("[]\n")
         assert [p.line for p in load([path], store_dir=store).problems] == [1, 6]
+
+
+def test_unterminated_last_line_accepted_at_the_end_of_a_finished_read(tmp_path):
+    path = tmp_path / "a.jsonl"
+    text = "".join(json.dumps(r) + "\n" for r in small_run(1))
+    path.write_text(text.rstrip("\n"))
+    assert load([path]).index[0].status == "completed"
+
+
+def test_unterminated_last_line_waits_when_following_a_growing_file(tmp_path):
+    path = tmp_path / "a.jsonl"
+    store = tmp_path / "store"
+    lines = [json.dumps(r) for r in small_run(1)[:3]]  # the last line turns e1 from running to success
+    half = len(lines[-1]) // 2
+    path.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:half])
+    first = load([path], store_dir=store, accept_partial_tail=False)
+    assert first.index[0].status == "running" and first.problems == []
+    with path.open("a") as f:
+        f.write(lines[-1][half:] + "\n" + json.dumps(small_run(1)[3]) + "\n")
+    second = load([path], store_dir=store, accept_partial_tail=False)
+    assert second.index[0].status == "completed" and second.problems == []
+
+
+def test_half_written_line_in_a_finished_read_is_a_problem_then_read_whole_later(tmp_path):
+    path = tmp_path / "a.jsonl"
+    store = tmp_path / "store"
+    lines = [json.dumps(r) for r in small_run(1)]
+    path.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:10])
+    first = load([path], store_dir=store)
+    assert [p.line for p in first.problems] == [4]
+    with path.open("a") as f:
+        f.write(lines[-1][10:] + "\n")
+    second = load([path], store_dir=store)
+    assert second.problems == [] and second.index[0].status == "completed"

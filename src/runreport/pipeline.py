@@ -14,6 +14,7 @@ the largest run and the small per-run index rows, not with the dump.
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -144,8 +145,14 @@ def load(
     store_dir: Path | None = None,
     progress: Progress | None = None,
     max_resident: int = MAX_RESIDENT,
+    accept_partial_tail: bool = True,
 ) -> Loaded:
-    """Read run logs into the store (only what changed) and index every run."""
+    """Read run logs into the store (only what changed) and index every run.
+
+    `accept_partial_tail`: a last line without a newline is read if it
+    parses (a finished read, as `build` does); the watch mode passes False
+    so such a line waits until it is complete.
+    """
     files = find_inputs(inputs)
     tmp = None
     if store_dir is None:
@@ -153,12 +160,16 @@ def load(
         store_dir = Path(tmp.name)
     store = Store.open(Path(store_dir))
     known_before = set(store.runs)
+    read_problems: list[dict] = []
     try:
-        collector, bytes_read, plan = _read_into(store, files, progress, max_resident)
+        collector, bytes_read, plan = _read_into(store, files, progress, max_resident, accept_partial_tail,
+                                                 read_problems)
     except StoreCorrupt:
         # A spilled or stored run could not be read back: trust nothing, start over.
         store.reset()
-        collector, bytes_read, plan = _read_into(store, files, progress, max_resident)
+        read_problems.clear()
+        collector, bytes_read, plan = _read_into(store, files, progress, max_resident, accept_partial_tail,
+                                                 read_problems)
 
     changed: set[str] = set()
     for run_id in sorted(collector.dirty):
@@ -175,6 +186,7 @@ def load(
 
     index = newest_first([RunIndexRow(**s.row) for s in store.runs.values()])
     problems = [Problem(**p) for ps in store.file_problems.values() for p in ps]
+    problems += [Problem(**p) for p in read_problems]
     problems += [Problem(**p) for s in store.runs.values() for p in s.problems]
     problems.sort(key=sort_key)
     return Loaded(
@@ -190,7 +202,21 @@ def load(
     )
 
 
-def _read_into(store: Store, files: list[Path], progress: Progress | None, max_resident: int):
+def _unterminated_tail(path: Path, display: str, cursor: Cursor):
+    """The parsed last line of a file that does not end with a newline, if any.
+
+    Called after a non-final read has stopped before that line; the lines
+    are yielded lazily so they are read only after the complete ones.
+    """
+    size = path.stat().st_size if path.suffix != ".gz" else None
+    if size is not None and size <= cursor.offset:
+        return
+    probe = Cursor(cursor.offset, cursor.line)
+    yield from read_file(path, display, probe, final=True)
+
+
+def _read_into(store: Store, files: list[Path], progress: Progress | None, max_resident: int,
+               accept_partial_tail: bool, read_problems: list):
     """Read what is new in `files` into the store's runs."""
     plan = _plan_reads(store, files)
     collector = Collector(store, max_resident)
@@ -201,7 +227,13 @@ def _read_into(store: Store, files: list[Path], progress: Progress | None, max_r
         cursor = Cursor(mark.offset, mark.line) if mark else Cursor()
         start_offset = cursor.offset
         problems = list(store.file_problems.get(display, [])) if mark else []
-        for item in read_file(path, display, cursor):
+        # Only complete lines move the stored position: a line still being
+        # written is read again, whole, next time.
+        items = read_file(path, display, cursor, final=False)
+        tail = []
+        if accept_partial_tail:
+            tail = _unterminated_tail(path, display, cursor)
+        for item in itertools.chain(items, tail):
             if isinstance(item, Problem):
                 problems.append(item.to_json())
                 continue
@@ -212,7 +244,9 @@ def _read_into(store: Store, files: list[Path], progress: Progress | None, max_r
             store.order += 1
             problems.extend(p.to_json() for p in collector.add(record, store.order))
         bytes_read += cursor.offset - start_offset
-        store.file_problems[display] = problems
+        # Problems of an unterminated last line belong to this read only.
+        store.file_problems[display] = [p for p in problems if p["line"] <= cursor.line]
+        read_problems.extend(p for p in problems if p["line"] > cursor.line)
         size = path.stat().st_size
         head, tail = fingerprint(path, size if path.suffix == ".gz" else cursor.offset)
         store.files[display] = FileMark(size, cursor.offset, cursor.line, head, tail)

@@ -8,18 +8,10 @@ from datetime import datetime, timezone
 
 def parse_instant(text: str | None) -> datetime | None:
     """An aware UTC datetime, or None when `text` is not a timestamp."""
-    if not isinstance(text, str):
-        return None
-    value = text.strip()
-    if value[-1:] in ("Z", "z"):
-        value = value[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    from runreport.records import parse_rfc3339
+
+    parsed = parse_rfc3339(text) if isinstance(text, str) else None
+    return parsed.astimezone(timezone.utc) if parsed else None
 
 
 def sort_instant(text: str | None) -> float:

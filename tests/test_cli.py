@@ -1,0 +1,112 @@
+"""The command line: exit codes, output shapes, help and docs for every command."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from runreport.cli import COMMANDS, main
+
+ROOT = Path(__file__).parent.parent
+SPEC_EXAMPLE = Path(__file__).parent / "fixtures" / "spec_example.jsonl"
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_summary_json_has_the_spec_shape():
+    result = invoke("summary", SPEC_EXAMPLE, "--json")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert set(doc) == {"runs", "problems"}
+    (run,) = doc["runs"]
+    assert run["status"] == "completed"
+    assert set(run) == {"run_id", "composer", "mode", "status", "started_at", "ended_at", "groups", "entries"}
+    assert run["groups"] == [{"automation": "Ingest", "status": "success"}, {"automation": "Enrich", "status": "rejected"}]
+    e3 = next(e for e in run["entries"] if e["entry_id"] == "e3")
+    assert e3 == {"entry_id": "e3", "name": "Approve lead", "automation": "Enrich", "status": "rejected",
+                  "display_status": "rejected", "lineage": ["For each lead", "Approve lead"], "badges": ["iteration 1"]}
+    loop = next(e for e in run["entries"] if e["entry_id"] == "e2")
+    assert loop["display_status"] == "success"
+
+
+def test_summary_json_on_sample_runs_is_pure_json_with_problems_list():
+    result = subprocess.run([sys.executable, "-m", "runreport", "summary", str(ROOT / "sample_runs"), "--json"],
+                            capture_output=True, check=True)
+    doc = json.loads(result.stdout)
+    assert len(doc["runs"]) >= 30
+    from runreport.timefmt import sort_instant
+
+    starts = [sort_instant(r["started_at"]) for r in doc["runs"]]
+    assert starts == sorted(starts, reverse=True)
+    for run in doc["runs"]:
+        assert run["status"] in ("running", "awaiting_review", "completed", "failed")
+        for entry in run["entries"]:
+            assert entry["lineage"][-1] == entry["name"]
+
+
+def test_summary_table_lists_status_composer_mode_start():
+    result = invoke("summary", SPEC_EXAMPLE)
+    assert result.exit_code == 0
+    header, row = result.stdout.splitlines()
+    assert header.split()[:4] == ["STATUS", "COMPOSER", "MODE", "STARTED"]
+    assert row.startswith("completed  Lead enrichment  test  2026-11-20T10:00:00Z")
+
+
+def test_validate_prints_path_line_message_and_count_and_fails(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(SPEC_EXAMPLE.read_text() + "{oops\n" + '{"type":"run","run_id":"r2"}\n')
+    result = invoke("validate", bad)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{bad}:8: ")
+    assert lines[1].startswith(f"{bad}:9: ") and '"composer"' in lines[1]
+    assert '"mode"' in lines[2] and '"started_at"' in lines[3]  # every missing field is named
+    assert lines[-1] == "4 problems in 1 file(s), 1 run(s)"  # the run record was skipped
+
+
+def test_validate_clean_input_exits_zero():
+    result = invoke("validate", SPEC_EXAMPLE)
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "0 problems in 1 file(s), 1 run(s)"
+
+
+def test_strict_makes_problems_fail_summary(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(SPEC_EXAMPLE.read_text() + "[]\n")
+    assert invoke("summary", bad, "--json").exit_code == 0
+    result = invoke("summary", bad, "--json", "--strict")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["problems"][0]["line"] == 8  # stdout stays pure JSON
+
+
+def test_missing_input_is_a_clear_error():
+    result = invoke("summary", "no/such/dir")
+    assert result.exit_code != 0
+    assert "no/such/dir" in result.output
+
+
+def test_schema_is_json_schema_2020_12():
+    result = invoke("schema")
+    schema = json.loads(result.stdout)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    for name in COMMANDS:
+        result = CliRunner().invoke(main, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert len(result.stdout.splitlines()) > 3
+        assert re.search(rf"runreport {name}\b", readme), f"`runreport {name}` is not documented in README.md"
+
+
+def test_python_dash_m_and_version():
+    out = subprocess.run([sys.executable, "-m", "runreport", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("runreport, version ")
