@@ -142,16 +142,17 @@ class Log:
     """Every record of every run, with the time and file it is written to."""
 
     def __init__(self) -> None:
-        self._records: list[tuple[datetime, int, str, dict]] = []
+        self._records: list[tuple[datetime, int, str, str]] = []
 
     def add(self, path: str, at: datetime, record: dict) -> None:
-        self._records.append((at, len(self._records), path, record))
+        # Serialise now: builders reuse and extend dicts after writing them.
+        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        self._records.append((at, len(self._records), path, text))
 
     def files(self) -> dict[str, bytes]:
         """Return file contents by relative path, records in write-time order."""
         lines: dict[str, list[str]] = {}
-        for _at, _n, path, record in sorted(self._records, key=lambda r: (r[0], r[1])):
-            text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        for _at, _n, path, text in sorted(self._records, key=lambda r: (r[0], r[1])):
             lines.setdefault(path, []).append(text + "\n")
         out = {}
         for path in sorted(lines):
@@ -1006,13 +1007,14 @@ def r1118_ticket_06(log: Log) -> None:
     started = r.now
     r.tick(1.2, 2.4)
     ended = r.now
-    base = {"entry_id": "e003", "seq": 2, "step_id": "classify", "name": "Classify ticket", "kind": "prompt",
+    r._count += 1
+    entry_id = f"e{r._count:03d}"
+    base = {"entry_id": entry_id, "seq": 2, "step_id": "classify", "name": "Classify ticket", "kind": "prompt",
             "automation": "Classify", "status": "success", "started_at": r.ts(started), "ended_at": r.ts(ended),
             "output": {"category": "bug", "urgency": "high", "language": "en", "component": "export"}}
-    r._count += 1
     # Two writers flushed their buffers in the wrong order: seq 2 lands first.
     r._write("step", base, ended)
-    r._write("step", {"entry_id": "e003", "seq": 1, "step_id": "classify", "name": "Classify ticket",
+    r._write("step", {"entry_id": entry_id, "seq": 1, "step_id": "classify", "name": "Classify ticket",
                       "kind": "prompt", "automation": "Classify", "status": "running", "started_at": r.ts(started),
                       "input": {"model": "gpt-4o-mini", "prompt": "Classify the support ticket."}},
              ended + timedelta(milliseconds=4))
