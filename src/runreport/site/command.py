@@ -1,0 +1,44 @@
+"""`runreport build`: the click shell over :func:`runreport.site.build_site`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("site"), show_default=True, help="Folder to write the site into.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Config file (default: ./runreport.toml when present).")
+@click.option("--editor-url", metavar="TEMPLATE",
+              help="Edit link template, e.g. 'https://app.example.com/composers/{composer_id}"
+                   "/canvas?step={step_id}' (also {run_id}, {entry_id}).")
+@click.option("--no-redact", is_flag=True,
+              help="Publish secret-looking values (Authorization headers, tokens, …) as logged.")
+@click.option("--strict", is_flag=True, help="Exit with code 1 when the input has any problem.")
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Store folder of the loader (cache of parsed runs).")
+def build(inputs, output, config_path, editor_url, no_redact, strict, store_dir):
+    """Build the static HTML site from run log files or folders."""
+    from runreport import pipeline
+    from runreport.site.build import BuildOptions, build_site
+    from runreport.site.config import load_config
+
+    config = load_config(config_path)
+    options = BuildOptions(
+        editor_url=editor_url or config.editor_url,
+        redact=config.redact and not no_redact,
+        redact_keys=config.redact_keys,
+    )
+    loaded = pipeline.load(list(inputs), store_dir=store_dir)
+    for problem in loaded.problems:
+        click.echo(str(problem), err=True)
+    report = build_site(loaded, output, options)
+    click.echo(report.line(), err=True)
+    if strict and loaded.problems:
+        click.echo(f"--strict: {len(loaded.problems)} input problem(s); the site was written "
+                   "anyway.", err=True)
+        raise SystemExit(1)

@@ -1,0 +1,51 @@
+"""Site options from `runreport.toml` and the command line."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+CONFIG_NAME = "runreport.toml"
+_KNOWN_KEYS = {"editor_url": str, "redact_keys": list, "redact": bool}
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    editor_url: str | None = None
+    redact_keys: tuple[str, ...] = ()
+    redact: bool = True
+    source: str | None = None  # the file it came from, for messages
+    extra: dict = field(default_factory=dict)
+
+
+def load_config(path: Path | None) -> SiteConfig:
+    """Read `path`, or `./runreport.toml` when it exists; every bad key is reported at once."""
+    if path is None:
+        default = Path(CONFIG_NAME)
+        if not default.is_file():
+            return SiteConfig()
+        path = default
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise click.ClickException(f"{path}: cannot read config: {exc}") from exc
+    errors = []
+    for key, value in data.items():
+        expected = _KNOWN_KEYS.get(key)
+        if expected is None:
+            errors.append(f"{path}: unknown key {key!r} (known: {', '.join(sorted(_KNOWN_KEYS))})")
+        elif not isinstance(value, expected) or (
+            key == "redact_keys" and not all(isinstance(v, str) for v in value)
+        ):
+            errors.append(f"{path}: {key!r} must be a {expected.__name__}")
+    if errors:
+        raise click.ClickException("\n".join(errors))
+    return SiteConfig(
+        editor_url=data.get("editor_url"),
+        redact_keys=tuple(data.get("redact_keys", ())),
+        redact=data.get("redact", True),
+        source=str(path),
+    )

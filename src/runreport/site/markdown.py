@@ -1,0 +1,85 @@
+"""Markdown strings of values, rendered to safe HTML at build time.
+
+A string counts as Markdown when it contains a block or inline construct a
+person would have written on purpose: an ATX heading (`# `), a list item
+(`- `, `* `, `+ `, `1. `) at the start of a line, a link `[text](url)`,
+emphasis `**bold**` / `__bold__` / `*em*`, inline code or a code fence, a
+block quote, or a table delimiter row. Plain sentences stay plain text.
+
+Rendering uses CommonMark with raw HTML off, images off (an image would load
+something from another host) and a link validator that drops `javascript:`,
+`data:`, `vbscript:` (and `file:`) links; the result is the only HTML the
+page script ever inserts from a value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+_MARKDOWN_HINTS = re.compile(
+    r"""(?mx)
+    ^\s{0,3}\#{1,6}\s+\S          # heading
+    | ^\s{0,3}(?:[-*+]|\d{1,9}[.)])\s+\S   # list item
+    | \[[^\]\n]+\]\([^)\s]+\)     # link
+    | \*\*[^*\n]+\*\* | __[^_\n]+__ | (?<![*\w])\*[^*\s][^*\n]*\*(?![*\w])  # emphasis
+    | `[^`\n]+` | ^\s{0,3}```     # code, fence
+    | ^\s{0,3}>\s                 # block quote
+    | ^\s*\|?\s*:?-{3,}:?\s*\|    # table delimiter row
+    """
+)
+
+_UNSAFE_SCHEMES = re.compile(r"^\s*(javascript|data|vbscript|file):", re.IGNORECASE)
+#: Strings longer than this are shown as text: rendering them costs more than it helps.
+MAX_MARKDOWN_CHARS = 20_000
+
+
+def _validate_link(url: str) -> bool:
+    # Browsers ignore control characters and whitespace inside a scheme.
+    compact = re.sub(r"[\x00-\x20\x7f]+", "", url)
+    return not _UNSAFE_SCHEMES.match(compact)
+
+
+def _make_renderer() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False})
+    md.disable("image")
+    md.validateLink = _validate_link
+    return md
+
+
+_MD = _make_renderer()
+
+
+def looks_like_markdown(text: str) -> bool:
+    """True when `text` uses a Markdown construct (see the module docstring)."""
+    return len(text) <= MAX_MARKDOWN_CHARS and bool(_MARKDOWN_HINTS.search(text))
+
+
+def render(text: str) -> str:
+    """Safe HTML of one Markdown string."""
+    return _MD.render(text)
+
+
+def pointer_escape(key: str) -> str:
+    """A JSON Pointer reference token (RFC 6901)."""
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def markdown_map(value: Any, base: str = "") -> dict[str, str]:
+    """Map of JSON Pointer -> rendered HTML for every Markdown string inside `value`."""
+    out: dict[str, str] = {}
+    stack: list[tuple[str, Any]] = [(base, value)]
+    while stack:
+        ptr, v = stack.pop()
+        if isinstance(v, str):
+            if looks_like_markdown(v):
+                out[ptr] = render(v)
+        elif isinstance(v, dict):
+            for k, child in v.items():
+                stack.append((f"{ptr}/{pointer_escape(str(k))}", child))
+        elif isinstance(v, list):
+            for i, child in enumerate(v):
+                stack.append((f"{ptr}/{i}", child))
+    return dict(sorted(out.items()))

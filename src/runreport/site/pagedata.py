@@ -1,0 +1,543 @@
+"""Page data: plain dataclasses built from runs and index rows, with no I/O.
+
+Templates only read these fields. Every href or src here is relative to the
+site root; templates prefix it with the page's `root` ("" or "../"), and the
+page script does the same with `<body data-root>`.
+
+Site layout (see docs/site-internals.md):
+
+    index.html                      Runs, page 1 (newest first)
+    runs/page-<n>.html              Runs, page n
+    runs/<run>.html                 one run
+    composers/<composer>.html       one composer, page 1 (<composer>-page-<n>.html after)
+    problems.html                   input problems
+    data/<run>/log.js               the run's log fragment (for in-place expansion)
+    data/<run>/v-<n>.js             the run's values, entries packed in display order
+    data/match/<listing>-<n>.js     match index of a listing: runs with errors/rejections
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol, Sequence
+from urllib.parse import quote
+
+import orjson
+
+from runreport.model import Entry, Run
+from runreport.problems import Problem
+from runreport.site import markdown
+from runreport.site.names import entry_anchor, safe_name
+
+#: Cards per listing page (Runs page and composer pages).
+PAGE_SIZE = 100
+#: Rows per match-index chunk file.
+MATCH_CHUNK_ROWS = 1000
+#: A values file is closed once its JSON passes this many bytes (one entry is never split yet).
+VALUES_FILE_BUDGET = 256 * 1024
+
+RUN_STATUS_LABELS = {
+    "running": "Running",
+    "awaiting_review": "Awaiting Review",
+    "completed": "Completed",
+    "failed": "Failed",
+}
+ENTRY_STATUS_LABELS = {
+    "running": "Running",
+    "success": "Success",
+    "error": "Error",
+    "rejected": "Rejected",
+    "skipped": "Skipped",
+    "unknown": "Unknown",
+}
+MODE_LABELS = {"test": "Test", "live": "Live", "unknown": "Unknown mode"}
+
+#: Field names of a match-index row, in order (shipped in every chunk too).
+MATCH_FIELDS = (
+    "run_id", "composer", "composer_href", "status", "status_label", "mode", "mode_label",
+    "started_at", "started_text", "href", "log", "errors", "rejected",
+)
+
+
+class IndexRow(Protocol):
+    """What a listing needs of a run (runreport.pipeline.RunIndexRow fits)."""
+
+    run_id: str
+    composer: str
+    composer_id: str | None
+    mode: str
+    status: str
+    started_at: str | None
+    ended_at: str | None
+    entry_count: int
+    has_error: bool
+    has_rejected: bool
+
+
+# --- paths ------------------------------------------------------------------
+
+
+def run_href(run_id: str) -> str:
+    return f"runs/{safe_name(run_id)}.html"
+
+
+def run_data_dir(run_id: str) -> str:
+    return f"data/{safe_name(run_id)}/"
+
+
+def composer_href(composer: str, page_no: int = 1) -> str:
+    name = safe_name(composer)
+    return f"composers/{name}.html" if page_no == 1 else f"composers/{name}-page-{page_no}.html"
+
+
+def runs_href(page_no: int) -> str:
+    return "index.html" if page_no == 1 else f"runs/page-{page_no}.html"
+
+
+def root_of(path: str) -> str:
+    """The relative prefix from the page at `path` back to the site root."""
+    return "../" * path.count("/")
+
+
+# --- formatting ---------------------------------------------------------------
+
+
+def parse_time(value: str | None) -> dt.datetime | None:
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        t = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+
+
+def machine_time(value: str | None) -> str | None:
+    """The `<time datetime>` value (UTC, seconds) or None when unparsable."""
+    t = parse_time(value)
+    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if t else None
+
+
+def human_time(value: str | None) -> str:
+    """UTC text shown without JavaScript (the script rewrites it to local time)."""
+    t = parse_time(value)
+    if t is None:
+        return value or "unknown time"
+    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def duration_text(start: str | None, end: str | None) -> str | None:
+    a, b = parse_time(start), parse_time(end)
+    if a is None or b is None:
+        return None
+    seconds = (b - a).total_seconds()
+    if seconds < 0:
+        return None
+    if seconds < 10:
+        return f"{seconds:.1f} s".replace(".0 s", " s")
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    if h:
+        return f"{h} h {m} min"
+    return f"{m} min {s} s" if m else f"{s} s"
+
+
+def scalar_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return str(value)
+    return orjson.dumps(value).decode()
+
+
+def error_text(error: Any) -> str | None:
+    """One line of a run-level or entry error for the header."""
+    if error is None:
+        return None
+    if isinstance(error, str):
+        return error
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        kind = error.get("type")
+        return f"{kind}: {error['message']}" if isinstance(kind, str) else error["message"]
+    return scalar_text(error)
+
+
+# --- listings (Runs page, composer pages) ------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    run_id: str
+    composer: str
+    composer_href: str
+    status: str
+    status_label: str
+    mode: str
+    mode_label: str
+    started_at: str | None  # machine time
+    started_text: str
+    duration: str | None
+    entry_count: int
+    href: str
+    log_src: str
+    has_error: bool
+    has_rejected: bool
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Runs visible in each filter state, over the whole listing."""
+
+    all: int
+    errors: int
+    rejected: int
+    either: int
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    path: str
+    root: str
+    kind: str  # "runs" or "composer"
+    title: str
+    listing: str  # listing name used by match files ("all" or the composer's safe name)
+    cards: tuple[Card, ...]
+    counts: Counts
+    page_no: int
+    page_count: int
+    prev_href: str | None
+    next_href: str | None
+    match_prefix: str  # data/match/<listing>-
+    match_chunks: int
+    show_composer: bool
+
+
+@dataclass(frozen=True)
+class Listing:
+    """All pages of one listing plus its match-index chunks (lists of rows)."""
+
+    pages: tuple[ListingPage, ...]
+    match_chunks: tuple[dict, ...]
+
+
+def card(row: IndexRow) -> Card:
+    return Card(
+        run_id=row.run_id,
+        composer=row.composer,
+        composer_href=composer_href(row.composer),
+        status=row.status,
+        status_label=RUN_STATUS_LABELS.get(row.status, row.status.title()),
+        mode=row.mode,
+        mode_label=MODE_LABELS.get(row.mode, row.mode.title()),
+        started_at=machine_time(row.started_at),
+        started_text=human_time(row.started_at),
+        duration=duration_text(row.started_at, row.ended_at),
+        entry_count=row.entry_count,
+        href=run_href(row.run_id),
+        log_src=run_data_dir(row.run_id) + "log.js",
+        has_error=bool(row.has_error),
+        has_rejected=bool(row.has_rejected),
+    )
+
+
+def match_row(c: Card) -> list:
+    return [
+        c.run_id, c.composer, c.composer_href, c.status, c.status_label, c.mode, c.mode_label,
+        c.started_at, c.started_text, c.href, c.log_src, int(c.has_error), int(c.has_rejected),
+    ]
+
+
+def listing(
+    rows: Sequence[IndexRow], *, kind: str, title: str, composer: str | None = None
+) -> Listing:
+    """Pages and match index of a listing of `rows` (already newest first)."""
+    name = "all" if composer is None else safe_name(composer)
+    counts = Counts(
+        all=len(rows),
+        errors=sum(1 for r in rows if r.has_error),
+        rejected=sum(1 for r in rows if r.has_rejected),
+        either=sum(1 for r in rows if r.has_error or r.has_rejected),
+    )
+    matching = [card(r) for r in rows if r.has_error or r.has_rejected]
+    chunks = tuple(
+        {"kind": "match", "fields": list(MATCH_FIELDS),
+         "rows": [match_row(c) for c in matching[i:i + MATCH_CHUNK_ROWS]]}
+        for i in range(0, len(matching), MATCH_CHUNK_ROWS)
+    )
+    page_count = max(1, -(-len(rows) // PAGE_SIZE))
+
+    def href(n: int) -> str:
+        return runs_href(n) if composer is None else composer_href(composer, n)
+
+    pages = []
+    for n in range(1, page_count + 1):
+        path = href(n)
+        pages.append(ListingPage(
+            path=path,
+            root=root_of(path),
+            kind=kind,
+            title=title,
+            listing=name,
+            cards=tuple(card(r) for r in rows[(n - 1) * PAGE_SIZE:n * PAGE_SIZE]),
+            counts=counts,
+            page_no=n,
+            page_count=page_count,
+            prev_href=href(n - 1) if n > 1 else None,
+            next_href=href(n + 1) if n < page_count else None,
+            match_prefix=f"data/match/{name}-",
+            match_chunks=len(chunks),
+            show_composer=composer is None,
+        ))
+    return Listing(pages=tuple(pages), match_chunks=chunks)
+
+
+# --- the run page ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Badge:
+    kind: str  # "iteration" or "page"
+    text: str
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SectionView:
+    key: str
+    label: str
+    expanded: bool
+
+
+@dataclass(frozen=True)
+class EntryView:
+    i: int  # position in the run's display order
+    entry_id: str
+    anchor: str
+    name: str
+    kind: str | None
+    status: str  # display status (the icon)
+    status_label: str
+    own_status: str
+    depth: int
+    ancestors: str  # positions of the ancestors, space separated
+    lineage: tuple[str, ...]  # empty for top-level entries
+    badges: tuple[Badge, ...]
+    divider: str | None  # "iteration N" when a new iteration starts before this entry
+    summary: tuple[SummaryRow, ...]
+    sections: tuple[SectionView, ...]
+    values_file: int | None  # n of data/<run>/v-<n>.js holding its values
+    edit_href: str | None
+    duration: str | None
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class GroupView:
+    automation: str
+    status: str
+    status_label: str
+    entries: tuple[EntryView, ...]
+
+
+@dataclass(frozen=True)
+class RunPage:
+    path: str
+    root: str
+    run_id: str
+    composer: str
+    composer_href: str
+    status: str
+    status_label: str
+    mode: str
+    mode_label: str
+    started_at: str | None
+    started_text: str
+    duration: str | None
+    error_text: str | None
+    run_sections: tuple[SectionView, ...]  # run-level Error / Trigger / Meta (values in v-0)
+    data_dir: str
+    groups: tuple[GroupView, ...]
+    entry_count: int
+    has_error: bool
+    has_rejected: bool
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    """Everything written for one run: its page and its data payloads."""
+
+    page: RunPage
+    values: tuple[dict, ...]  # payload of data/<run>/v-<n>.js
+
+
+def editor_link(template: str | None, run: Run, entry: Entry) -> str | None:
+    """The Edit href, or None without a template or when a used placeholder has no value."""
+    if not template:
+        return None
+    fields = {
+        "composer_id": run.composer_id,
+        "step_id": entry.step_id,
+        "run_id": run.run_id,
+        "entry_id": entry.entry_id,
+    }
+    href = template
+    for key, value in fields.items():
+        token = "{" + key + "}"
+        if token in href:
+            if not value:
+                return None
+            href = href.replace(token, quote(str(value), safe=""))
+    return href
+
+
+def _badge(text: str) -> Badge:
+    return Badge(kind=text.split(" ", 1)[0], text=text)
+
+
+def _section_payload(value: Any) -> dict:
+    payload: dict = {"value": value}
+    md = markdown.markdown_map(value)
+    if md:
+        payload["md"] = md
+    return payload
+
+
+#: Run fields shown as data sections in the header: key -> label.
+RUN_SECTION_LABELS = {"error": "Run Error", "trigger": "Trigger", "meta": "Meta"}
+
+
+def run_files(run: Run, *, editor_url: str | None = None) -> RunFiles:
+    """The run page and its values payloads (run must already be redacted)."""
+    by_id = run.entries_by_id
+    position = {e.entry_id: i for i, e in enumerate(run.entries)}
+    data_dir = run_data_dir(run.run_id)
+
+    run_values = {k: _section_payload(getattr(run, k)) for k in RUN_SECTION_LABELS
+                  if getattr(run, k) is not None}
+    files: list[dict] = [{"kind": "values", "run_id": run.run_id, "entries": {}}]
+    if run_values:
+        files[0]["run"] = run_values
+    size = len(orjson.dumps(run_values))
+    values_file: dict[str, int] = {}
+    for e in run.entries:
+        if not e.sections:
+            continue
+        payload = {"sections": {s.key: _section_payload(s.value) for s in e.sections}}
+        n = len(orjson.dumps(payload))
+        if size and size + n > VALUES_FILE_BUDGET:
+            files.append({"kind": "values", "run_id": run.run_id, "entries": {}})
+            size = 0
+        files[-1]["entries"][e.entry_id] = payload
+        size += n
+        values_file[e.entry_id] = len(files) - 1
+
+    def divider(e: Entry) -> str | None:
+        if e.iteration_index is None:
+            return None
+        siblings = by_id[e.parent_id].children if e.parent_id in by_id else ()
+        if e.entry_id not in siblings:
+            return None
+        k = siblings.index(e.entry_id)
+        if k == 0:
+            return None
+        prev = by_id.get(siblings[k - 1])
+        if prev is None or prev.iteration_index == e.iteration_index:
+            return None
+        return f"iteration {e.iteration_index + 1}"
+
+    def view(e: Entry) -> EntryView:
+        multiple = len(e.sections) > 1
+        return EntryView(
+            i=position[e.entry_id],
+            entry_id=e.entry_id,
+            anchor=entry_anchor(e.entry_id),
+            name=e.name,
+            kind=e.kind,
+            status=e.display_status,
+            status_label=ENTRY_STATUS_LABELS.get(e.display_status, e.display_status.title()),
+            own_status=e.status,
+            depth=e.depth,
+            ancestors=" ".join(str(position[a]) for a in e.lineage_ids[:-1] if a in position),
+            lineage=tuple(e.lineage) if e.depth > 0 else (),
+            badges=tuple(_badge(b) for b in e.badges),
+            divider=divider(e),
+            summary=tuple(SummaryRow(label, scalar_text(v)) for label, v in e.summary),
+            sections=tuple(SectionView(s.key, s.label, not multiple) for s in e.sections),
+            values_file=values_file.get(e.entry_id),
+            edit_href=editor_link(editor_url, run, e),
+            duration=duration_text(e.started_at, e.ended_at),
+            flagged=e.flagged,
+        )
+
+    groups = tuple(
+        GroupView(
+            automation=g.automation,
+            status=g.status,
+            status_label=ENTRY_STATUS_LABELS.get(g.status, g.status.title()),
+            entries=tuple(view(by_id[i]) for i in g.entry_ids if i in by_id),
+        )
+        for g in run.groups
+    )
+    path = run_href(run.run_id)
+    page = RunPage(
+        path=path,
+        root=root_of(path),
+        run_id=run.run_id,
+        composer=run.composer,
+        composer_href=composer_href(run.composer),
+        status=run.status,
+        status_label=RUN_STATUS_LABELS.get(run.status, run.status.title()),
+        mode=run.mode,
+        mode_label=MODE_LABELS.get(run.mode, run.mode.title()),
+        started_at=machine_time(run.started_at),
+        started_text=human_time(run.started_at),
+        duration=duration_text(run.started_at, run.ended_at),
+        error_text=error_text(run.error),
+        run_sections=tuple(
+            SectionView(k, label, False) for k, label in RUN_SECTION_LABELS.items()
+            if k in run_values
+        ),
+        data_dir=data_dir,
+        groups=groups,
+        entry_count=len(run.entries),
+        has_error=any(e.status == "error" for e in run.entries),
+        has_rejected=any(e.status == "rejected" for e in run.entries),
+    )
+    return RunFiles(page=page, values=tuple(files))
+
+
+# --- problems -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProblemRow:
+    file: str
+    line: int
+    run_id: str | None
+    run_href: str | None
+    severity: str
+    message: str
+
+
+def problem_rows(problems: Sequence[Problem], known_runs: set[str]) -> tuple[ProblemRow, ...]:
+    return tuple(
+        ProblemRow(
+            file=p.file,
+            line=p.line,
+            run_id=p.run_id,
+            run_href=run_href(p.run_id) if p.run_id in known_runs else None,
+            severity=p.severity,
+            message=p.message,
+        )
+        for p in problems
+    )
