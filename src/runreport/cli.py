@@ -7,6 +7,7 @@ is run (or when `--help` lists it), so a command pays only for what it uses.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 import click
 
@@ -38,7 +39,10 @@ class LazyGroup(click.Group):
 
     @staticmethod
     def _module_exists(name: str) -> bool:
-        return importlib.util.find_spec(COMMANDS[name][0]) is not None
+        try:
+            return importlib.util.find_spec(COMMANDS[name][0]) is not None
+        except ModuleNotFoundError:  # its package is not there at all
+            return False
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
