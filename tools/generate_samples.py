@@ -16,59 +16,60 @@ interleaved in write order, as the engine writes them):
     eu/2026-11-19.jsonl, eu/2026-11-20.jsonl   timestamps with +01:00 offset
     webhooks/2026-11-18.ndjson             records without the optional "v"
 
-Which run covers which case (tests of other modules refer to these ids):
+Which run covers which case (tests of other modules refer to these ids),
+with the run status the format derives:
 
-    r1116-digest-01    single-automation composer (no `automations`); Markdown
-                       output with headings, a list, a table, a link and code
-    r1116-lead-01      three automations in `automations` order; loop over leads
-    r1116-inv-01       invoice loop, database insert (summary table "invoices")
-    r1116-ticket-01    test mode; notification summary (recipient)
-    r1117-inv-02       HTTP 500 with a JSON body (object, application/json);
-                       the steps after it skipped; run failed
-    r1117-lead-02      paginated request: parent + pages 1..4, page 4 is a 429
-                       with a JSON object body; run failed
-    r1117-ticket-02    every step of automation "Respond" skipped
-    r1117-digest-02    run-level error on run_end (timeout) while every entry
-                       succeeded
-    r1117-export-01    output larger than 2 MB (a JSON object, an export)
-    r1118-lead-03      loop with a rejected iteration: Review in wait mode
-                       rejected, later steps of that iteration skipped; run
-                       completed
-    r1118-catalog-01   nesting three deep: loop > sub-loop > steps
-    r1118-inv-03       loop with a failed iteration (error with message, type,
-                       stack); loop's own error is a string
-    r1118-ticket-03    status aliases `in_progress`, `succeeded`, `failed`,
-                       `completed`
-    r1118-digest-03    Markdown output; unknown extra fields (tokens, cost)
-    r1118-export-02    test-mode export, small
-    r1118-lead-04      spread over two files (starts in 2026-11-18.jsonl,
-                       ends in 2026-11-19.jsonl)
-    r1118-ticket-04    `notify`-mode review approved (webhooks .ndjson)
-    r1118-ticket-05    updates carrying `seq` numbers
-    r1118-ticket-06    an update pair written out of `seq` order (seq 2 before
-                       seq 1)
-    r1119-catalog-02   loop > paginated request > pages (three deep)
-    r1119-lead-05      output that is an array of 640 objects
-    r1119-lead-06      paginated request whose last page is a 400 whose body
-                       is a JSON *string* (content-type text/plain)
-    r1119-inv-04       retried step: error, then success with `"error": null`
-                       clearing it; extra fields (attempt, worker)
-    r1119-digest-04    run-level error as a string
-    r1119-inv-05       plain successful live run
-    r1119-contract-01  Review in wait mode approved (eu, +01:00 timestamps)
-    r1119-contract-02  Review in wait mode rejected at top level; every step
-                       of "Send" skipped; run completed
-    r1119-contract-03  `notify`-mode review approved
-    r1120-catalog-03   nightly sync, success
-    r1120-inv-06       successful invoice run
-    r1120-ticket-07    secrets: `password` and `api_token` in an input,
-                       Authorization and X-Api-Key request headers
-    r1120-lead-07      still running: an entry `in_progress`, no run_end
-    r1120-export-03    still running: an entry `running`, no run_end
-    r1120-digest-05    started, no entries yet (running)
-    r1120-contract-04  awaiting review: wait-mode review running, decision
-                       null, no run_end
-    r1120-contract-05  test-mode contract run, success
+    r1116-digest-01    completed       single-automation composer (no `automations`); Markdown
+                                       output with headings, a list, a table, a link and code
+    r1116-lead-01      completed       three automations in `automations` order; loop over leads
+    r1116-inv-01       completed       invoice loop, database insert (summary table "invoices")
+    r1116-ticket-01    completed       test mode; notification summary (recipient)
+    r1117-inv-02       failed          HTTP 500 with a JSON body (object, application/json);
+                                       the steps after it skipped; run failed
+    r1117-lead-02      failed          paginated request: parent + pages 1..4, page 4 is a 429
+                                       with a JSON object body; run failed
+    r1117-ticket-02    completed       every step of automation "Respond" skipped
+    r1117-digest-02    failed          run-level error on run_end (timeout) while every entry
+                                       succeeded
+    r1117-export-01    completed       output larger than 2 MB (a JSON object, an export)
+    r1118-lead-03      completed       loop with a rejected iteration: Review in wait mode
+                                       rejected, later steps of that iteration skipped; run
+                                       completed
+    r1118-catalog-01   completed       nesting three deep: loop > sub-loop > steps
+    r1118-inv-03       failed          loop with a failed iteration (error with message, type,
+                                       stack); loop's own error is a string
+    r1118-ticket-03    failed          status aliases `in_progress`, `succeeded`, `failed`,
+                                       `completed`
+    r1118-digest-03    completed       Markdown output; unknown extra fields (tokens, cost)
+    r1118-export-02    completed       test-mode export, small
+    r1118-lead-04      completed       spread over two files (starts in 2026-11-18.jsonl,
+                                       ends in 2026-11-19.jsonl)
+    r1118-ticket-04    completed       `notify`-mode review approved (webhooks .ndjson)
+    r1118-ticket-05    completed       updates carrying `seq` numbers
+    r1118-ticket-06    completed       an update pair written out of `seq` order (seq 2 before
+                                       seq 1)
+    r1119-catalog-02   completed       loop > paginated request > pages (three deep)
+    r1119-lead-05      completed       output that is an array of 640 objects
+    r1119-lead-06      failed          paginated request whose last page is a 400 whose body
+                                       is a JSON *string* (content-type text/plain)
+    r1119-inv-04       completed       retried step: error, then success with `"error": null`
+                                       clearing it; extra fields (attempt, worker)
+    r1119-digest-04    failed          run-level error as a string
+    r1119-inv-05       completed       plain successful live run
+    r1119-contract-01  completed       Review in wait mode approved (eu, +01:00 timestamps)
+    r1119-contract-02  completed       Review in wait mode rejected at top level; every step
+                                       of "Send" skipped; run completed
+    r1119-contract-03  completed       `notify`-mode review approved
+    r1120-catalog-03   completed       nightly sync, success
+    r1120-inv-06       completed       successful invoice run
+    r1120-ticket-07    completed       secrets: `password` and `api_token` in an input,
+                                       Authorization and X-Api-Key request headers
+    r1120-lead-07      running         still running: an entry `in_progress`, no run_end
+    r1120-export-03    running         still running: an entry `running`, no run_end
+    r1120-digest-05    running         started, no entries yet (running)
+    r1120-contract-04  awaiting_review awaiting review: wait-mode review running, decision
+                                       null, no run_end
+    r1120-contract-05  completed       test-mode contract run, success
 
 Every run has `trigger`; most have `meta`, `composer_id` and `step_id`s.
 Credentials (Authorization: Bearer, X-Api-Key) appear in the request headers
@@ -409,6 +410,14 @@ def request(method: str, url: str, *, auth: str | None = None, api_key: str | No
     return req
 
 
+def meta(version: str = "4.12.1", region: str = "us-east-1", **more) -> dict:
+    return {"engine_version": version, "region": region, **more}
+
+
+def slack_ts(r: Run) -> str:
+    return f"{int(r.now.timestamp())}.{r.rng.randint(100000, 999999)}"
+
+
 def it(index: int, item) -> dict:
     return {"index": index, "item": item}
 
@@ -502,7 +511,7 @@ def sync_log(r: Run, results: list[dict]) -> None:
     lines = "\n".join(f"• `{x['id']}` score {x['score']}" for x in pushed) or "• none"
     r.step("Notify sales channel", kind="notification", step_id="notify_sales", dur=(0.2, 0.6),
            input={"channel": "#sales-leads", "text": f"*{len(pushed)} new leads enriched*\n{lines}"},
-           output={"ok": True, "channel": "C04SALES01", "ts": f"{int(r.now.timestamp())}.{r.rng.randint(100000, 999999)}"},
+           output={"ok": True, "channel": "C04SALES01", "ts": slack_ts(r)},
            summary={"recipient": "#sales-leads"})
 
 
@@ -523,13 +532,13 @@ def simple_lead_run(log: Log, run_id: str, started: datetime, mode: str, n: int,
 
 def r1116_lead_01(log: Log) -> None:
     simple_lead_run(log, "r1116-lead-01", utc(16, 9, 30, 12), "live", 3, stream=ARCHIVE,
-                    stream_meta={"engine_version": "4.12.0", "region": "us-east-1", "worker": "wrk-03"})
+                    stream_meta=meta(version="4.12.0", worker="wrk-03"))
 
 
 def r1117_lead_02(log: Log) -> None:
     """Paginated request; page 4 is a 429 with a JSON object body."""
     r = lead_run(log, "r1117-lead-02", utc(17, 10, 3, 55), "test",
-                 trigger={"type": "manual", "user": TEAM[2]}, meta={"engine_version": "4.12.1", "region": "us-east-1"})
+                 trigger={"type": "manual", "user": TEAM[2]}, meta=meta())
     r.automation = "Ingest"
     parent, _ = r.start("Fetch all leads", kind="http", step_id="fetch_all_leads",
                         input={"url": f"{CRM}/leads?status=any", "pagination": {"type": "cursor", "limit": 100}})
@@ -562,15 +571,14 @@ def r1118_lead_03(log: Log) -> None:
         1: {"review": "rejected", "reviewer": TEAM[0], "comment": "Duplicate of an existing account (ACC-2291)."},
         2: {"review": "approved", "reviewer": TEAM[3], "comment": "Good fit, fast-track."},
         3: {"review": "approved", "reviewer": TEAM[3]},
-    }, stream_meta={"engine_version": "4.12.1", "region": "us-east-1", "worker": "wrk-05",
-                    "tags": ["crm", "enrichment"]})
+    }, stream_meta=meta(worker="wrk-05", tags=["crm", "enrichment"]))
 
 
 def r1118_lead_04(log: Log) -> None:
     """Starts before midnight, ends after: spread over two daily files."""
     simple_lead_run(log, "r1118-lead-04", utc(18, 23, 56, 40), "live", 5, reviews={
         i: {"review": "approved", "reviewer": TEAM[1]} for i in range(5)
-    }, stream_meta={"engine_version": "4.12.1", "region": "us-east-1", "worker": "wrk-09"})
+    }, stream_meta=meta(worker="wrk-09"))
 
 
 def r1119_lead_05(log: Log) -> None:
@@ -603,8 +611,7 @@ def r1119_lead_05(log: Log) -> None:
 def r1119_lead_06(log: Log) -> None:
     """Paginated request whose last page is a 400 with a JSON string body."""
     r = lead_run(log, "r1119-lead-06", utc(19, 10, 40, 21), "test",
-                 trigger={"type": "manual", "user": TEAM[1]}, meta={"engine_version": "4.12.1", "region": "us-east-1",
-                                                                   "debug": True})
+                 trigger={"type": "manual", "user": TEAM[1]}, meta=meta(debug=True))
     r.automation = "Ingest"
     parent, _ = r.start("Fetch leads (paged)", kind="http", step_id="fetch_leads_paged",
                         input={"url": f"{CRM}/leads", "pagination": {"type": "page", "per_page": 50}})
@@ -630,7 +637,7 @@ def r1119_lead_06(log: Log) -> None:
 def r1120_lead_07(log: Log) -> None:
     """Still running: an entry in_progress, no run_end."""
     r = lead_run(log, "r1120-lead-07", utc(20, 10, 58, 0), "live",
-                 trigger={"type": "schedule", "cron": "*/30 * * * *"}, meta={"engine_version": "4.12.1", "region": "us-east-1", "worker": "wrk-02"})
+                 trigger={"type": "schedule", "cron": "*/30 * * * *"}, meta=meta(worker="wrk-02"))
     leads = [new_lead(r) for _ in range(3)]
     fetch_leads(r, leads)
     r.automation = "Enrich"
@@ -688,8 +695,8 @@ def receive_invoices(r: Run, n: int) -> list[dict]:
     r.step("Download attachments", kind="http", step_id="download_attachments", dur=(0.5, 2.5),
            request=request("GET", f"https://mail.example.com/api/messages/{msg_id}/attachments",
                            auth="Bearer mail_oauth_" + hexid(r.rng, 20)),
-           response=json_response(r, 200, {"attachments": [{**f, "stored_as": f"s3://inbox-attachments/{msg_id}/{f['filename']}"}
-                                                          for f in files]}))
+           response=json_response(r, 200, {"attachments": [
+               {**f, "stored_as": f"s3://inbox-attachments/{msg_id}/{f['filename']}"} for f in files]}))
     return files
 
 
@@ -704,7 +711,8 @@ def extract_iteration(r: Run, loop: Entry, i: int, f: dict, *, fail: bool = Fals
     r.step("Extract fields", kind="prompt", step_id="extract_fields", parent=loop, iteration=iteration,
            dur=(2.0, 6.0), input={"model": "gpt-4o", "prompt": "Extract vendor, invoice number, dates, currency, "
                                   "line items and totals from the invoice text as JSON.", "response_format": "json"},
-           output=extracted, end_extra={"tokens": {"prompt": r.rng.randint(900, 3000), "completion": r.rng.randint(150, 500)}})
+           output=extracted,
+           end_extra={"tokens": {"prompt": r.rng.randint(900, 3000), "completion": r.rng.randint(150, 500)}})
     line_total = round(sum(x["amount"] for x in inv["line_items"]) + inv["tax"], 2)
     if fail:
         stack = ("ValidationError: Line items total does not match invoice total\n"
@@ -775,26 +783,27 @@ def invoice_run(log: Log, run_id: str, started: datetime, mode: str, n: int, *, 
 
 def r1116_inv_01(log: Log) -> None:
     invoice_run(log, "r1116-inv-01", utc(16, 10, 15, 40), "live", 3, stream=ARCHIVE,
-                meta={"engine_version": "4.12.0", "region": "us-east-1"})
+                meta=meta(version="4.12.0"))
 
 
 def r1117_inv_02(log: Log) -> None:
     invoice_run(log, "r1117-inv-02", utc(17, 8, 47, 13), "live", 2, fail_500=True,
-                meta={"engine_version": "4.12.1", "region": "us-east-1", "worker": "wrk-04"})
+                meta=meta(worker="wrk-04"))
 
 
 def r1118_inv_03(log: Log) -> None:
     invoice_run(log, "r1118-inv-03", utc(18, 9, 5, 11), "live", 4, fail_at=2,
-                meta={"engine_version": "4.12.1", "region": "us-east-1", "worker": "wrk-01"})
+                meta=meta(worker="wrk-01"))
 
 
 def r1119_inv_04(log: Log) -> None:
     """A retried request: error, then success with `"error": null`; extra fields."""
     r = inv_run(log, "r1119-inv-04", utc(19, 11, 5, 36), "live",
-                meta={"engine_version": "4.12.1", "region": "us-east-1", "worker": "wrk-06"})
+                meta=meta(worker="wrk-06"))
     files = receive_invoices(r, 2)
     r.automation = "Extract"
-    req = request("GET", "https://fx.example.com/v1/rates?base=EUR&symbols=USD,GBP,SEK", api_key="fx_" + hexid(r.rng, 24))
+    req = request("GET", "https://fx.example.com/v1/rates?base=EUR&symbols=USD,GBP,SEK",
+                  api_key="fx_" + hexid(r.rng, 24))
     fx, _ = r.start("Fetch exchange rates", kind="http", step_id="fetch_fx", request=req,
                     extra={"attempt": 1, "worker": "wrk-06"})
     r.tick(30, 30)
@@ -806,7 +815,8 @@ def r1119_inv_04(log: Log) -> None:
     r.tick(0.3, 0.8)
     r._write("step", {"entry_id": fx.id, "status": "success", "ended_at": r.ts(), "error": None,
                       "http": {"request": req, "response": json_response(
-                          r, 200, {"base": "EUR", "date": "2026-11-19", "rates": {"USD": 1.0842, "GBP": 0.8571, "SEK": 11.472}})}},
+                          r, 200, {"base": "EUR", "date": "2026-11-19",
+                                   "rates": {"USD": 1.0842, "GBP": 0.8571, "SEK": 11.472}})}},
              r.now)
     loop, _ = r.start("For each invoice", kind="loop", step_id="each_invoice", input={"items": 2})
     invoices = [extract_iteration(r, loop, i, f) for i, f in enumerate(files)]
@@ -817,12 +827,12 @@ def r1119_inv_04(log: Log) -> None:
 
 def r1119_inv_05(log: Log) -> None:
     invoice_run(log, "r1119-inv-05", utc(19, 16, 20, 2), "live", 2,
-                meta={"engine_version": "4.12.1", "region": "us-east-1"})
+                meta=meta())
 
 
 def r1120_inv_06(log: Log) -> None:
     invoice_run(log, "r1120-inv-06", utc(20, 8, 55, 10), "live", 3,
-                meta={"engine_version": "4.12.1", "region": "us-east-1", "worker": "wrk-11"})
+                meta=meta(worker="wrk-11"))
 
 
 # --- Support ticket triage ----------------------------------------------------
@@ -925,12 +935,13 @@ def ticket_flow(log, run_id, started, mode, topic, stream=MAIN, *, seq=False, no
 
 def r1116_ticket_01(log: Log) -> None:
     r = ticket_run(log, "r1116-ticket-01", utc(16, 15, 42, 5), "test", ARCHIVE,
-                   trigger={"type": "manual", "user": TEAM[4]}, meta={"engine_version": "4.12.0", "region": "us-east-1"})
+                   trigger={"type": "manual", "user": TEAM[4]}, meta=meta(version="4.12.0"))
     ticket = ticket_intake(r, 1)
     cls = ticket_classify(r, ticket)
     ticket_respond(r, ticket, cls)
     r.step("Alert engineering", kind="notification", step_id="alert_eng", dur=(0.1, 0.4),
-           input={"channel": "#support-escalations", "text": f"Bug report from ticket #{ticket['id']}: {ticket['subject']}"},
+           input={"channel": "#support-escalations",
+                  "text": f"Bug report from ticket #{ticket['id']}: {ticket['subject']}"},
            output={"ok": True}, summary={"recipient": "#support-escalations"})
     r.end()
 
@@ -938,7 +949,7 @@ def r1116_ticket_01(log: Log) -> None:
 def r1117_ticket_02(log: Log) -> None:
     """Spam: every step of "Respond" skipped."""
     r = ticket_run(log, "r1117-ticket-02", utc(17, 11, 20, 31), "live",
-                   meta={"engine_version": "4.12.1", "region": "us-east-1"})
+                   meta=meta())
     ticket = ticket_intake(r, 3)
     ticket["subject"] = "Cheap SEO backlinks!!! Rank #1 on Google today"
     cls = ticket_classify(r, ticket, spam=True)
@@ -957,7 +968,7 @@ def r1118_ticket_03(log: Log) -> None:
     """Status aliases: in_progress, succeeded, failed, completed."""
     r = ticket_run(log, "r1118-ticket-03", utc(18, 9, 10, 48), "live",
                    trigger={"type": "email", "mailbox": "support@example.com"},
-                   meta={"engine_version": "4.11.8", "region": "us-east-1", "worker": "wrk-legacy-1"})
+                   meta=meta(version="4.11.8", worker="wrk-legacy-1"))
     ticket = ticket_intake(r, 0)
     r.automation = "Classify"
     e, _ = r.start("Classify ticket", kind="prompt", step_id="classify", status="in_progress",
@@ -989,18 +1000,18 @@ def r1118_ticket_03(log: Log) -> None:
 
 def r1118_ticket_04(log: Log) -> None:
     ticket_flow(log, "r1118-ticket-04", utc(18, 12, 1, 7), "live", 2, WEBHOOKS, notify_review=True,
-                meta={"engine_version": "4.12.1", "region": "us-east-1", "delivery_id": "whd_7731"})
+                meta=meta(delivery_id="whd_7731"))
 
 
 def r1118_ticket_05(log: Log) -> None:
     ticket_flow(log, "r1118-ticket-05", utc(18, 12, 1, 9), "live", 0, WEBHOOKS, seq=True,
-                meta={"engine_version": "4.12.1", "region": "us-east-1", "delivery_id": "whd_7732"})
+                meta=meta(delivery_id="whd_7732"))
 
 
 def r1118_ticket_06(log: Log) -> None:
     """An update pair written out of seq order."""
     r = ticket_run(log, "r1118-ticket-06", utc(18, 12, 2, 30), "test", WEBHOOKS,
-                   meta={"engine_version": "4.12.1", "region": "us-east-1", "delivery_id": "whd_7735"})
+                   meta=meta(delivery_id="whd_7735"))
     ticket = ticket_intake(r, 1, seq=True)
     r.automation = "Classify"
     r.tick(0.1, 0.2)
@@ -1026,7 +1037,7 @@ def r1118_ticket_06(log: Log) -> None:
 def r1120_ticket_07(log: Log) -> None:
     """Secrets in an input (password, api_token) and in headers."""
     r = ticket_run(log, "r1120-ticket-07", utc(20, 9, 30, 45), "test",
-                   trigger={"type": "manual", "user": TEAM[2]}, meta={"engine_version": "4.12.1", "region": "us-east-1"})
+                   trigger={"type": "manual", "user": TEAM[2]}, meta=meta())
     r.automation = "Intake"
     r.step("Connect to legacy helpdesk", kind="code", step_id="connect_legacy", dur=(0.4, 1.0),
            input={"host": "legacy-helpdesk.example.com", "port": 993, "username": "triage-bot",
@@ -1084,7 +1095,8 @@ def digest_run(log: Log, run_id: str, started: datetime, mode: str, stream: Stre
         rows.append({"region": region, "deals": len(mine), "revenue": sum(d["amount"] for d in mine),
                      "change": r.rng.randint(-15, 25)})
     r.step("Aggregate by region", kind="code", step_id="aggregate", dur=(0.02, 0.1),
-           input={"language": "python", "source": "rows = group_by(deals, 'region', deals=count, revenue=sum('amount'))"},
+           input={"language": "python",
+                  "source": "rows = group_by(deals, 'region', deals=count, revenue=sum('amount'))"},
            output=rows)
     slipped = r.rng.sample(COMPANIES, 2)
     text = digest_markdown(week, rows, deals, slipped)
@@ -1106,7 +1118,7 @@ def digest_run(log: Log, run_id: str, started: datetime, mode: str, stream: Stre
         return r
     r.step("Post digest to Slack", kind="notification", step_id="post_slack", dur=(0.2, 0.8),
            input={"channel": "#sales", "text": text, "unfurl_links": False},
-           output={"ok": True, "channel": "C02SALES", "ts": f"{int(r.now.timestamp())}.{r.rng.randint(100000, 999999)}"},
+           output={"ok": True, "channel": "C02SALES", "ts": slack_ts(r)},
            summary={"recipient": "#sales"})
     r.end()
     return r
@@ -1115,29 +1127,29 @@ def digest_run(log: Log, run_id: str, started: datetime, mode: str, stream: Stre
 def r1116_digest_01(log: Log) -> None:
     digest_run(log, "r1116-digest-01", utc(16, 8, 0, 0), "live", ARCHIVE, week="9–15 November 2026",
                trigger={"type": "schedule", "cron": "0 8 * * MON", "timezone": "UTC"},
-               meta={"engine_version": "4.12.0", "region": "us-east-1"})
+               meta=meta(version="4.12.0"))
 
 
 def r1117_digest_02(log: Log) -> None:
     digest_run(log, "r1117-digest-02", utc(17, 13, 30, 0), "test", week="9–15 November 2026", timeout=True,
-               trigger={"type": "manual", "user": TEAM[3]}, meta={"engine_version": "4.12.1", "region": "us-east-1"})
+               trigger={"type": "manual", "user": TEAM[3]}, meta=meta())
 
 
 def r1118_digest_03(log: Log) -> None:
     digest_run(log, "r1118-digest-03", utc(18, 14, 0, 0), "live", week="9–15 November 2026 (resend)", extras=True,
                trigger={"type": "manual", "user": TEAM[3], "reason": "Resend after CRM fix"},
-               meta={"engine_version": "4.12.1", "region": "us-east-1", "worker": "wrk-08"})
+               meta=meta(worker="wrk-08"))
 
 
 def r1119_digest_04(log: Log) -> None:
     digest_run(log, "r1119-digest-04", utc(19, 15, 12, 44), "test", week="16–22 November 2026 (preview)",
                crash="Worker wrk-10 was restarted during a deploy; the run was aborted",
-               trigger={"type": "manual", "user": TEAM[3]}, meta={"engine_version": "4.12.1", "region": "us-east-1"})
+               trigger={"type": "manual", "user": TEAM[3]}, meta=meta())
 
 
 def r1120_digest_05(log: Log) -> None:
     Run(log, MAIN, "r1120-digest-05", "Weekly sales digest", "cmp_sales_digest", "live", utc(20, 11, 2, 0),
-        trigger={"type": "manual", "user": TEAM[0]}, meta={"engine_version": "4.12.1", "region": "us-east-1"})
+        trigger={"type": "manual", "user": TEAM[0]}, meta=meta())
 
 
 # --- Customer data export -----------------------------------------------------
@@ -1199,17 +1211,17 @@ def export_run(log: Log, run_id: str, started: datetime, mode: str, n: int, *, r
 def r1117_export_01(log: Log) -> None:
     export_run(log, "r1117-export-01", utc(17, 17, 0, 0), "live", 6000,
                trigger={"type": "schedule", "cron": "0 17 * * TUE"},
-               meta={"engine_version": "4.12.1", "region": "us-east-1", "worker": "wrk-big-1", "memory_mb": 4096})
+               meta=meta(worker="wrk-big-1", memory_mb=4096))
 
 
 def r1118_export_02(log: Log) -> None:
     export_run(log, "r1118-export-02", utc(18, 16, 31, 20), "test", 40,
-               trigger={"type": "manual", "user": TEAM[1]}, meta={"engine_version": "4.12.1", "region": "us-east-1"})
+               trigger={"type": "manual", "user": TEAM[1]}, meta=meta())
 
 
 def r1120_export_03(log: Log) -> None:
     export_run(log, "r1120-export-03", utc(20, 11, 0, 0), "live", 120, running=True,
-               trigger={"type": "manual", "user": TEAM[2]}, meta={"engine_version": "4.12.1", "region": "us-east-1"})
+               trigger={"type": "manual", "user": TEAM[2]}, meta=meta())
 
 
 # --- Product catalog sync (nesting) ------------------------------------------
@@ -1228,11 +1240,12 @@ def catalog_run(log: Log, run_id: str, started: datetime, mode: str, **kw) -> Ru
 def r1118_catalog_01(log: Log) -> None:
     """Three deep: For each category > For each product > steps."""
     r = catalog_run(log, "r1118-catalog-01", utc(18, 9, 2, 30), "test",
-                    trigger={"type": "manual", "user": TEAM[1]}, meta={"engine_version": "4.12.1", "region": "us-east-1"})
+                    trigger={"type": "manual", "user": TEAM[1]}, meta=meta())
     r.automation = "Load"
     r.step("Load categories", kind="http", step_id="load_categories", dur=(0.3, 0.9),
            request=request("GET", f"{CATALOG}/categories.json", extra_headers={"X-Shop-Access-Token": SHOP_KEY}),
-           response=json_response(r, 200, {"categories": [{"title": c, "products": len(p)} for c, p in CATEGORIES.items()]}))
+           response=json_response(r, 200, {"categories": [{"title": c, "products": len(p)}
+                                                           for c, p in CATEGORIES.items()]}))
     r.automation = "Sync"
     outer, _ = r.start("For each category", kind="loop", step_id="each_category", input={"items": len(CATEGORIES)})
     for ci, (category, products) in enumerate(CATEGORIES.items()):
@@ -1245,7 +1258,8 @@ def r1118_catalog_01(log: Log) -> None:
             r.step("Upsert product", kind="http", step_id="upsert_product", parent=inner, iteration=it(pi, item),
                    dur=(0.2, 0.8), request=request("PUT", f"{CATALOG}/products/{sku}.json",
                                                    extra_headers={"X-Shop-Access-Token": SHOP_KEY},
-                                                   body={"product": {"title": product, "price": price, "category": category}}),
+                                                   body={"product": {"title": product, "price": price,
+                                                                     "category": category}}),
                    response=json_response(r, 200, {"product": {"sku": sku, "title": product, "price": price,
                                                                "updated_at": r.ts()}}))
             stock = r.rng.randint(0, 250)
@@ -1277,8 +1291,9 @@ def catalog_stock_run(log: Log, run_id: str, started: datetime, **kw) -> None:
             headers = {"link": f'<https://wms.example.com/api/warehouses/{code}/stock?page={page + 1}>; rel="next"'} \
                 if page < pages else {}
             r.step("Fetch stock levels", kind="http", step_id="fetch_stock", parent=req_parent, page=page,
-                   dur=(0.2, 0.7), request=request("GET", f"https://wms.example.com/api/warehouses/{code}/stock?page={page}",
-                                                   api_key="wms_" + hexid(r.rng, 20)),
+                   dur=(0.2, 0.7),
+                   request=request("GET", f"https://wms.example.com/api/warehouses/{code}/stock?page={page}",
+                                   api_key="wms_" + hexid(r.rng, 20)),
                    response=json_response(r, 200, rows, **headers))
         r.finish(req_parent, output={"pages": pages})
     r.finish(loop, output={"iterations": len(WAREHOUSES)})
@@ -1290,11 +1305,11 @@ def catalog_stock_run(log: Log, run_id: str, started: datetime, **kw) -> None:
 
 
 def r1119_catalog_02(log: Log) -> None:
-    catalog_stock_run(log, "r1119-catalog-02", utc(19, 2, 0, 0), meta={"engine_version": "4.12.1", "region": "us-east-1"})
+    catalog_stock_run(log, "r1119-catalog-02", utc(19, 2, 0, 0), meta=meta())
 
 
 def r1120_catalog_03(log: Log) -> None:
-    catalog_stock_run(log, "r1120-catalog-03", utc(20, 2, 0, 0), meta={"engine_version": "4.12.1", "region": "us-east-1"})
+    catalog_stock_run(log, "r1120-catalog-03", utc(20, 2, 0, 0), meta=meta())
 
 
 # --- Contract approval (eu engine, +01:00 timestamps) -------------------------
@@ -1320,14 +1335,15 @@ def contract_run(log: Log, run_id: str, started: datetime, mode: str, *, decisio
                  review_mode: str = "wait", **kw) -> None:
     r = Run(log, EU, run_id, "Contract approval", "cmp_contract_approval", mode, started,
             automations=CONTRACT_AUTOMATIONS, trigger={"type": "webhook", "source": "crm", "event": "deal.won"},
-            meta={"engine_version": "4.12.1", "region": "eu-west-1", "data_residency": "EU"}, **kw)
+            meta=meta(region="eu-west-1", data_residency="EU"), **kw)
     customer = r.rng.choice(COMPANIES)
     value = r.rng.randrange(24000, 480000, 1000)
     term = r.rng.choice([12, 24, 36])
     doc_id = f"doc_{hexid(r.rng, 10)}"
     r.automation = "Prepare"
     r.step("Fetch contract draft", kind="http", step_id="fetch_draft", dur=(0.3, 1.0),
-           request=request("GET", f"https://docs.example.com/api/v1/documents/{doc_id}", auth="Bearer docs_" + hexid(r.rng, 24)),
+           request=request("GET", f"https://docs.example.com/api/v1/documents/{doc_id}",
+                           auth="Bearer docs_" + hexid(r.rng, 24)),
            response=json_response(r, 200, {"id": doc_id, "title": f"MSA – {customer}", "pages": r.rng.randint(8, 22),
                                            "language": "en", "format": "docx"}))
     r.step("Summarize contract", kind="prompt", step_id="summarize", dur=(6.0, 18.0),
@@ -1371,8 +1387,9 @@ def send_contract(r: Run, customer: str, doc_id: str) -> None:
     signer = person(r.rng)
     r.step("Send for signature", kind="http", step_id="send_signature", dur=(0.5, 1.5),
            request=request("POST", "https://sign.example.com/api/v2/envelopes", auth="Bearer sign_" + hexid(r.rng, 24),
-                           body={"document_id": doc_id, "signers": [{"name": f"{signer['first_name']} {signer['last_name']}",
-                                                                    "email": signer["email"]}],
+                           body={"document_id": doc_id,
+                                 "signers": [{"name": f"{signer['first_name']} {signer['last_name']}",
+                                              "email": signer["email"]}],
                                  "subject": f"Please sign: MSA – {customer}"}),
            response=json_response(r, 201, {"envelope_id": f"env_{hexid(r.rng, 12)}", "status": "sent"}))
     owner = r.rng.choice(TEAM)
