@@ -96,10 +96,6 @@ LOG_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz")
 UTC = timezone.utc
 CET = timezone(timedelta(hours=1))
 
-# A top-level field written as an explicit JSON null (None means "absent").
-NULL = object()
-
-
 def utc(day: int, hh: int, mm: int, ss: int = 0) -> datetime:
     return datetime(2026, 11, day, hh, mm, ss, tzinfo=UTC)
 
@@ -189,9 +185,8 @@ _FIELD_ORDER = (
 
 
 def _put(fields: dict, key: str, value) -> None:
-    if value is NULL:
-        fields[key] = None
-    elif value is not None:
+    # None means "absent"; updates that clear a field with an explicit null use Run.write.
+    if value is not None:
         fields[key] = value
 
 
@@ -268,7 +263,7 @@ class Run:
     def finish(self, entry: Entry, status: str = "success", *, output=None, error=None,
                response: dict | None = None, review: dict | None = None, summary: dict | None = None,
                extra: dict | None = None, dur: tuple[float, float] | None = None,
-               write: bool = True, ended: bool = True) -> dict:
+               write: bool = True) -> dict:
         """Write the update that closes an entry (full `http`/`review`, as merge replaces them)."""
         if dur:
             self.tick(*dur)
@@ -276,7 +271,7 @@ class Run:
             entry.seq += 1
         values = {
             "entry_id": entry.id, "seq": entry.seq, "status": status,
-            "ended_at": self.ts() if ended else None, "output": output, "error": error,
+            "ended_at": self.ts(), "output": output, "error": error,
             "http": {"request": entry.request, "response": response} if response else None,
             "review": review, "summary": summary,
         }
@@ -287,12 +282,12 @@ class Run:
 
     def step(self, name: str, *, dur: tuple[float, float] = (0.2, 1.5), status: str = "success",
              split: bool = True, output=None, error=None, response: dict | None = None,
-             summary: dict | None = None, done_review: dict | None = None, end_extra: dict | None = None,
+             summary: dict | None = None, end_extra: dict | None = None,
              **start_kw) -> Entry:
         """One entry from start to end: a running record and its update, or one record."""
         entry, first = self.start(name, write=split, **start_kw)
         last = self.finish(entry, status, output=output, error=error, response=response,
-                           review=done_review, summary=summary, extra=end_extra, dur=dur, write=split)
+                           summary=summary, extra=end_extra, dur=dur, write=split)
         if not split:
             merged = dict(first)
             merged.update(last)
