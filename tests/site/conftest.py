@@ -1,0 +1,142 @@
+"""Shared fixtures of the site tests: built fixture sites, a static HTTP server, a browser."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from runreport import pipeline
+from runreport.site import BuildOptions, build_site
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "site"
+SAMPLE_RUNS = ROOT / "sample_runs"
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+#: Fixture sites built once per test session: name -> (inputs, options).
+SITES = {
+    "spec": ([FIXTURES / "spec_example.jsonl"],
+             BuildOptions(editor_url="https://app.example.com/composers/{composer_id}/canvas?step={step_id}")),
+    "filters": ([FIXTURES / "filters.jsonl"], BuildOptions()),
+    "http500": ([FIXTURES / "http500.jsonl"], BuildOptions()),
+    "hostile": ([FIXTURES / "hostile.jsonl"], BuildOptions()),
+    "secrets": ([FIXTURES / "secrets.jsonl"], BuildOptions(redact_keys=("ssn",))),
+    "problems": ([FIXTURES / "problems.jsonl"], BuildOptions()),
+    "samples": ([SAMPLE_RUNS], BuildOptions()),
+}
+
+
+def build(inputs, out: Path, options: BuildOptions = BuildOptions()):
+    """Load `inputs` through the real pipeline and write the site into `out`."""
+    return build_site(pipeline.load([str(p) for p in inputs]), out, options)
+
+
+@pytest.fixture(scope="session")
+def www(tmp_path_factory) -> Path:
+    """A folder served over HTTP; every fixture site lives under www/sub/<name>/ (a sub-path)."""
+    root = tmp_path_factory.mktemp("www")
+    (root / "sub").mkdir()
+    return root
+
+
+@pytest.fixture(scope="session")
+def site(www):
+    """site(name) -> the folder of that fixture site, built on first use."""
+    built: dict[str, Path] = {}
+
+    def get(name: str) -> Path:
+        if name not in built:
+            out = www / "sub" / name
+            inputs, options = SITES[name]
+            build(inputs, out, options)
+            built[name] = out
+        return built[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def http_root(www):
+    """Base URL of a static HTTP server on 127.0.0.1 (free port) serving `www`."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(www))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(params=["file", "http"])
+def scheme(request):
+    return request.param
+
+
+@pytest.fixture
+def url(scheme, site, http_root):
+    """url(site_name, path) -> the page's URL from file:// or over HTTP (under /sub/)."""
+
+    def make(name: str, path: str = "index.html") -> str:
+        folder = site(name)
+        if scheme == "file":
+            return (folder / path).as_uri() if "#" not in path and "?" not in path else \
+                folder.as_uri() + "/" + path
+        return f"{http_root}/sub/{name}/{path}"
+
+    return make
+
+
+@pytest.fixture
+def page(browser, scheme, http_root):
+    """A fresh page; clipboard permissions granted over HTTP, copy calls recorded always."""
+    context = browser.new_context()
+    if scheme == "http":
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=http_root)
+    # Record what the page copies: file:// may refuse clipboard reads, and the
+    # page falls back to execCommand there.
+    context.add_init_script("""
+        window.__copied = [];
+        const orig = document.execCommand.bind(document);
+        document.execCommand = function (cmd, ...rest) {
+            if (cmd === 'copy') {
+                const sel = document.activeElement && 'value' in document.activeElement
+                    ? document.activeElement.value : String(document.getSelection());
+                window.__copied.push(sel);
+            }
+            return orig(cmd, ...rest);
+        };
+    """)
+    p = context.new_page()
+    p.set_default_timeout(10_000)
+    errors: list[str] = []
+    p.on("pageerror", lambda e: errors.append(str(e)))
+    p.page_errors = errors
+    yield p
+    context.close()
+
+
+def copy_site(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst

@@ -1,0 +1,237 @@
+"""The generated pages, read as HTML: every page kind, every data-* hook, safety rules."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from runreport import pipeline
+from runreport.model import RUN_STATUSES, ENTRY_STATUSES, GROUP_STATUSES
+from runreport.site.names import safe_name
+
+from conftest import SAMPLE_RUNS, build
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def html_files(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.html"))
+
+
+def run_page(folder: Path, run_id: str) -> BeautifulSoup:
+    return soup(folder / "runs" / f"{safe_name(run_id)}.html")
+
+
+# --- the spec's example --------------------------------------------------------
+
+
+def test_spec_example_run_page_shows_groups_badges_and_lineage(site):
+    page = run_page(site("spec"), "r-104")
+    groups = {g["data-automation"]: g["data-status"] for g in page.select("[data-automation]")}
+    assert groups == {"Ingest": "success", "Enrich": "rejected"}
+    e3 = page.select_one('[data-entry-id="e3"]')
+    assert e3["data-status"] == "rejected" and e3["data-own-status"] == "rejected"
+    assert [b.get_text() for b in e3.select("[data-badge]")] == ["iteration 1"]
+    assert e3.select_one("[data-badge]")["data-badge"] == "iteration"
+    assert e3.select_one(".lineage").get_text() == "For each lead › Approve lead"
+    e2 = page.select_one('[data-entry-id="e2"]')
+    assert e2["data-status"] == "success" and not e2.select(".lineage")
+    e1 = page.select_one('[data-entry-id="e1"]')
+    assert [b.get_text() for b in e1.select('[data-badge="page"]')] == ["page 1"]
+    assert page.select_one("[data-run-count]")["data-run-count"] == "1"
+    assert "Completed" in page.select_one(".run-meta").get_text()
+    assert page.select_one(".run-meta time")["datetime"] == "2026-11-20T10:00:00Z"
+    assert "took 9 s" in page.select_one(".run-meta").get_text()
+
+
+def test_entry_sections_follow_the_one_or_several_rule(site):
+    page = run_page(site("spec"), "r-104")
+    # e1 (HTTP) has Step Input and Step Output: both start collapsed.
+    e1 = [b["aria-expanded"] for b in page.select('[data-entry-id="e1"] [data-act="section"]')]
+    assert e1 == ["false", "false"]
+    # e3 has only Iteration Data: it starts expanded.
+    e3 = page.select('[data-entry-id="e3"] [data-act="section"]')
+    assert [(b.get_text(), b["aria-expanded"]) for b in e3] == [("Iteration Data", "true")]
+    views = page.select('[data-entry-id="e3"] [data-view]')
+    assert [(v.get_text(), v["aria-pressed"]) for v in views] == [("UI", "true"), ("Raw", "false")]
+
+
+def test_summary_rows_have_copy_buttons_with_their_value(site):
+    e1 = run_page(site("spec"), "r-104").select_one('[data-entry-id="e1"]')
+    rows = {dt.get_text(): dd.select_one("[data-act=copy]")["data-copy"]
+            for dt, dd in zip(e1.select("dt"), e1.select("dd"))}
+    assert rows == {"Method": "GET", "URL": "https://api.example.com/leads?page=1", "Status code": "200"}
+
+
+def test_edit_link_fills_the_editor_template_url_encoded(site):
+    page = run_page(site("spec"), "r-104")
+    edit = page.select_one('[data-entry-id="e3"] a.edit')
+    # The spec example has no composer_id: no Edit link may point at a broken URL.
+    assert edit is None
+    # Entries whose placeholders all have values do get one (see the CLI test with composer_id).
+
+
+def test_entries_are_native_details_with_safe_anchors(site):
+    page = run_page(site("spec"), "r-104")
+    for entry in page.select("[data-entry-id]"):
+        assert entry["id"] == f"entry-{entry['data-entry-id']}"
+        assert entry.select_one("details > summary")
+
+
+def test_runs_page_cards_carry_every_hook(site):
+    index = soup(site("spec") / "index.html")
+    (card,) = index.select("[data-run-id]")
+    assert (card["data-run-id"], card["data-status"], card["data-mode"]) == ("r-104", "completed", "test")
+    assert "Completed" in card.get_text() and "Test" in card.get_text()
+    assert card.select_one("time")["datetime"] == "2026-11-20T10:00:00Z"
+    assert card.select_one("time").get_text() == "2026-11-20 10:00:00 UTC"
+    link = card.select_one("h2 a")["href"]
+    assert (site("spec") / link).is_file()
+    assert card.select_one("[data-act=expand]")["aria-expanded"] == "false"
+    assert index.select_one("[data-run-count]")["data-run-count"] == "1"
+
+
+# --- sample_runs -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def samples(site):
+    folder = site("samples")
+    loaded = pipeline.load([SAMPLE_RUNS])
+    return folder, loaded
+
+
+def test_every_sample_run_has_a_card_and_a_page_with_every_hook(samples):
+    folder, loaded = samples
+    cards = []
+    page_path = folder / "index.html"
+    while page_path:
+        page = soup(page_path)
+        cards += page.select("article.card")
+        nxt = page.select_one("a[rel=next]")
+        page_path = (page_path.parent / nxt["href"]).resolve() if nxt else None
+    assert [c["data-run-id"] for c in cards] == [r.run_id for r in loaded.index]
+    for c, row in zip(cards, loaded.index):
+        assert c["data-status"] == row.status and c["data-status"] in RUN_STATUSES
+        assert c["data-mode"] == row.mode
+    for run in loaded.runs():
+        page = run_page(folder, run.run_id)
+        groups = page.select("[data-automation]")
+        assert [(g["data-automation"], g["data-status"]) for g in groups] == \
+            [(g.automation, g.status) for g in run.groups]
+        assert all(g["data-status"] in GROUP_STATUSES for g in groups)
+        shown = page.select("[data-entry-id]")
+        assert sorted(e["data-entry-id"] for e in shown) == sorted(e.entry_id for e in run.entries)
+        by_id = run.entries_by_id
+        for node in shown:
+            entry = by_id[node["data-entry-id"]]
+            assert node["data-status"] == entry.display_status in ENTRY_STATUSES
+            assert node["data-own-status"] == entry.status
+            assert [b.get_text() for b in node.select("[data-badge]")] == list(entry.badges)
+            for b in node.select("[data-badge]"):
+                assert re.fullmatch(r"(iteration|page) \d+", b.get_text())
+                assert b.get_text().startswith(b["data-badge"] + " ")
+
+
+def test_one_composer_page_per_composer_listing_only_its_runs(samples):
+    folder, loaded = samples
+    composers = {r.composer for r in loaded.index}
+    pages = sorted((folder / "composers").glob("*.html"))
+    assert len(pages) == len(composers)  # sample composers have fewer than 100 runs each
+    for composer in composers:
+        page = soup(folder / "composers" / f"{safe_name(composer)}.html")
+        assert page.select_one("h1").get_text() == composer
+        ids = [c["data-run-id"] for c in page.select("[data-run-id]")]
+        assert ids == [r.run_id for r in loaded.index if r.composer == composer]
+        assert page.select_one("[data-run-count]")["data-run-count"] == str(len(ids))
+
+
+def test_no_inline_script_style_or_handlers_in_any_page(samples, site):
+    for folder in (samples[0], site("hostile")):
+        for path in html_files(folder):
+            page = soup(path)
+            for script in page.find_all("script"):
+                assert script.get("src") and not script.string, path
+            for tag in page.find_all(True):
+                assert "style" not in tag.attrs, (path, tag.name)
+                assert not [a for a in tag.attrs if a.lower().startswith("on")], (path, tag.name)
+            csp = page.select_one('meta[http-equiv="Content-Security-Policy"]')["content"]
+            assert "default-src 'self'" in csp
+
+
+def test_links_are_relative_and_resolve(samples):
+    folder, _ = samples
+    for path in html_files(folder):
+        page = soup(path)
+        for node in page.select("[href], [src]"):
+            ref = node.get("href") or node.get("src")
+            if ref.startswith("#"):
+                continue
+            assert not re.match(r"^[a-z]+:|^//|^/", ref), (path, ref)
+            target = (path.parent / ref.split("#")[0]).resolve()
+            assert target.is_file(), (path, ref)
+
+
+def test_building_twice_gives_byte_identical_trees(tmp_path):
+    def tree(folder: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    build([SAMPLE_RUNS], tmp_path / "a")
+    build([SAMPLE_RUNS], tmp_path / "b")
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+# --- problems ----------------------------------------------------------------------
+
+
+def test_problems_page_and_banner_on_every_page(site):
+    folder = site("problems")
+    problems = soup(folder / "problems.html")
+    rows = problems.select("table.problems tbody tr")
+    assert len(rows) >= 1
+    cells = [td.get_text() for td in rows[0].select("td")]
+    assert cells[0].endswith("problems.jsonl") and cells[1] == "2"
+    for path in html_files(folder):
+        if path.name == "problems.html":
+            continue
+        banner = soup(path).select_one(".banner a")
+        assert banner is not None, path
+        assert (path.parent / banner["href"]).resolve() == (folder / "problems.html").resolve()
+
+
+def test_no_banner_without_problems(site):
+    assert soup(site("spec") / "index.html").select_one(".banner") is None
+
+
+# --- secrets and hostile input -------------------------------------------------------
+
+
+def test_secrets_appear_in_no_file_of_the_site(site):
+    folder = site("secrets")
+    text = "\n".join(p.read_text(encoding="utf-8") for p in folder.rglob("*") if p.is_file())
+    assert "SECRET-" not in text
+    assert "[redacted]" in text
+    assert "bad credentials" in text  # the rest of the value is still there
+
+
+def test_no_redact_publishes_values_as_logged(tmp_path):
+    from conftest import FIXTURES
+    from runreport.site import BuildOptions
+
+    build([FIXTURES / "secrets.jsonl"], tmp_path, BuildOptions(redact=False))
+    text = "\n".join(p.read_text(encoding="utf-8") for p in tmp_path.rglob("*.js"))
+    assert "SECRET-AUTH-4" in text and "SECRET-PASS-8" in text
+
+
+def test_hostile_data_files_cannot_break_out_of_their_script(site):
+    folder = site("hostile")
+    for path in (folder / "data").rglob("*.js"):
+        text = path.read_text(encoding="utf-8")
+        assert "</script" not in text.lower() and "<!--" not in text
+        assert "\u2028" not in text and "\u2029" not in text
+        assert text.startswith("RunReport.receive(") and text.count("\n") == 1
