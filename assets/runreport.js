@@ -256,8 +256,31 @@
     });
   }
 
-  function drawSection(sec) {
+  /** Add a section's UI / Raw buttons and its body the first time it is needed. */
+  function sectionParts(sec) {
     var body = sec.querySelector(".sec-body");
+    if (body) return body;
+    var label = sec.querySelector("[data-act=section]");
+    var views = el("span", "views");
+    views.setAttribute("role", "group");
+    views.setAttribute("aria-label", label.textContent + " view");
+    var ui = button("view", "UI");
+    ui.setAttribute("data-view", "ui");
+    ui.setAttribute("aria-pressed", "true");
+    var raw = button("view", "Raw");
+    raw.setAttribute("data-view", "raw");
+    raw.setAttribute("aria-pressed", "false");
+    views.appendChild(ui);
+    views.appendChild(raw);
+    sec.appendChild(views);
+    body = el("div", "sec-body");
+    body.hidden = label.getAttribute("aria-expanded") !== "true";
+    sec.appendChild(body);
+    return body;
+  }
+
+  function drawSection(sec) {
+    var body = sectionParts(sec);
     var data = sec.rrData;
     if (!data) return;
     var raw = sec.querySelector('[data-view="raw"]').getAttribute("aria-pressed") === "true";
@@ -269,7 +292,7 @@
     if (sec.rrData) return drawSection(sec);
     if (sec.rrLoading) return;
     sec.rrLoading = true;
-    var body = sec.querySelector(".sec-body");
+    var body = sectionParts(sec);
     body.textContent = "Loading…";
     sectionData(sec).then(
       function (data) {
@@ -283,8 +306,11 @@
   }
 
   function showOpenSections(scope) {
-    var secs = scope.querySelectorAll('.sec > .sec-head > [aria-expanded="true"]');
-    for (var i = 0; i < secs.length; i++) showSection(secs[i].closest(".sec"));
+    var secs = scope.querySelectorAll(".sec");
+    for (var i = 0; i < secs.length; i++) {
+      sectionParts(secs[i]);
+      if (secs[i].querySelector("[data-act=section]").getAttribute("aria-expanded") === "true") showSection(secs[i]);
+    }
   }
 
   // --- filters -------------------------------------------------------------------
@@ -531,7 +557,7 @@
     var sec = btn.closest(".sec");
     var open = btn.getAttribute("aria-expanded") !== "true";
     btn.setAttribute("aria-expanded", open ? "true" : "false");
-    sec.querySelector(".sec-body").hidden = !open;
+    sectionParts(sec).hidden = !open;
     if (open) showSection(sec);
   }
 
@@ -589,7 +615,10 @@
     } else if (act === "view") {
       setView(btn);
     } else if (act === "copy") {
-      copyFrom(btn, btn.getAttribute("data-copy"));
+      // A summary row's value is the <code> just before its button.
+      var value = btn.getAttribute("data-copy");
+      if (value === null) value = btn.parentNode.querySelector("code").textContent;
+      copyFrom(btn, value);
     } else if (act === "copy-raw") {
       copyFrom(btn, btn.parentNode.querySelector("pre").textContent);
     } else if (act === "more" && btn.rrMore) {
@@ -617,6 +646,8 @@
     localTimes(document);
     filter = readFilter();
     applyFilters();
+    var runData = document.querySelectorAll(".run-data");
+    for (var i = 0; i < runData.length; i++) showOpenSections(runData[i]);
     openHash();
   }
 

@@ -27,7 +27,7 @@ def digest(text: str) -> str:
 
 def slug(text: str) -> str:
     """Lower-case ASCII words joined by '-', at most SLUG_MAX chars ('' if none)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    ascii_text = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode("ascii")
     return _NON_SLUG.sub("-", ascii_text.lower()).strip("-")[:SLUG_MAX].strip("-")
 
 

@@ -1,0 +1,232 @@
+"""The pure parts of the site: names, Markdown, redaction, JS escaping, size budgets, the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from runreport.cli import main
+from runreport.model import Entry, Group, Run, Section
+from runreport.pipeline import RunIndexRow
+from runreport.site import build as site_build
+from runreport.site import markdown, pagedata
+from runreport.site.names import entry_anchor, safe_name
+from runreport.site.redact import REDACTED, Redactor
+from runreport.site.render import data_file, js_json
+
+from conftest import FIXTURES
+
+
+# --- names -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("run_id", ["../x", "a/b", "x" * 200, "Größe ✓ 日本", "..", "", "CON", "a\\b"])
+def test_file_names_are_safe_for_any_id(run_id):
+    name = safe_name(run_id)
+    assert re.fullmatch(r"[a-z0-9-]{1,51}", name)
+    assert not name.startswith("-") and ".." not in name
+
+
+def test_file_names_are_unique_even_by_case():
+    ids = ["Run-1", "run-1", "RUN-1", "run 1", "run_1", "x" * 200, "x" * 199 + "y"]
+    assert len({safe_name(i) for i in ids}) == len(ids)
+    assert safe_name("Größe") == f"grosse-{safe_name('Größe')[-10:]}"
+
+
+def test_entry_anchors_keep_plain_ids_and_hash_the_rest():
+    assert entry_anchor("e3") == "entry-e3"
+    for odd in ["a b", "x#y", "ü", "h-123", "<x>", "z" * 65]:
+        assert re.fullmatch(r"entry-h-[0-9a-f]{10}", entry_anchor(odd))
+    assert entry_anchor("A") != entry_anchor("a")
+
+
+# --- markdown ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("# Title", True), ("- one\n- two", True), ("see [docs](https://x.y)", True),
+    ("**bold** move", True), ("```\ncode\n```", True), ("| a | b |\n|---|---|\n| 1 | 2 |", True),
+    ("just a sentence.", False), ("price: 3 * 4 = 12", False), ("#hashtag", False), ("", False),
+])
+def test_markdown_detection(text, expected):
+    assert markdown.looks_like_markdown(text) is expected
+
+
+def test_markdown_drops_unsafe_links_raw_html_and_images():
+    html = markdown.render(
+        "# T\n\n[a](javascript:alert(1)) [b](data:text/html,x) [c](VBScript:x) [d]( java\tscript:x)"
+        " [ok](https://example.com)\n\n<script>alert(1)</script>\n\n![i](https://evil.example/i.png)"
+    )
+    assert "<h1>T</h1>" in html
+    assert 'href="https://example.com"' in html
+    assert "javascript" not in html.lower().replace("&lt;", "") or 'href="javascript' not in html.lower()
+    assert not re.search(r'href="(javascript|data|vbscript)', html, re.I)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<img" not in html
+
+
+def test_markdown_map_uses_json_pointers():
+    value = {"a/b": ["plain", "# head"], "c": {"d": "- x"}}
+    assert sorted(markdown.markdown_map(value)) == ["/a~1b/1", "/c/d"]
+
+
+# --- JS payloads -----------------------------------------------------------------------
+
+
+def test_js_json_cannot_close_its_script_or_open_a_comment():
+    text = data_file("k", {"s": "</script><!--\u2028\u2029&"})
+    assert "</" not in text and "<!--" not in text and "\u2028" not in text and "\u2029" not in text
+    inner = text[len("RunReport.receive("):-len(");\n")]
+    key, payload = json.loads("[" + inner + "]")
+    assert key == "k" and payload == {"s": "</script><!--\u2028\u2029&"}
+
+
+def test_js_json_handles_huge_integers():
+    assert json.loads(js_json({"n": 2 ** 70})) == {"n": 2 ** 70}
+
+
+# --- redaction ----------------------------------------------------------------------------
+
+
+def test_redaction_of_headers_keys_and_url_parameters():
+    r = Redactor(["ssn"])
+    value = {
+        "headers": {"authorization": "Bearer x", "COOKIE": "a", "Set-Cookie": "b", "X-Api-Key": "k",
+                    "Proxy-Authorization": "p", "Accept": "json"},
+        "password": "p", "clientSecret": "s", "refresh_token": "t", "api_key": "a", "ssn": "1",
+        "url": "https://x.example/a?page=2&access_token=abc&sig=1",
+        "name": "kept",
+    }
+    out = r.value(value)
+    assert out["headers"] == {k: REDACTED for k in value["headers"] if k != "Accept"} | {"Accept": "json"}
+    for key in ("password", "clientSecret", "refresh_token", "api_key", "ssn"):
+        assert out[key] == REDACTED
+    assert out["url"] == "https://x.example/a?page=2&access_token=[redacted]&sig=1"
+    assert out["name"] == "kept"
+
+
+# --- scale: the Runs page at 100,000 runs --------------------------------------------------
+
+
+def _rows(n: int) -> list[RunIndexRow]:
+    return [
+        RunIndexRow(run_id=f"run-{i:06d}", composer=f"Composer {i % 7}", composer_id=None, mode="live",
+                    status="failed" if i % 10 == 0 else "completed",
+                    started_at=f"2026-11-20T{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:{i % 60:02d}Z",
+                    ended_at=None, entry_count=12, has_error=i % 10 == 0, has_rejected=i % 25 == 0)
+        for i in range(n)
+    ]
+
+
+def test_runs_page_stays_small_at_100000_runs_and_counts_hold_across_all(tmp_path):
+    rows = _rows(100_000)
+    report = site_build.BuildReport(out_dir=tmp_path)
+    writer = site_build._Writer(tmp_path, report)
+    site_build.write_listing(writer, rows, title="Runs", composer=None, problem_count=0)
+    index = (tmp_path / "index.html").read_text()
+    assets = sum(len(p.read_bytes()) for p in site_build.assets_dir().glob("runreport.*"))
+    assert len(index.encode()) + assets < 500_000
+    assert index.count('data-run-id="') == pagedata.PAGE_SIZE
+    assert 'data-count-all="100000"' in index and 'data-count-errors="10000"' in index
+    assert 'data-count-rejected="4000"' in index and 'data-count-either="12000"' in index
+    assert (tmp_path / "runs" / "page-1000.html").is_file()
+    assert not (tmp_path / "runs" / "page-1001.html").exists()
+    # Every matching run is in the match index, in order, chunk by chunk.
+    chunks = sorted((tmp_path / "data" / "match").glob("all-*.js"), key=lambda p: int(p.stem[4:]))
+    assert f'data-match-chunks="{len(chunks)}"' in index
+    ids = []
+    for path in chunks:
+        text = path.read_text()
+        payload = json.loads(text[text.index(",") + 1:-3])
+        ids += [row[payload["fields"].index("run_id")] for row in payload["rows"]]
+    assert ids == [r.run_id for r in rows if r.has_error or r.has_rejected]
+
+
+# --- a 5,000-entry run page -------------------------------------------------------------------
+
+
+def _entry(i: int, parent: str | None, depth: int, lineage: tuple) -> Entry:
+    eid = f"e{i}"
+    return Entry(
+        entry_id=eid, name=f"Step number {i}", kind="http", automation="Main", step_id=f"s{i % 40}",
+        parent_id=parent, status="success", display_status="success", depth=depth,
+        lineage=lineage + (f"Step number {i}",), lineage_ids=(tuple(f"e{j}" for j in range(0)) if False else ()) + ((parent,) if parent else ()) + (eid,),
+        badges=(f"iteration {i}",) if parent else (), iteration_index=i if parent else None, page=None,
+        started_at="2026-11-20T10:00:00Z", ended_at="2026-11-20T10:00:01Z",
+        summary=(("Method", "GET"), ("URL", f"https://api.example.com/items/{i}"), ("Status code", 200)),
+        sections=(Section("input", {"id": i}), Section("output", {"ok": True, "n": i})),
+        review=None, http_status=200, children=(), flagged=False, raw={},
+    )
+
+
+def test_a_5000_entry_run_page_stays_within_its_budget(tmp_path):
+    n = 5000
+    loop = Entry(entry_id="loop", name="For each item", kind="loop", automation="Main", step_id="loop",
+                 parent_id=None, status="success", display_status="success", depth=0, lineage=("For each item",),
+                 lineage_ids=("loop",), badges=(), iteration_index=None, page=None, started_at=None,
+                 ended_at=None, summary=(), sections=(), review=None, http_status=None,
+                 children=tuple(f"e{i}" for i in range(1, n)), flagged=False, raw={})
+    entries = (loop,) + tuple(_entry(i, "loop", 1, ("For each item",)) for i in range(1, n))
+    run = Run(run_id="big", composer="Big", composer_id="c1", mode="test", started_at="2026-11-20T10:00:00Z",
+              ended_at="2026-11-20T10:09:00Z", status="completed", error=None, trigger=None, meta=None,
+              groups=(Group("Main", "success", tuple(e.entry_id for e in entries)),), entries=entries, known=True)
+    report = site_build.BuildReport(out_dir=tmp_path)
+    site_build.write_run(site_build._Writer(tmp_path, report), run, site_build.BuildOptions(
+        editor_url="https://app.example.com/c/{composer_id}?step={step_id}"), Redactor(), 0)
+    html = (tmp_path / "runs" / f"{safe_name('big')}.html").read_bytes()
+    assert len(html) <= site_build.RUN_PAGE_BASE_BUDGET + n * site_build.RUN_PAGE_ENTRY_BUDGET
+    assert html.count(b'data-entry-id="') == n
+    assert b'"ok"' not in html  # values live in data files, not in the page
+    values = sorted((tmp_path / "data" / safe_name("big")).glob("v-*.js"))
+    assert len(values) > 1 and all(p.stat().st_size < 2 * pagedata.VALUES_FILE_BUDGET for p in values)
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+def test_build_command_reports_problems_and_strict_fails(tmp_path):
+    out = tmp_path / "site"
+    result = CliRunner().invoke(main, ["build", str(FIXTURES / "problems.jsonl"), "-o", str(out)])
+    assert result.exit_code == 0
+    assert re.search(r"problems\.jsonl:2: ", result.stderr)
+    last = result.stderr.strip().splitlines()[-1]
+    assert re.fullmatch(r"built .*: 1 runs?, 1 entr(y|ies), \d+ pages, [\d.]+ [kM]B in [\d.]+ s", last)
+    strict = CliRunner().invoke(main, ["build", str(FIXTURES / "problems.jsonl"), "-o", str(out), "--strict"])
+    assert strict.exit_code == 1
+    assert (out / "index.html").is_file() and (out / "problems.html").is_file()
+    clean = CliRunner().invoke(main, ["build", str(FIXTURES / "filters.jsonl"), "-o", str(out), "--strict"])
+    assert clean.exit_code == 0
+
+
+def test_editor_url_from_flag_and_config(tmp_path, monkeypatch):
+    log = tmp_path / "in.jsonl"
+    log.write_text(
+        '{"type":"run","run_id":"r/1","composer":"C","composer_id":"c 1","mode":"live","started_at":"2026-11-20T10:00:00Z"}\n'
+        '{"type":"step","run_id":"r/1","entry_id":"e1","step_id":"s&1","name":"S","status":"success"}\n'
+        '{"type":"step","run_id":"r/1","entry_id":"e2","name":"No step id","status":"success"}\n')
+    template = "https://app.example.com/composers/{composer_id}/canvas?step={step_id}"
+    result = CliRunner().invoke(main, ["build", str(log), "-o", str(tmp_path / "a"), "--editor-url", template])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "a" / "runs" / f"{safe_name('r/1')}.html").read_text()
+    assert 'href="https://app.example.com/composers/c%201/canvas?step=s%261"' in page
+    assert page.count('class="edit"') == 1  # e2 has no step id: no button
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runreport.toml").write_text(f'editor_url = "{template}"\nredact_keys = ["name"]\n')
+    CliRunner().invoke(main, ["build", str(log), "-o", str(tmp_path / "b")])
+    assert 'class="edit"' in (tmp_path / "b" / "runs" / f"{safe_name('r/1')}.html").read_text()
+    no_config = CliRunner().invoke(main, ["build", str(log), "-o", str(tmp_path / "c"), "--config",
+                                          str(tmp_path / "missing.toml")])
+    assert no_config.exit_code != 0 and "missing.toml" in no_config.output
+
+
+def test_bad_config_keys_are_all_reported(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('editor = "x"\nredact = "yes"\n')
+    result = CliRunner().invoke(main, ["build", str(FIXTURES / "filters.jsonl"), "-o", str(tmp_path / "s"),
+                                       "--config", str(cfg)])
+    assert result.exit_code != 0
+    assert "'editor'" in result.output and "'redact'" in result.output
