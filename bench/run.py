@@ -1,0 +1,448 @@
+#!/usr/bin/env python3
+"""Benchmark runreport (and its peers, when they install) and print one table.
+
+Usage: python3 bench/run.py [--sizes 200,2000] [--peers/--no-peers] [--quick]
+                             [--listing-runs 100000] [--profile]
+
+Every figure is measured in this run; peers are compared as ratios
+(runreport ÷ peer) because absolute times vary between machines. Workloads
+and sites go to bench/out/ (git-ignored); the table is also written to
+bench/out/results.md and results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import html.parser
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import browser  # noqa: E402
+import peers  # noqa: E402
+import workload  # noqa: E402
+
+OUT = HERE / "out"
+RUNREPORT = [sys.executable, "-m", "runreport"]
+MB = 1e6
+
+
+# --- helpers -------------------------------------------------------------------------
+
+def tree_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def ensure_workload(n: int, formats: set[str]) -> Path:
+    """Generate (or reuse, when the generator is unchanged) the workload of `n` runs."""
+    folder = OUT / f"w{n}"
+    stamp = folder / ".stamp"
+    want = hashlib.sha256((HERE / "workload.py").read_bytes()).hexdigest()[:16]
+    have = json.loads(stamp.read_text()) if stamp.exists() else {}
+    if have.get("gen") == want and formats <= set(have.get("formats", [])):
+        return folder
+    t0 = time.perf_counter()
+    print(f"  generating N={n:,} ({', '.join(sorted(formats))}) …", file=sys.stderr, flush=True)
+    workload.generate(n, folder, formats)
+    stamp.write_text(json.dumps({"gen": want, "formats": sorted(formats)}))
+    print(f"  generated in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    return folder
+
+
+class _Refs(html.parser.HTMLParser):
+    """Collect what a page loads on first view: <script src> and stylesheet <link href>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "script" and a.get("src"):
+            self.refs.append(a["src"])
+        elif tag == "link" and a.get("href") and "stylesheet" in (a.get("rel") or ""):
+            self.refs.append(a["href"])
+
+
+def first_view_bytes(page: Path) -> tuple[int, int]:
+    """(HTML bytes, HTML + every script and stylesheet it references)."""
+    text = page.read_text(encoding="utf-8")
+    parser = _Refs()
+    parser.feed(text)
+    total = len(text.encode("utf-8"))
+    html_size = total
+    for ref in dict.fromkeys(parser.refs):
+        path = (page.parent / ref.split("?")[0].split("#")[0]).resolve()
+        if path.is_file():
+            total += path.stat().st_size
+    return html_size, total
+
+
+def runreport_build(inputs: Path, site: Path, store: Path) -> peers.Timed:
+    return peers.timed(RUNREPORT + ["build", str(inputs), "-o", str(site), "--store", str(store)])
+
+
+# --- in-process baselines (the issue's reference points) -----------------------------
+
+def baseline_parse(files: list[Path]) -> float:
+    """Seconds to read + orjson-parse every line."""
+    t0 = time.perf_counter()
+    loads = orjson.loads
+    for f in files:
+        with open(f, "rb") as fh:
+            for line in fh:
+                if line.strip():
+                    loads(line)
+    return time.perf_counter() - t0
+
+
+def baseline_parse_write(files: list[Path], out: Path) -> float:
+    """Seconds to parse every line and write one JSON file per run (at its run_end)."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    t0 = time.perf_counter()
+    loads, dumps = orjson.loads, orjson.dumps
+    runs: dict[str, list] = {}
+    for f in files:
+        with open(f, "rb") as fh:
+            for line in fh:
+                if not line.strip():
+                    continue
+                rec = loads(line)
+                rid = rec.get("run_id")
+                runs.setdefault(rid, []).append(rec)
+                if rec.get("type") == "run_end":
+                    (out / f"{rid}.json").write_bytes(dumps(runs.pop(rid)))
+    for rid, recs in runs.items():
+        (out / f"{rid}.json").write_bytes(dumps(recs))
+    seconds = time.perf_counter() - t0
+    shutil.rmtree(out, ignore_errors=True)
+    return seconds
+
+
+# --- one size ------------------------------------------------------------------------
+
+def bench_size(n: int, *, with_peers: bool, rebot_cmd, allure_cmd, allure_max: int) -> dict:
+    formats = {"jsonl"}
+    if with_peers and isinstance(rebot_cmd, list):
+        formats.add("robot")
+    if with_peers and isinstance(allure_cmd, list) and n <= allure_max:
+        formats.add("allure")
+    w = ensure_workload(n, formats)
+    files = sorted((w / "jsonl").glob("*.jsonl"))
+    in_bytes = sum(f.stat().st_size for f in files)
+    entries = n * workload.ENTRIES_PER_RUN
+    r: dict = {"n": n, "input_mb": in_bytes / MB, "entries": entries}
+
+    print(f"  N={n:,}: baselines …", file=sys.stderr, flush=True)
+    r["parse_mbs"] = in_bytes / MB / baseline_parse(files)
+    r["parse_write_mbs"] = in_bytes / MB / baseline_parse_write(files, OUT / f"pw{n}")
+
+    print(f"  N={n:,}: runreport build …", file=sys.stderr, flush=True)
+    site, store = OUT / f"site{n}", OUT / f"store{n}"
+    shutil.rmtree(site, ignore_errors=True)
+    shutil.rmtree(store, ignore_errors=True)
+    full = runreport_build(w / "jsonl", site, store)
+    if full.returncode != 0:
+        r["error"] = f"runreport build failed ({full.returncode}): {full.stderr[-300:]}"
+        return r
+    r["build_s"] = full.seconds
+    r["build_mbs"] = in_bytes / MB / full.seconds
+    r["build_eps"] = entries / full.seconds
+    r["build_rss_mb"] = full.peak_rss_mb
+    r["site_mb"] = tree_bytes(site) / MB
+    r["store_mb"] = tree_bytes(store) / MB
+    pages = list(site.rglob("*.html"))
+    largest = max(pages, key=lambda p: p.stat().st_size)
+    r["largest_page"] = str(largest.relative_to(site))
+    r["largest_html_kb"], fv = first_view_bytes(largest)
+    r["largest_html_kb"] /= 1e3
+    r["largest_first_view_kb"] = fv / 1e3
+
+    print(f"  N={n:,}: incremental rebuild …", file=sys.stderr, flush=True)
+    last = files[-1]
+    size_before = last.stat().st_size
+    try:
+        workload.append_run(w / "jsonl", n)
+        inc = runreport_build(w / "jsonl", site, store)
+    finally:
+        with open(last, "r+b") as fh:  # put the workload back as generated
+            fh.truncate(size_before)
+    r["incr_s"] = inc.seconds if inc.returncode == 0 else None
+    r["incr_ratio"] = inc.seconds / full.seconds if inc.returncode == 0 else None
+
+    if "robot" in formats:
+        print(f"  N={n:,}: rebot …", file=sys.stderr, flush=True)
+        xml = w / "output.xml"
+        rf_out = OUT / f"rebot{n}"
+        shutil.rmtree(rf_out, ignore_errors=True)
+        t = peers.timed(rebot_cmd + ["--outputdir", str(rf_out), "--log", "log.html",
+                                     "--report", "report.html", str(xml)])
+        # rebot exits with the number of failed tests; 252+ means it could not run.
+        if t.returncode >= 252 or not (rf_out / "log.html").exists():
+            r["rebot"] = f"failed ({t.returncode}): {t.stderr[-300:]}"
+        else:
+            size = xml.stat().st_size
+            r["rebot"] = {"s": t.seconds, "input_mb": size / MB, "mbs": size / MB / t.seconds,
+                          "rss_mb": t.peak_rss_mb, "site_mb": tree_bytes(rf_out) / MB}
+    elif with_peers:
+        r["rebot"] = rebot_cmd if isinstance(rebot_cmd, str) else "skipped"
+    if "allure" in formats:
+        print(f"  N={n:,}: allure generate …", file=sys.stderr, flush=True)
+        results = w / "allure-results"
+        al_out = OUT / f"allure{n}"
+        shutil.rmtree(al_out, ignore_errors=True)
+        t = peers.timed(allure_cmd + ["generate", str(results), "-o", str(al_out)])
+        if t.returncode != 0 or not al_out.exists():
+            r["allure"] = f"failed ({t.returncode}): {t.stderr[-300:]}"
+        else:
+            size = tree_bytes(results)
+            r["allure"] = {"s": t.seconds, "input_mb": size / MB, "mbs": size / MB / t.seconds,
+                           "rss_mb": t.peak_rss_mb, "site_mb": tree_bytes(al_out) / MB}
+    elif with_peers:
+        r["allure"] = (allure_cmd if isinstance(allure_cmd, str)
+                       else f"skipped above N={allure_max:,} (--allure-max)")
+    return r
+
+
+# --- single-purpose workloads --------------------------------------------------------
+
+def bench_listing(runs: int) -> dict:
+    """Runs page first-view transfer for a site of `runs` tiny runs."""
+    folder = OUT / f"listing{runs}"
+    log = folder / "runs.jsonl"
+    if not log.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        print(f"  generating {runs:,} tiny runs …", file=sys.stderr, flush=True)
+        with open(log, "wb") as fh:
+            for n in range(runs):
+                fh.write(workload.jsonl_bytes(workload.make_tiny_run(n)))
+    site, store = folder / "site", folder / "store"
+    shutil.rmtree(site, ignore_errors=True)
+    shutil.rmtree(store, ignore_errors=True)
+    print(f"  building {runs:,} tiny runs …", file=sys.stderr, flush=True)
+    t = runreport_build(log, site, store)
+    if t.returncode != 0:
+        return {"error": f"build failed ({t.returncode}): {t.stderr[-300:]}"}
+    html_size, total = first_view_bytes(site / "index.html")
+    return {"runs": runs, "html_kb": html_size / 1e3, "first_view_kb": total / 1e3,
+            "build_s": t.seconds, "rss_mb": t.peak_rss_mb}
+
+
+def bench_tti(entries: int = 5000) -> dict:
+    folder = OUT / f"tti{entries}"
+    log = folder / "run.jsonl"
+    folder.mkdir(parents=True, exist_ok=True)
+    run = workload.make_run(1, entries=entries)
+    log.write_bytes(workload.jsonl_bytes(run))
+    site = folder / "site"
+    shutil.rmtree(site, ignore_errors=True)
+    print(f"  building one run of {len(run.entries):,} entries …", file=sys.stderr, flush=True)
+    t = peers.timed(RUNREPORT + ["build", str(log), "-o", str(site)])
+    if t.returncode != 0:
+        return {"error": f"build failed ({t.returncode}): {t.stderr[-300:]}"}
+    page = next(p for p in (site / "runs").glob("run-*.html"))
+    html_size, fv = first_view_bytes(page)
+    print("  opening it in Chromium …", file=sys.stderr, flush=True)
+    try:
+        r = browser.time_to_interactive(page)
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"}
+    r.update(entries=len(run.entries), html_kb=html_size / 1e3, first_view_kb=fv / 1e3)
+    return r
+
+
+def profile_build(n: int) -> Path | None:
+    """pyinstrument text profile of a full build at N=`n` (bench only dependency)."""
+    try:
+        import pyinstrument  # noqa: F401
+    except ImportError:
+        print("  pyinstrument missing: pip install pyinstrument", file=sys.stderr)
+        return None
+    w = ensure_workload(n, {"jsonl"})
+    site, store = OUT / f"prof-site{n}", OUT / f"prof-store{n}"
+    shutil.rmtree(site, ignore_errors=True)
+    shutil.rmtree(store, ignore_errors=True)
+    report = OUT / f"profile-{n}.txt"
+    subprocess.run([sys.executable, "-m", "pyinstrument", "--show-all", "-o", str(report),
+                    "-m", "runreport", "build", str(w / "jsonl"), "-o", str(site),
+                    "--store", str(store)], check=False)
+    subprocess.run([sys.executable, "-m", "pyinstrument", "-r", "html",
+                    "-o", str(OUT / f"profile-{n}.html"), "-m", "runreport", "build",
+                    str(w / "jsonl"), "-o", str(site), "--store", str(OUT / "prof-store2")],
+                   check=False)
+    shutil.rmtree(OUT / "prof-store2", ignore_errors=True)
+    return report
+
+
+# --- the table -----------------------------------------------------------------------
+
+def _f(x, fmt="{:,.1f}") -> str:
+    return "n/a" if x is None else fmt.format(x)
+
+
+def _ok(cond) -> str:
+    return "—" if cond is None else ("met" if cond else "MISSED")
+
+
+def table(sizes: list[dict], listing: dict | None, tti: dict | None, watch: dict | None) -> str:
+    rows: list[tuple[str, str, str, str]] = []  # figure, value, target, verdict
+
+    for r in sizes:
+        n = f"N={r['n']:,}"
+        if "error" in r:
+            rows.append((f"{n} full build", r["error"], "", "MISSED"))
+            continue
+        rows.append((f"{n} input (JSONL)", f"{r['input_mb']:,.1f} MB, {r['entries']:,} entries",
+                     "", ""))
+        rows.append((f"{n} full build", f"{r['build_s']:,.1f} s = {r['build_mbs']:.2f} MB/s, "
+                     f"{r['build_eps']:,.0f} entries/s", "", ""))
+        rows.append((f"{n} parse + orjson baseline", f"{r['parse_mbs']:,.1f} MB/s", "", ""))
+        pw = r["build_mbs"] / r["parse_write_mbs"]
+        rows.append((f"{n} parse + write per-run JSON baseline",
+                     f"{r['parse_write_mbs']:,.1f} MB/s (runreport ÷ this = {pw:.3f})",
+                     "runreport ≥ 0.5×", _ok(pw >= 0.5)))
+        target_rss = r["n"] >= 10_000
+        rows.append((f"{n} peak RSS", f"{r['build_rss_mb']:,.0f} MB",
+                     "< 200 MB at N=10,000" if target_rss else "(target at N=10,000: < 200 MB)",
+                     _ok(r["build_rss_mb"] < 200) if target_rss else ""))
+        ratio = r["site_mb"] / r["input_mb"]
+        rows.append((f"{n} site size ÷ input", f"{ratio:.2f} ({r['site_mb']:,.1f} MB; "
+                     f"store {r['store_mb']:,.1f} MB)", "≤ 1.2", _ok(ratio <= 1.2)))
+        if r.get("incr_s") is None:
+            rows.append((f"{n} incremental rebuild (+1 run)", "failed", "< 1 % of full", "MISSED"))
+        else:
+            rows.append((f"{n} incremental rebuild (+1 run)",
+                         f"{r['incr_s']:,.2f} s = {100 * r['incr_ratio']:.1f} % of full",
+                         "< 1 % of full", _ok(r["incr_ratio"] < 0.01)))
+        rows.append((f"{n} largest page", f"{r['largest_page']}: {r['largest_html_kb']:,.0f} KB "
+                     f"HTML, {r['largest_first_view_kb']:,.0f} KB first view", "", ""))
+        rb = r.get("rebot")
+        if isinstance(rb, dict):
+            ratio = r["build_mbs"] / rb["mbs"]
+            need = "≥ 6× (at N=2,000)"
+            rows.append((f"{n} runreport ÷ rebot, input MB/s",
+                         f"{ratio:.2f}× (rebot {rb['mbs']:.2f} MB/s on {rb['input_mb']:,.0f} MB "
+                         f"output.xml, {rb['s']:,.1f} s)", need,
+                         _ok(ratio >= 6) if r["n"] == 2000 else ""))
+            rows.append((f"{n} runreport ÷ rebot, peak RSS",
+                         f"{r['build_rss_mb'] / rb['rss_mb']:.2f}× (rebot {rb['rss_mb']:,.0f} MB)",
+                         "", ""))
+            rows.append((f"{n} runreport ÷ rebot, output size",
+                         f"{r['site_mb'] / rb['site_mb']:.2f}× (rebot {rb['site_mb']:,.1f} MB)",
+                         "", ""))
+        elif rb is not None:
+            rows.append((f"{n} rebot", rb, "", ""))
+        al = r.get("allure")
+        if isinstance(al, dict):
+            rows.append((f"{n} runreport ÷ Allure 3, input MB/s",
+                         f"{r['build_mbs'] / al['mbs']:.2f}× (allure {al['mbs']:.2f} MB/s on "
+                         f"{al['input_mb']:,.0f} MB results, {al['s']:,.1f} s, "
+                         f"{al['rss_mb']:,.0f} MB RSS)", "", ""))
+        elif al is not None:
+            rows.append((f"{n} Allure 3", al, "", ""))
+
+    if watch is not None:
+        if "error" in watch:
+            rows.append(("watch latency append → page updated", watch["error"],
+                         "p95 < 1 s", "not measured"))
+        else:
+            rows.append(("watch latency append → page updated",
+                         f"p50 {watch['p50']:.2f} s, p95 {watch['p95']:.2f} s "
+                         f"({watch['n']} appends)", "p95 < 1 s", _ok(watch["p95"] < 1)))
+    if listing is not None:
+        if "error" in listing:
+            rows.append(("Runs page initial transfer", listing["error"], "< 500 KB", "MISSED"))
+        else:
+            at = listing["runs"]
+            rows.append((f"Runs page initial transfer at {at:,} runs",
+                         f"{listing['first_view_kb']:,.0f} KB (index.html "
+                         f"{listing['html_kb']:,.0f} KB; build {listing['build_s']:,.0f} s, "
+                         f"{listing['rss_mb']:,.0f} MB RSS)",
+                         "< 500 KB at 100,000 runs",
+                         _ok(listing["first_view_kb"] < 500) if at >= 100_000
+                         else "(fewer runs than the target's)"))
+    if tti is not None:
+        if "error" in tti:
+            rows.append(("run page time to interactive", tti["error"], "< 1 s", "MISSED"))
+        else:
+            rows.append((f"{tti['entries']:,}-entry run page: time to interactive",
+                         f"{tti['interactive']:,.0f} ms (DOMContentLoaded {tti['dcl']:,.0f} ms, "
+                         f"load {tti['load']:,.0f} ms; {tti['html_kb']:,.0f} KB HTML, "
+                         f"{tti['first_view_kb']:,.0f} KB first view)", "< 1 s",
+                         _ok(tti["interactive"] < 1000)))
+
+    head = ("| figure | value | target | verdict |", "|---|---|---|---|")
+    return "\n".join(head + tuple(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Benchmark runreport against its peers.")
+    ap.add_argument("--sizes", default="200,2000", help="run counts, comma separated")
+    ap.add_argument("--peers", action=argparse.BooleanOptionalAction, default=True,
+                    help="install and measure rebot and Allure 3 (default on)")
+    ap.add_argument("--quick", action="store_true",
+                    help="N=200 only, 10,000-run listing, fewer watch appends")
+    ap.add_argument("--listing-runs", type=int, default=None,
+                    help="runs of the Runs page transfer figure (default 100,000; quick 10,000)")
+    ap.add_argument("--allure-max", type=int, default=2000,
+                    help="largest N to run Allure on (it writes a file per attachment)")
+    ap.add_argument("--skip", default="", help="comma list of: listing,tti,watch,sizes")
+    ap.add_argument("--profile", type=int, default=None, metavar="N",
+                    help="also write a pyinstrument profile of a full build at N runs")
+    a = ap.parse_args(argv)
+    sizes = [200] if a.quick else [int(s) for s in a.sizes.split(",") if s]
+    listing_runs = a.listing_runs or (10_000 if a.quick else 100_000)
+    skip = set(a.skip.split(","))
+    OUT.mkdir(exist_ok=True)
+
+    rebot_cmd = allure_cmd = None
+    if a.peers:
+        rebot_cmd = peers.rebot(install=True)
+        allure_cmd = peers.allure(install=True)
+    started = dt.datetime.now().astimezone()
+    size_results = []
+    if "sizes" not in skip:
+        for n in sizes:
+            size_results.append(bench_size(n, with_peers=a.peers, rebot_cmd=rebot_cmd,
+                                           allure_cmd=allure_cmd, allure_max=a.allure_max))
+    watch = None
+    if "watch" not in skip:
+        print("  watch latency …", file=sys.stderr, flush=True)
+        watch = browser.watch_latency(OUT / "watch", appends=20)
+    listing = None if "listing" in skip else bench_listing(listing_runs)
+    tti = None if "tti" in skip else bench_tti(5000)
+    if a.profile:
+        print(f"  profiling a build at N={a.profile:,} …", file=sys.stderr, flush=True)
+        profile_build(a.profile)
+
+    tools = [f"runreport {subprocess.run(RUNREPORT + ['--version'], capture_output=True, text=True).stdout.strip()}"]
+    if isinstance(rebot_cmd, list):
+        tools.append(peers.version(rebot_cmd))
+    if isinstance(allure_cmd, list):
+        tools.append(f"allure {peers.version(allure_cmd)}")
+    header = (f"runreport benchmark, {started:%Y-%m-%d %H:%M %Z}, {os.cpu_count()} cores, "
+              f"Python {platform.python_version()}; " + "; ".join(tools))
+    text = header + "\n\n" + table(size_results, listing, tti, watch)
+    print(text)
+    (OUT / "results.md").write_text(text + "\n")
+    (OUT / "results.json").write_text(json.dumps(
+        {"header": header, "sizes": size_results, "listing": listing, "tti": tti,
+         "watch": watch}, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
