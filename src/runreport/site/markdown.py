@@ -6,7 +6,7 @@ person would have written on purpose: an ATX heading (`# `), a list item
 emphasis `**bold**` / `__bold__` / `*em*`, inline code or a code fence, a
 block quote, or a table delimiter row. Plain sentences stay plain text.
 
-Rendering uses CommonMark with raw HTML off, images off (an image would load
+Rendering uses CommonMark with raw HTML off, images shown as their alt text (an image would load
 something from another host) and a link validator that drops `javascript:`,
 `data:`, `vbscript:` (and `file:`) links; the result is the only HTML the
 page script ever inserts from a value.
@@ -42,10 +42,16 @@ def _validate_link(url: str) -> bool:
     return not _UNSAFE_SCHEMES.match(compact)
 
 
+def _image_as_text(self, tokens, idx, options, env) -> str:
+    # An <img> would load from another host: show its alt text instead.
+    alt = self.renderInline(tokens[idx].children or [], options, env)
+    return f'<span class="md-image">[image: {alt}]</span>'
+
+
 def _make_renderer() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False})
-    md.disable("image")
     md.validateLink = _validate_link
+    md.add_render_rule("image", _image_as_text)
     return md
 
 
