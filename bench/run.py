@@ -264,27 +264,42 @@ def bench_tti(entries: int = 5000) -> dict:
     return r
 
 
-def profile_build(n: int) -> Path | None:
-    """pyinstrument text profile of a full build at N=`n` (bench only dependency)."""
+def profile_build(n: int) -> str | None:
+    """Profile a full build at N=`n` with pyinstrument (a bench-only dependency).
+
+    Writes profile-N.txt (call tree), profile-N.html and profile-N.pstats under
+    bench/out/ and returns the top functions by own time, as file:function lines.
+    """
     try:
         import pyinstrument  # noqa: F401
     except ImportError:
         print("  pyinstrument missing: pip install pyinstrument", file=sys.stderr)
         return None
+    import pstats
+
     w = ensure_workload(n, {"jsonl"})
     site, store = OUT / f"prof-site{n}", OUT / f"prof-store{n}"
     shutil.rmtree(site, ignore_errors=True)
     shutil.rmtree(store, ignore_errors=True)
-    report = OUT / f"profile-{n}.txt"
-    subprocess.run([sys.executable, "-m", "pyinstrument", "--show-all", "-o", str(report),
-                    "-m", "runreport", "build", str(w / "jsonl"), "-o", str(site),
-                    "--store", str(store)], check=False)
-    subprocess.run([sys.executable, "-m", "pyinstrument", "-r", "html",
-                    "-o", str(OUT / f"profile-{n}.html"), "-m", "runreport", "build",
-                    str(w / "jsonl"), "-o", str(site), "--store", str(OUT / "prof-store2")],
-                   check=False)
-    shutil.rmtree(OUT / "prof-store2", ignore_errors=True)
-    return report
+    session = OUT / f"profile-{n}.pyisession"
+    pyi = [sys.executable, "-m", "pyinstrument"]
+    subprocess.run(pyi + ["-r", "session", "-o", str(session), "-m", "runreport", "build",
+                          str(w / "jsonl"), "-o", str(site), "--store", str(store)], check=False)
+    for renderer, ext in (("text", "txt"), ("html", "html"), ("pstats", "pstats")):
+        subprocess.run(pyi + ["--load", str(session), "-r", renderer,
+                              "-o", str(OUT / f"profile-{n}.{ext}")], check=False)
+    stats = pstats.Stats(str(OUT / f"profile-{n}.pstats"))
+    total = sum(v[2] for v in stats.stats.values())  # own times add up to the whole
+    lines = [f"profile of a full build at N={n:,} ({total:.1f} s under pyinstrument); "
+             "own time, then cumulative (which counts recursive calls more than once):"]
+    by_own = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:15]
+    for (file, line, func), (_, _, tt, ct, _) in by_own:
+        short = file.split("/site-packages/")[-1].split("/src/")[-1].split("/lib/python3")[-1]
+        lines.append(f"  {100 * tt / total:5.1f} % own {100 * ct / total:5.1f} % cum  "
+                     f"{short}:{line}:{func}")
+    text = "\n".join(lines)
+    (OUT / f"profile-{n}-top.txt").write_text(text + "\n")
+    return text
 
 
 # --- the table -----------------------------------------------------------------------
@@ -426,7 +441,9 @@ def main(argv: list[str] | None = None) -> int:
     tti = None if "tti" in skip else bench_tti(5000)
     if a.profile:
         print(f"  profiling a build at N={a.profile:,} …", file=sys.stderr, flush=True)
-        profile_build(a.profile)
+        top = profile_build(a.profile)
+        if top:
+            print(top)
 
     tools = [f"runreport {subprocess.run(RUNREPORT + ['--version'], capture_output=True, text=True).stdout.strip()}"]
     if isinstance(rebot_cmd, list):
