@@ -63,9 +63,13 @@ class BuildReport:
     def line(self) -> str:
         size = self.bytes
         human = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.1f} kB"
+        def n(count: int, one: str, many: str) -> str:
+            return f"{count:,} {one if count == 1 else many}"
+
         return (
-            f"built {self.out_dir}: {self.runs:,} runs, {self.entries:,} entries, "
-            f"{self.pages:,} pages, {human} in {self.seconds:.2f} s"
+            f"built {self.out_dir}: {n(self.runs, 'run', 'runs')}, "
+            f"{n(self.entries, 'entry', 'entries')}, {n(self.pages, 'page', 'pages')}, "
+            f"{human} in {self.seconds:.2f} s"
         )
 
 
