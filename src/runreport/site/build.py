@@ -14,7 +14,8 @@ from typing import Any, Iterator, Protocol, Sequence
 
 from runreport.model import Run
 from runreport.problems import Problem
-from runreport.site import pagedata
+from runreport.site import librarypages, pagedata
+from runreport.site.chunks import DEFAULT_CHUNK_SIZE
 from runreport.site.redact import Redactor
 from runreport.site.render import assets_dir, data_file, render, render_macro
 
@@ -29,7 +30,8 @@ RUN_PAGE_BASE_BUDGET = 16_000
 RUN_PAGE_ENTRY_BUDGET = 1_600
 
 #: Paths of a previous build that this build owns and replaces.
-OWNED = ("index.html", "problems.html", "runs", "composers", "data", "assets")
+OWNED = ("index.html", "problems.html", "runs", "composers", "data", "assets",
+         "library.html", "prompts")
 
 
 class LoadedLike(Protocol):
@@ -46,6 +48,9 @@ class BuildOptions:
     editor_url: str | None = None
     redact: bool = True
     redact_keys: tuple[str, ...] = ()
+    chunk_size: int = DEFAULT_CHUNK_SIZE  # values over this many bytes go to chunk files
+    library: Path | None = None  # library folder: Library pages and Save dialog choices
+    inputs: tuple[str, ...] = ()  # INPUT paths as given, for the `runreport library save` command
 
 
 @dataclass
@@ -77,6 +82,7 @@ class _Writer:
     def __init__(self, out_dir: Path, report: BuildReport) -> None:
         self.out = out_dir
         self.report = report
+        self.has_library = False  # pages link to the Library page
 
     def clean(self) -> None:
         """Remove the previous build's files (only paths this builder owns)."""
@@ -98,13 +104,15 @@ class _Writer:
         self.report.written.append(rel)
 
 
-def _base(path: str, title: str, kind: str, problem_count: int) -> dict[str, Any]:
+def _base(path: str, title: str, kind: str, problem_count: int,
+          has_library: bool = False) -> dict[str, Any]:
     return {
         "root": pagedata.root_of(path),
         "title": title,
         "body_kind": kind,
         "problem_count": problem_count,
         "csp": CSP,
+        "has_library": has_library,
     }
 
 
@@ -116,7 +124,8 @@ def write_listing(
     lst = pagedata.listing(rows, kind=kind, title=title, composer=composer)
     for page in lst.pages:
         w.text(page.path, render("listing.html", page=page,
-                                 **_base(page.path, page.title, kind, problem_count)), page=True)
+                                 **_base(page.path, page.title, kind, problem_count,
+                                         w.has_library)), page=True)
     prefix = lst.pages[0].match_prefix
     for n, chunk in enumerate(lst.match_chunks):
         src = f"{prefix}{n}.js"
@@ -127,16 +136,18 @@ def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | 
               problem_count: int) -> None:
     if redactor is not None:
         run = redactor.run(run)
-    files = pagedata.run_files(run, editor_url=options.editor_url)
+    files = pagedata.run_files(run, editor_url=options.editor_url, chunk_size=options.chunk_size)
     page = files.page
     w.text(page.path, render("run.html", page=page,
                              **_base(page.path, f"{page.composer} · {page.run_id}", "run",
-                                     problem_count)), page=True)
+                                     problem_count, w.has_library)), page=True)
     log_src = page.data_dir + "log.js"
     fragment = render_macro("macros.html", "run_log", page, False)
     w.text(log_src, data_file(log_src, {"kind": "log", "run_id": run.run_id, "html": fragment}))
     for n, payload in enumerate(files.values):
         src = f"{page.data_dir}v-{n}.js"
+        w.text(src, data_file(src, payload))
+    for src, payload in files.chunks:  # large values, split (runreport.site.chunks)
         w.text(src, data_file(src, payload))
 
 
@@ -171,14 +182,19 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     w = _Writer(out, report)
     w.clean()
     write_assets(w)
+    library = librarypages.load(options.library)
+    w.has_library = library is not None
     write_listing(w, index, title="Runs", composer=None, problem_count=np)
     for composer in sorted(by_composer):
         write_listing(w, by_composer[composer], title=composer, composer=composer,
                       problem_count=np)
     for run in loaded.runs():
         write_run(w, run, options, redactor, np)
+    librarypages.write_library(w, library, options, redactor, {r.run_id for r in index},
+                               lambda path, title, kind: _base(path, title, kind, np, True))
     w.text("problems.html", render("problems.html", rows=problem_rows,
-                                   **_base("problems.html", "Problems", "problems", np)),
+                                   **_base("problems.html", "Problems", "problems", np,
+                                           w.has_library)),
            page=True)
 
     report.seconds = time.perf_counter() - started

@@ -19,12 +19,20 @@ import click
 @click.option("--no-redact", is_flag=True,
               help="Publish secret-looking values (Authorization headers, tokens, …) as logged.")
 @click.option("--strict", is_flag=True, help="Exit with code 1 when the input has any problem.")
+@click.option("--chunk-size", type=click.IntRange(min=1024), metavar="BYTES",
+              help="Values larger than this are written as chunk files of about this size "
+                   "(default 262144, or chunk_size in runreport.toml).")
+@click.option("--library", "library_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Library folder for the Library pages and the Save dialog "
+                   "(default: ./library when it exists).")
 @click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Store folder of the loader (cache of parsed runs).")
-def build(inputs, output, config_path, editor_url, no_redact, strict, store_dir):
+def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size, library_dir,
+          store_dir):
     """Build the static HTML site from run log files or folders."""
     from runreport import pipeline
     from runreport.site.build import BuildOptions, build_site
+    from runreport.library import DEFAULT_FOLDER
     from runreport.site.config import load_config
 
     config = load_config(config_path)
@@ -32,6 +40,10 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, store_dir)
         editor_url=editor_url or config.editor_url,
         redact=config.redact and not no_redact,
         redact_keys=config.redact_keys,
+        chunk_size=chunk_size or config.chunk_size,
+        library=library_dir if library_dir is not None else (
+            DEFAULT_FOLDER if DEFAULT_FOLDER.is_dir() else None),
+        inputs=tuple(str(p) for p in inputs),
     )
     loaded = pipeline.load(list(inputs), store_dir=store_dir)
     for problem in loaded.problems:

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import click
 
+from runreport.site.chunks import DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE
+
 CONFIG_NAME = "runreport.toml"
-_KNOWN_KEYS = {"editor_url": str, "redact_keys": list, "redact": bool}
+_KNOWN_KEYS = {"editor_url": str, "redact_keys": list, "redact": bool, "chunk_size": int}
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,7 @@ class SiteConfig:
     editor_url: str | None = None
     redact_keys: tuple[str, ...] = ()
     redact: bool = True
+    chunk_size: int = DEFAULT_CHUNK_SIZE
     source: str | None = None  # the file it came from, for messages
     extra: dict = field(default_factory=dict)
 
@@ -37,15 +40,18 @@ def load_config(path: Path | None) -> SiteConfig:
         expected = _KNOWN_KEYS.get(key)
         if expected is None:
             errors.append(f"{path}: unknown key {key!r} (known: {', '.join(sorted(_KNOWN_KEYS))})")
-        elif not isinstance(value, expected) or (
+        elif not isinstance(value, expected) or isinstance(value, bool) != (expected is bool) or (
             key == "redact_keys" and not all(isinstance(v, str) for v in value)
         ):
             errors.append(f"{path}: {key!r} must be a {expected.__name__}")
+        elif key == "chunk_size" and value < MIN_CHUNK_SIZE:
+            errors.append(f"{path}: 'chunk_size' must be at least {MIN_CHUNK_SIZE} bytes")
     if errors:
         raise click.ClickException("\n".join(errors))
     return SiteConfig(
         editor_url=data.get("editor_url"),
         redact_keys=tuple(data.get("redact_keys", ())),
         redact=data.get("redact", True),
+        chunk_size=data.get("chunk_size", DEFAULT_CHUNK_SIZE),
         source=str(path),
     )

@@ -28,7 +28,7 @@ import orjson
 
 from runreport.model import Entry, Run
 from runreport.problems import Problem
-from runreport.site import markdown
+from runreport.site import chunks, markdown
 from runreport.site.names import entry_anchor, safe_name
 
 #: Cards per listing page (Runs page and composer pages).
@@ -378,6 +378,7 @@ class RunFiles:
 
     page: RunPage
     values: tuple[dict, ...]  # payload of data/<run>/v-<n>.js
+    chunks: tuple[tuple[str, dict], ...] = ()  # (src, payload) of data/<run>/c-<k>-<j>.js
 
 
 def editor_link(template: str | None, run: Run, entry: Entry) -> str | None:
@@ -404,42 +405,45 @@ def _badge(text: str) -> Badge:
     return Badge(kind=text.split(" ", 1)[0], text=text)
 
 
-def _section_payload(value: Any) -> dict:
-    payload: dict = {"value": value}
-    md = markdown.markdown_map(value)
-    if md:
-        payload["md"] = md
-    return payload
-
-
 #: Run fields shown as data sections in the header: key -> label.
 RUN_SECTION_LABELS = {"error": "Run Error", "trigger": "Trigger", "meta": "Meta"}
 
+#: The entry section of fields the format does not define (kept, shown as logged).
+OTHER_SECTION = ("other", "Other fields")
 
-def run_files(run: Run, *, editor_url: str | None = None) -> RunFiles:
+
+def entry_sections(e: Entry) -> list[tuple[str, Any]]:
+    """(key, value) of an entry's data sections, "Other fields" last when there are any."""
+    out: list[tuple[str, Any]] = [(s.key, s.value) for s in e.sections]
+    other = chunks.other_fields(e.raw)
+    if other:
+        out.append((OTHER_SECTION[0], other))
+    return out
+
+
+def section_views(e: Entry) -> list[tuple[str, str]]:
+    out = [(s.key, s.label) for s in e.sections]
+    if chunks.other_fields(e.raw):
+        out.append(OTHER_SECTION)
+    return out
+
+
+def run_files(run: Run, *, editor_url: str | None = None,
+              chunk_size: int = chunks.DEFAULT_CHUNK_SIZE) -> RunFiles:
     """The run page and its values payloads (run must already be redacted)."""
     by_id = run.entries_by_id
     position = {e.entry_id: i for i, e in enumerate(run.entries)}
     data_dir = run_data_dir(run.run_id)
 
-    run_values = {k: _section_payload(getattr(run, k)) for k in RUN_SECTION_LABELS
-                  if getattr(run, k) is not None}
-    files: list[dict] = [{"kind": "values", "run_id": run.run_id, "entries": {}}]
-    if run_values:
-        files[0]["run"] = run_values
-    size = len(orjson.dumps(run_values))
-    values_file: dict[str, int] = {}
+    # Values files and chunk files of large values: see runreport.site.chunks.
+    packer = chunks.Packer(data_dir, {"kind": "values", "run_id": run.run_id},
+                           chunk_size=chunk_size, budget=VALUES_FILE_BUDGET)
+    packer.head("run", ((k, getattr(run, k)) for k in RUN_SECTION_LABELS
+                        if getattr(run, k) is not None))
+    run_values = packer.packed.values[0].get("run", {})
     for e in run.entries:
-        if not e.sections:
-            continue
-        payload = {"sections": {s.key: _section_payload(s.value) for s in e.sections}}
-        n = len(orjson.dumps(payload))
-        if size and size + n > VALUES_FILE_BUDGET:
-            files.append({"kind": "values", "run_id": run.run_id, "entries": {}})
-            size = 0
-        files[-1]["entries"][e.entry_id] = payload
-        size += n
-        values_file[e.entry_id] = len(files) - 1
+        packer.add(e.entry_id, entry_sections(e), chunks.save_source(e))
+    values_file = packer.packed.values_file
 
     def divider(e: Entry) -> str | None:
         if e.iteration_index is None:
@@ -456,7 +460,8 @@ def run_files(run: Run, *, editor_url: str | None = None) -> RunFiles:
         return f"iteration {e.iteration_index + 1}"
 
     def view(e: Entry) -> EntryView:
-        multiple = len(e.sections) > 1
+        shown = section_views(e)
+        multiple = len(shown) > 1
         return EntryView(
             i=position[e.entry_id],
             entry_id=e.entry_id,
@@ -472,7 +477,7 @@ def run_files(run: Run, *, editor_url: str | None = None) -> RunFiles:
             badges=tuple(_badge(b) for b in e.badges),
             divider=divider(e),
             summary=tuple(SummaryRow(label, scalar_text(v)) for label, v in e.summary),
-            sections=tuple(SectionView(s.key, s.label, not multiple) for s in e.sections),
+            sections=tuple(SectionView(k, label, not multiple) for k, label in shown),
             values_file=values_file.get(e.entry_id),
             edit_href=editor_link(editor_url, run, e),
             duration=duration_text(e.started_at, e.ended_at),
@@ -513,7 +518,8 @@ def run_files(run: Run, *, editor_url: str | None = None) -> RunFiles:
         has_error=any(e.status == "error" for e in run.entries),
         has_rejected=any(e.status == "rejected" for e in run.entries),
     )
-    return RunFiles(page=page, values=tuple(files))
+    return RunFiles(page=page, values=tuple(packer.packed.values),
+                    chunks=tuple(packer.packed.chunks))
 
 
 # --- problems -------------------------------------------------------------------
