@@ -208,8 +208,10 @@ class Packer:
         out: dict[str, dict] = {}
         inline = 0
         for key, value in sections:
-            payload = section_payload(value)
-            n = _size(payload)
+            n = _size(value)
+            if n <= self.chunk_size:  # (Markdown is rendered once: here, or by split_value)
+                payload = section_payload(value)
+                n = _size(payload)
             if n > self.chunk_size or inline + n > self.chunk_size:
                 chunked = split_value(value, f"{self.data_dir}c-{self.count}-", self.chunk_size)
                 self.count += 1
