@@ -90,6 +90,12 @@ def first_view_bytes(page: Path) -> tuple[int, int]:
     return html_size, total
 
 
+def _why(t: peers.Timed) -> str:
+    """One line saying why a command failed: its exit code and last line of stderr."""
+    lines = [ln.strip() for ln in t.stderr.splitlines() if ln.strip()]
+    return f"exit {t.returncode}: {lines[-1][:200] if lines else 'no message'}".replace("|", "/")
+
+
 def runreport_build(inputs: Path, site: Path, store: Path) -> peers.Timed:
     return peers.timed(RUNREPORT + ["build", str(inputs), "-o", str(site), "--store", str(store)])
 
@@ -156,7 +162,7 @@ def bench_size(n: int, *, with_peers: bool, rebot_cmd, allure_cmd, allure_max: i
     shutil.rmtree(store, ignore_errors=True)
     full = runreport_build(w / "jsonl", site, store)
     if full.returncode != 0:
-        r["error"] = f"runreport build failed ({full.returncode}): {full.stderr[-300:]}"
+        r["error"] = f"runreport build failed, {_why(full)}"
         return r
     r["build_s"] = full.seconds
     r["build_mbs"] = in_bytes / MB / full.seconds
@@ -192,7 +198,7 @@ def bench_size(n: int, *, with_peers: bool, rebot_cmd, allure_cmd, allure_max: i
                                      "--report", "report.html", str(xml)])
         # rebot exits with the number of failed tests; 252+ means it could not run.
         if t.returncode >= 252 or not (rf_out / "log.html").exists():
-            r["rebot"] = f"failed ({t.returncode}): {t.stderr[-300:]}"
+            r["rebot"] = f"rebot failed, {_why(t)}"
         else:
             size = xml.stat().st_size
             r["rebot"] = {"s": t.seconds, "input_mb": size / MB, "mbs": size / MB / t.seconds,
@@ -206,7 +212,7 @@ def bench_size(n: int, *, with_peers: bool, rebot_cmd, allure_cmd, allure_max: i
         shutil.rmtree(al_out, ignore_errors=True)
         t = peers.timed(allure_cmd + ["generate", str(results), "-o", str(al_out)])
         if t.returncode != 0 or not al_out.exists():
-            r["allure"] = f"failed ({t.returncode}): {t.stderr[-300:]}"
+            r["allure"] = f"allure generate failed, {_why(t)}"
         else:
             size = tree_bytes(results)
             r["allure"] = {"s": t.seconds, "input_mb": size / MB, "mbs": size / MB / t.seconds,
@@ -235,7 +241,7 @@ def bench_listing(runs: int) -> dict:
     print(f"  building {runs:,} tiny runs …", file=sys.stderr, flush=True)
     t = runreport_build(log, site, store)
     if t.returncode != 0:
-        return {"error": f"build failed ({t.returncode}): {t.stderr[-300:]}"}
+        return {"error": f"runreport build failed, {_why(t)}"}
     html_size, total = first_view_bytes(site / "index.html")
     return {"runs": runs, "html_kb": html_size / 1e3, "first_view_kb": total / 1e3,
             "build_s": t.seconds, "rss_mb": t.peak_rss_mb}
@@ -252,7 +258,7 @@ def bench_tti(entries: int = 5000) -> dict:
     print(f"  building one run of {len(run.entries):,} entries …", file=sys.stderr, flush=True)
     t = peers.timed(RUNREPORT + ["build", str(log), "-o", str(site)])
     if t.returncode != 0:
-        return {"error": f"build failed ({t.returncode}): {t.stderr[-300:]}"}
+        return {"error": f"runreport build failed, {_why(t)}"}
     page = next(p for p in (site / "runs").glob("run-*.html"))
     html_size, fv = first_view_bytes(page)
     print("  opening it in Chromium …", file=sys.stderr, flush=True)
