@@ -135,8 +135,10 @@ def test_runs_page_stays_small_at_100000_runs_and_counts_hold_across_all(tmp_pat
     assert 'data-count-rejected="4000"' in index and 'data-count-either="12000"' in index
     assert (tmp_path / "runs" / "page-1000.html").is_file()
     assert not (tmp_path / "runs" / "page-1001.html").exists()
-    # Every matching run is in the match index, in order, chunk by chunk.
-    chunks = sorted((tmp_path / "data" / "match").glob("all-*.js"), key=lambda p: int(p.stem[4:]))
+    # Every matching run is in the match index, in order, chunk by chunk (chunk 0 holds the
+    # oldest, so a new run changes only the newest chunk).
+    chunks = sorted((tmp_path / "data" / "match").glob("all-*.js"), key=lambda p: int(p.stem[4:]),
+                    reverse=True)
     assert f'data-match-chunks="{len(chunks)}"' in index
     ids = []
     for path in chunks:

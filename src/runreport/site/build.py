@@ -1,23 +1,29 @@
 """Build the site: gather every page's data first, then write files.
 
 `build_site` reads top to bottom as its phases. Only `_Writer` touches disk.
+Builds are incremental (see runreport.site.manifest): a run is rendered only
+when its content hash changed, a listing page only when the data it shows
+changed, and a file is written only when its bytes changed, atomically.
 """
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any, Iterator, Protocol, Sequence
 
+from runreport.atomic import write_bytes
+from runreport.hashing import bytes_hash, content_hash
 from runreport.model import Run
 from runreport.problems import Problem
 from runreport.site import librarypages, pagedata
+from runreport.site import manifest as build_manifest
 from runreport.site.chunks import DEFAULT_CHUNK_SIZE
 from runreport.site.redact import Redactor
-from runreport.site.render import assets_dir, data_file, render, render_macro
+from runreport.site.render import (assets_dir, data_file, js_json, render, render_macro,
+                                   templates_dir)
 
 #: The page's Content-Security-Policy (also sent as <meta http-equiv>): nothing but our own files.
 CSP = (
@@ -31,7 +37,10 @@ RUN_PAGE_ENTRY_BUDGET = 1_600
 
 #: Paths of a previous build that this build owns and replaces.
 OWNED = ("index.html", "problems.html", "runs", "composers", "data", "assets",
-         "library.html", "prompts")
+         "library.html", "prompts", "build.js")
+
+#: The build stamp: `RunReport.build("<id>")`, rewritten whenever any file changed.
+BUILD_STAMP = "build.js"
 
 
 class LoadedLike(Protocol):
@@ -41,6 +50,10 @@ class LoadedLike(Protocol):
     index: list  # RunIndexRow, newest first
 
     def runs(self) -> Iterator[Run]: ...
+
+    def run(self, run_id: str) -> Run: ...
+
+    def content_hash(self, run_id: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -63,7 +76,11 @@ class BuildReport:
     bytes: int = 0
     seconds: float = 0.0
     problems: int = 0
-    written: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)  # files whose bytes changed, in order
+    deleted: list[str] = field(default_factory=list)  # files of the previous build now gone
+    rendered_runs: list[str] = field(default_factory=list)  # runs rendered (not kept)
+    full: bool = True  # no usable manifest: everything was rendered
+    build_id: str = ""
 
     def line(self) -> str:
         size = self.bytes
@@ -79,29 +96,66 @@ class BuildReport:
 
 
 class _Writer:
-    def __init__(self, out_dir: Path, report: BuildReport) -> None:
+    """Writes files whose bytes changed (atomically) and records every file in the new manifest."""
+
+    def __init__(self, out_dir: Path, report: BuildReport,
+                 old: build_manifest.Manifest | None = None) -> None:
         self.out = out_dir
         self.report = report
         self.has_library = False  # pages link to the Library page
-
-    def clean(self) -> None:
-        """Remove the previous build's files (only paths this builder owns)."""
-        for name in OWNED:
-            p = self.out / name
-            if p.is_dir():
-                shutil.rmtree(p)
-            elif p.exists():
-                p.unlink()
+        self.old = old or build_manifest.Manifest()
+        self.new = build_manifest.Manifest()
+        self.order: list[str] = []  # files produced, in order (a run's files are a slice)
 
     def text(self, rel: str, text: str, *, page: bool = False) -> None:
         data = text.encode("utf-8")
+        digest = bytes_hash(data)
+        self._produced(rel, [digest, len(data)])
+        before = self.old.files.get(rel)
         path = self.out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        self.report.files += 1
-        self.report.bytes += len(data)
-        self.report.pages += page
+        if before and before[0] == digest and path.is_file():
+            return
+        write_bytes(path, data)
         self.report.written.append(rel)
+
+    def _produced(self, rel: str, mark: list) -> None:
+        self.new.files[rel] = mark
+        self.order.append(rel)
+
+    def keep(self, rels: Sequence[str]) -> bool:
+        """Carry files of the previous build over untouched; False when one is gone."""
+        marks = [self.old.files.get(r) for r in rels]
+        if any(m is None for m in marks) or not all((self.out / r).is_file() for r in rels):
+            return False
+        for rel, mark in zip(rels, marks):
+            self._produced(rel, mark)
+        return True
+
+    def unchanged(self, rel: str, key: str) -> bool:
+        """True (and the file kept) when `rel` was made from data with this key last time."""
+        self.new.pages[rel] = key
+        return self.old.pages.get(rel) == key and self.keep([rel])
+
+    def finish(self, full: bool) -> None:
+        """Delete what the previous build wrote and this one did not, then tally the site."""
+        stale = set(self.old.files) - set(self.new.files)
+        if full:  # no manifest to go by: anything under our paths that we did not write
+            for name in OWNED:
+                p = self.out / name
+                found = [p] if p.is_file() else (q for q in p.rglob("*") if q.is_file())
+                stale.update(q.relative_to(self.out).as_posix() for q in found)
+            stale -= set(self.new.files)
+        for rel in sorted(stale):
+            path = self.out / rel
+            path.unlink(missing_ok=True)
+            parent = path.parent
+            while parent != self.out and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+        self.report.deleted = sorted(stale)
+        self.report.files = len(self.new.files)
+        self.report.bytes = sum(size for _, size in self.new.files.values())
+        self.report.pages = sum(1 for rel in self.new.files if rel.endswith(".html"))
 
 
 def _base(path: str, title: str, kind: str, problem_count: int,
@@ -123,13 +177,23 @@ def write_listing(
     kind = "runs" if composer is None else "composer"
     lst = pagedata.listing(rows, kind=kind, title=title, composer=composer)
     for page in lst.pages:
+        # Rendering is the cost: skip a page whose data is what it was last time.
+        if w.unchanged(page.path, content_hash([page, problem_count, w.has_library])):
+            continue
         w.text(page.path, render("listing.html", page=page,
                                  **_base(page.path, page.title, kind, problem_count,
                                          w.has_library)), page=True)
-    prefix = lst.pages[0].match_prefix
+    head = lst.pages[0]
     for n, chunk in enumerate(lst.match_chunks):
-        src = f"{prefix}{n}.js"
+        src = f"{head.match_prefix}{n}.js"
         w.text(src, data_file(src, chunk))
+    # The listing's list file: counts for block pages, head cards for live updates.
+    if not w.unchanged(head.list_src, content_hash([head, len(lst.match_chunks)])):
+        w.text(head.list_src, data_file(head.list_src, {
+            "kind": "list", "counts": asdict(head.counts), "match_chunks": len(lst.match_chunks),
+            "cards": [[c.run_id, render_macro("macros.html", "card", c, head.root,
+                                              head.show_composer)] for c in head.cards],
+        }))
 
 
 def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | None,
@@ -143,7 +207,9 @@ def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | 
                                      problem_count, w.has_library)), page=True)
     log_src = page.data_dir + "log.js"
     fragment = render_macro("macros.html", "run_log", page, False)
-    w.text(log_src, data_file(log_src, {"kind": "log", "run_id": run.run_id, "html": fragment}))
+    w.text(log_src, data_file(log_src, {"kind": "log", "run_id": run.run_id, "html": fragment,
+                                        "status": page.status,
+                                        "status_label": page.status_label}))
     for n, payload in enumerate(files.values):
         src = f"{page.data_dir}v-{n}.js"
         w.text(src, data_file(src, payload))
@@ -157,9 +223,13 @@ def write_assets(w: _Writer) -> None:
         w.text(f"assets/{name}", (src / name).read_text(encoding="utf-8"))
 
 
-def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = BuildOptions()
-               ) -> BuildReport:
-    """Write the whole site for `loaded` into `out_dir` and say what was written."""
+def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = BuildOptions(),
+               *, full: bool = False) -> BuildReport:
+    """Bring the site in `out_dir` up to date with `loaded` and say what was written.
+
+    Incremental unless `full` or the manifest of the previous build is
+    missing, damaged or made with other globals (options, templates, assets).
+    """
     started = time.perf_counter()
     out = Path(out_dir)
     report = BuildReport(out_dir=out)
@@ -177,26 +247,53 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     report.problems = len(problems)
     np = len(problems)
 
-    # 2. Write: assets, listings, one page per run (streamed), problems.
-    out.mkdir(parents=True, exist_ok=True)
-    w = _Writer(out, report)
-    w.clean()
-    write_assets(w)
     library = librarypages.load(options.library)
+
+    # 2. Compare: the previous build's manifest says what can be kept.
+    globals_digest = build_manifest.globals_hash(
+        [options, library is not None], np, templates_dir(), assets_dir())
+    old = None if full else build_manifest.read(out, globals_digest)
+    report.full = old is None
+    out.mkdir(parents=True, exist_ok=True)
+    # Without a manifest a build interrupted half-way is rebuilt in full next time.
+    (out / build_manifest.NAME).unlink(missing_ok=True)
+
+    # 3. Write: assets, changed runs (streamed), listings, problems, then the build stamp.
+    w = _Writer(out, report, old)
+    w.new.globals = globals_digest
     w.has_library = library is not None
+    write_assets(w)
+    content_hash_of = getattr(loaded, "content_hash", None)
+    for row in index:
+        digest = content_hash_of(row.run_id) if content_hash_of else ""
+        before = w.old.runs.get(row.run_id)
+        if digest and before and before["hash"] == digest and w.keep(before["files"]):
+            files = before["files"]
+        else:
+            start = len(w.order)
+            write_run(w, loaded.run(row.run_id), options, redactor, np)
+            files = w.order[start:]
+            report.rendered_runs.append(row.run_id)
+        w.new.runs[row.run_id] = {"hash": digest, "files": files,
+                                  "row": asdict(row) if is_dataclass(row) else dict(row)}
     write_listing(w, index, title="Runs", composer=None, problem_count=np)
     for composer in sorted(by_composer):
         write_listing(w, by_composer[composer], title=composer, composer=composer,
                       problem_count=np)
-    for run in loaded.runs():
-        write_run(w, run, options, redactor, np)
     librarypages.write_library(w, library, options, redactor, {r.run_id for r in index},
                                lambda path, title, kind: _base(path, title, kind, np, True))
     w.text("problems.html", render("problems.html", rows=problem_rows,
                                    **_base("problems.html", "Problems", "problems", np,
                                            w.has_library)),
            page=True)
+    # The stamp changes exactly when some file did; pages poll it (see runreport.js).
+    build_id = content_hash(sorted(w.new.files.items()))[:16]
+    w.text(BUILD_STAMP, f"RunReport.build({js_json(build_id)});\n")
+    w.new.build = report.build_id = build_id
 
+    # 4. Clean up: files of vanished runs and pages, then the manifest.
+    w.finish(report.full)
+    build_manifest.write(out, w.new)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -26,26 +26,17 @@ import click
               help="Library folder for the Library pages and the Save dialog "
                    "(default: ./library when it exists).")
 @click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Store folder of the loader (cache of parsed runs).")
+              help="Store folder of the loader (cache of parsed runs; default: "
+                   ".<output name>.store beside the output, so rebuilds are incremental).")
 def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size, library_dir,
           store_dir):
     """Build the static HTML site from run log files or folders."""
     from runreport import pipeline
-    from runreport.site.build import BuildOptions, build_site
-    from runreport.library import DEFAULT_FOLDER
-    from runreport.site.config import load_config
+    from runreport.site.build import build_site
+    from runreport.site.manifest import default_store_dir
 
-    config = load_config(config_path)
-    options = BuildOptions(
-        editor_url=editor_url or config.editor_url,
-        redact=config.redact and not no_redact,
-        redact_keys=config.redact_keys,
-        chunk_size=chunk_size or config.chunk_size,
-        library=library_dir if library_dir is not None else (
-            DEFAULT_FOLDER if DEFAULT_FOLDER.is_dir() else None),
-        inputs=tuple(str(p) for p in inputs),
-    )
-    loaded = pipeline.load(list(inputs), store_dir=store_dir)
+    options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs)
+    loaded = pipeline.load(list(inputs), store_dir=store_dir or default_store_dir(output))
     for problem in loaded.problems:
         click.echo(str(problem), err=True)
     report = build_site(loaded, output, options)
@@ -54,3 +45,21 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
         click.echo(f"--strict: {len(loaded.problems)} input problem(s); the site was written "
                    "anyway.", err=True)
         raise SystemExit(1)
+
+
+def build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs):
+    """BuildOptions from the command line and runreport.toml (shared with watch and serve)."""
+    from runreport.library import DEFAULT_FOLDER
+    from runreport.site.build import BuildOptions
+    from runreport.site.config import load_config
+
+    config = load_config(config_path)
+    return BuildOptions(
+        editor_url=editor_url or config.editor_url,
+        redact=config.redact and not no_redact,
+        redact_keys=config.redact_keys,
+        chunk_size=chunk_size or config.chunk_size,
+        library=library_dir if library_dir is not None else (
+            DEFAULT_FOLDER if DEFAULT_FOLDER.is_dir() else None),
+        inputs=tuple(str(p) for p in inputs),
+    )

@@ -6,10 +6,11 @@ page script does the same with `<body data-root>`.
 
 Site layout (see docs/site-internals.md):
 
-    index.html                      Runs, page 1 (newest first)
-    runs/page-<n>.html              Runs, page n
+    index.html                      Runs: the newest runs (the "head" of the listing)
+    runs/page-<n>.html              Runs, block n of PAGE_SIZE runs counted from the OLDEST
     runs/<run>.html                 one run
-    composers/<composer>.html       one composer, page 1 (<composer>-page-<n>.html after)
+    composers/<composer>.html       one composer: its newest runs (<composer>-page-<n>.html: blocks)
+    data/list/<listing>.js          a listing's counts, match chunk count and head cards
     problems.html                   input problems
     data/<run>/log.js               the run's log fragment (for in-place expansion)
     data/<run>/v-<n>.js             the run's values, entries packed in display order
@@ -35,6 +36,9 @@ from runreport.site.names import entry_anchor, safe_name
 PAGE_SIZE = 100
 #: Rows per match-index chunk file.
 MATCH_CHUNK_ROWS = 1000
+#: The head page (index.html, a composer's first page) also shows the newest
+#: full block while fewer than this many runs are past it, so it never looks empty.
+HEAD_MIN = PAGE_SIZE // 2
 #: A values file is closed once its JSON passes this many bytes (one entry is never split yet).
 VALUES_FILE_BUDGET = 256 * 1024
 
@@ -87,13 +91,19 @@ def run_data_dir(run_id: str) -> str:
     return f"data/{safe_name(run_id)}/"
 
 
-def composer_href(composer: str, page_no: int = 1) -> str:
+def composer_href(composer: str, page_no: int | None = None) -> str:
+    """The composer's head page, or block `page_no` (1 = its oldest runs)."""
     name = safe_name(composer)
-    return f"composers/{name}.html" if page_no == 1 else f"composers/{name}-page-{page_no}.html"
+    return f"composers/{name}.html" if page_no is None else f"composers/{name}-page-{page_no}.html"
 
 
-def runs_href(page_no: int) -> str:
-    return "index.html" if page_no == 1 else f"runs/page-{page_no}.html"
+def runs_href(page_no: int | None = None) -> str:
+    """index.html, or block `page_no` of the Runs listing (1 = the oldest runs)."""
+    return "index.html" if page_no is None else f"runs/page-{page_no}.html"
+
+
+def list_src(listing_name: str) -> str:
+    return f"data/list/{listing_name}.js"
 
 
 def root_of(path: str) -> str:
@@ -201,19 +211,23 @@ class Counts:
 
 @dataclass(frozen=True)
 class ListingPage:
+    """One listing page. Block pages (page_no set) hold nothing that changes
+    when a newer run is added: no listing-wide counts, no page total."""
+
     path: str
     root: str
     kind: str  # "runs" or "composer"
     title: str
     listing: str  # listing name used by match files ("all" or the composer's safe name)
     cards: tuple[Card, ...]
-    counts: Counts
-    page_no: int
-    page_count: int
-    prev_href: str | None
-    next_href: str | None
+    counts: Counts | None  # head page only; block pages load them from list_src
+    page_no: int | None  # None for the head page, else the block number (1 = oldest)
+    label: str | None  # "Page n" text of a block page
+    prev_href: str | None  # newer runs
+    next_href: str | None  # older runs
     match_prefix: str  # data/match/<listing>-
-    match_chunks: int
+    match_chunks: int | None  # head page only
+    list_src: str
     show_composer: bool
 
 
@@ -252,10 +266,23 @@ def match_row(c: Card) -> list:
     ]
 
 
+def _anchored(items: Sequence, size: int) -> list[Sequence]:
+    """Split newest-first `items` into blocks counted from the oldest: block 0
+    holds the oldest `size`, the last one the newest (possibly partial) rest.
+    Adding a newer item then changes only the last block."""
+    n = len(items)
+    count = -(-n // size)
+    return [items[max(0, n - (b + 1) * size):n - b * size] for b in range(count)]
+
+
 def listing(
     rows: Sequence[IndexRow], *, kind: str, title: str, composer: str | None = None
 ) -> Listing:
-    """Pages and match index of a listing of `rows` (already newest first)."""
+    """Pages and match index of a listing of `rows` (already newest first).
+
+    Block pages and match chunks are numbered from the oldest run, so a new
+    run changes only the head page, the newest chunk and the list file.
+    """
     name = "all" if composer is None else safe_name(composer)
     counts = Counts(
         all=len(rows),
@@ -265,34 +292,45 @@ def listing(
     )
     matching = [card(r) for r in rows if r.has_error or r.has_rejected]
     chunks = tuple(
-        {"kind": "match", "fields": list(MATCH_FIELDS),
-         "rows": [match_row(c) for c in matching[i:i + MATCH_CHUNK_ROWS]]}
-        for i in range(0, len(matching), MATCH_CHUNK_ROWS)
+        {"kind": "match", "fields": list(MATCH_FIELDS), "rows": [match_row(c) for c in block]}
+        for block in _anchored(matching, MATCH_CHUNK_ROWS)
     )
-    page_count = max(1, -(-len(rows) // PAGE_SIZE))
+    full = len(rows) // PAGE_SIZE  # full blocks, block 1 = the oldest runs
+    rest = len(rows) - full * PAGE_SIZE  # the newest runs, in no full block yet
+    merged = full > 0 and rest < HEAD_MIN
+    head_rows = rows[:rest + (PAGE_SIZE if merged else 0)]
+    head_older = full - 1 if merged else full
 
-    def href(n: int) -> str:
+    def href(n: int | None) -> str:
         return runs_href(n) if composer is None else composer_href(composer, n)
 
-    pages = []
-    for n in range(1, page_count + 1):
+    def page(n: int | None, cards: Sequence[IndexRow], newer: str | None, older: str | None
+             ) -> ListingPage:
         path = href(n)
-        pages.append(ListingPage(
+        return ListingPage(
             path=path,
             root=root_of(path),
             kind=kind,
             title=title,
             listing=name,
-            cards=tuple(card(r) for r in rows[(n - 1) * PAGE_SIZE:n * PAGE_SIZE]),
-            counts=counts,
+            cards=tuple(card(r) for r in cards),
+            counts=counts if n is None else None,
             page_no=n,
-            page_count=page_count,
-            prev_href=href(n - 1) if n > 1 else None,
-            next_href=href(n + 1) if n < page_count else None,
+            label=None if n is None else f"Page {n:,} (page 1 holds the oldest runs)",
+            prev_href=newer,
+            next_href=older,
             match_prefix=f"data/match/{name}-",
-            match_chunks=len(chunks),
+            match_chunks=len(chunks) if n is None else None,
+            list_src=list_src(name),
             show_composer=composer is None,
-        ))
+        )
+
+    pages = [page(None, head_rows, None, href(head_older) if head_older else None)]
+    n_rows = len(rows)
+    for n in range(1, full + 1):
+        block = rows[n_rows - n * PAGE_SIZE:n_rows - (n - 1) * PAGE_SIZE]
+        newer = href(n + 1) if n < full else href(None)
+        pages.append(page(n, block, newer, href(n - 1) if n > 1 else None))
     return Listing(pages=tuple(pages), match_chunks=chunks)
 
 

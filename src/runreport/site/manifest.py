@@ -1,0 +1,100 @@
+"""The build manifest: what the last build wrote, so the next one writes only what changed.
+
+Kept in the output folder as `.runreport-manifest.json`::
+
+    format, version     a manifest of another format or runreport version is ignored
+    globals             hash of everything every page depends on: options,
+                        template and asset text, the problem count (the banner)
+    build               the build id (also in build.js), a hash of every file's hash
+    runs                per run: its content hash (from the loader), index row, files
+    pages               per listing page: the hash of the data it was rendered from
+    files               per written file: [sha256 of its bytes, size]
+
+A manifest that is missing, unreadable, of another format, version or
+globals hash means "rebuild everything", never an error (like coverage.py's
+status file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from runreport import __version__
+from runreport.atomic import write_bytes
+from runreport.hashing import content_hash
+
+FORMAT = 1
+NAME = ".runreport-manifest.json"
+
+
+@dataclass
+class Manifest:
+    globals: str = ""
+    build: str = ""
+    runs: dict[str, dict] = field(default_factory=dict)  # run_id -> {"hash", "row", "files"}
+    pages: dict[str, str] = field(default_factory=dict)  # listing page path -> data hash
+    files: dict[str, list] = field(default_factory=dict)  # rel path -> [sha256, size]
+
+    def to_json(self) -> dict:
+        return {
+            "format": FORMAT,
+            "version": __version__,
+            "globals": self.globals,
+            "build": self.build,
+            "runs": dict(sorted(self.runs.items())),
+            "pages": dict(sorted(self.pages.items())),
+            "files": dict(sorted(self.files.items())),
+        }
+
+
+def default_store_dir(output: Path) -> Path:
+    """The loader's store beside the output (`site` -> `.site.store`): rebuilds read only what is new."""
+    output = Path(output).absolute()
+    return output.parent / f".{output.name}.store"
+
+
+def _tree_text(folder: Path) -> list:
+    return [[p.relative_to(folder).as_posix(), p.read_bytes().hex()]
+            for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+
+
+def globals_hash(options: Any, problem_count: int, templates: Path, assets: Path) -> str:
+    """Hash of what every page depends on; a change rebuilds everything."""
+    return content_hash({
+        "format": FORMAT,
+        "version": __version__,
+        "options": repr(options),
+        "problems": problem_count,
+        "templates": _tree_text(templates),
+        "assets": _tree_text(assets),
+    })
+
+
+def read(out_dir: Path, globals_digest: str) -> Manifest | None:
+    """The previous build's manifest, or None when a full rebuild is needed."""
+    try:
+        data = orjson.loads((out_dir / NAME).read_bytes())
+        if (data.get("format") != FORMAT or data.get("version") != __version__
+                or data.get("globals") != globals_digest):
+            return None
+        m = Manifest(globals=data["globals"], build=data["build"], runs=data["runs"],
+                     pages=data["pages"], files=data["files"])
+        if not all(isinstance(x, dict) for x in (m.runs, m.pages, m.files)):
+            return None
+        for run in m.runs.values():
+            if not isinstance(run["hash"], str) or not isinstance(run["files"], list):
+                return None
+        for value in m.files.values():
+            if not (isinstance(value, list) and len(value) == 2):
+                return None
+        return m
+    except Exception:  # missing, unreadable, damaged: not trusted, rebuilt
+        return None
+
+
+def write(out_dir: Path, manifest: Manifest) -> None:
+    write_bytes(out_dir / NAME, orjson.dumps(manifest.to_json()))

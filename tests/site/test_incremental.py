@@ -1,0 +1,201 @@
+"""Incremental builds: which files a rebuild writes, and when everything is rebuilt."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from runreport import pipeline
+from runreport.cli import main
+from runreport.site import build as site_build
+from runreport.site import manifest, render
+from runreport.site.build import BuildOptions, build_site
+from runreport.site.names import safe_name
+from runreport.site.pagedata import PAGE_SIZE
+
+
+def run_records(i: int, composer: str, *, error: bool = False) -> list[dict]:
+    rid = f"run-{i:04d}"
+    t = f"2026-11-20T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z"
+    return [
+        {"v": 1, "type": "run", "run_id": rid, "composer": composer, "mode": "test", "started_at": t},
+        {"type": "step", "run_id": rid, "entry_id": "s1", "name": "Fetch",
+         "status": "error" if error else "success", "output": {"n": i}},
+        {"type": "run_end", "run_id": rid, "ended_at": t},
+    ]
+
+
+def append(path: Path, records: list[dict]) -> None:
+    with open(path, "a", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r) + "\n")
+
+
+def snapshot(out: Path) -> dict[str, tuple[int, int]]:
+    """Every file of the site with its inode and mtime: an atomic write changes the inode."""
+    return {p.relative_to(out).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in out.rglob("*") if p.is_file()}
+
+
+def rewritten(before: dict, after: dict) -> set[str]:
+    return {rel for rel, mark in after.items() if before.get(rel) != mark}
+
+
+class Site:
+    def __init__(self, tmp: Path):
+        self.log = tmp / "runs.jsonl"
+        self.log.touch()
+        self.store = tmp / "store"
+        self.out = tmp / "site"
+
+    def build(self, **kw):
+        loaded = pipeline.load([self.log], store_dir=self.store, accept_partial_tail=False)
+        return build_site(loaded, self.out, BuildOptions(), **kw)
+
+
+def composer_files(name: str) -> set[str]:
+    return {f"composers/{safe_name(name)}.html", f"data/list/{safe_name(name)}.js"}
+
+
+def run_files(i: int) -> set[str]:
+    rid = f"run-{i:04d}"
+    d = f"data/{safe_name(rid)}/"
+    return {f"runs/{safe_name(rid)}.html", d + "log.js", d + "v-0.js"}
+
+
+HEAD = {"index.html", "data/list/all.js", "build.js", manifest.NAME}
+
+
+def test_appending_one_run_rewrites_only_its_files_its_composer_and_the_newest_pages(tmp_path):
+    site = Site(tmp_path)
+    n = 2 * PAGE_SIZE + 30  # two full blocks of the Runs listing plus 30 newer runs
+    for i in range(n):
+        append(site.log, run_records(i, "Alpha" if i % 2 else "Beta", error=i % 7 == 0))
+    first = site.build()
+    assert first.full and (site.out / "runs" / "page-2.html").is_file()
+    before = snapshot(site.out)
+
+    append(site.log, run_records(n, "Alpha"))
+    report = site.build()
+
+    expected = run_files(n) | composer_files("Alpha") | HEAD
+    assert not report.full
+    assert report.rendered_runs == [f"run-{n:04d}"]
+    assert rewritten(before, snapshot(site.out)) == expected
+    assert set(report.written) == expected - {manifest.NAME}
+    # Block pages and the match index do not move: a new run changes only the newest ones.
+    index = (site.out / "index.html").read_text()
+    assert f'data-run-id="run-{n:04d}"' in index and 'data-count-all="231"' in index
+    page1 = (site.out / "runs" / "page-1.html").read_text()
+    assert 'data-run-id="run-0000"' in page1 and "data-count-all" not in page1
+
+    # A run with an error also rewrites the newest chunk of the match index it appears in.
+    before = snapshot(site.out)
+    append(site.log, run_records(n + 1, "Beta", error=True))
+    site.build()
+    assert rewritten(before, snapshot(site.out)) == (
+        run_files(n + 1) | composer_files("Beta") | HEAD
+        | {"data/match/all-0.js", f"data/match/{safe_name('Beta')}-0.js"})
+
+
+def test_a_rebuild_of_unchanged_input_writes_nothing_but_the_manifest(tmp_path):
+    site = Site(tmp_path)
+    for i in range(3):
+        append(site.log, run_records(i, "Alpha"))
+    site.build()
+    before = snapshot(site.out)
+    report = site.build()
+    assert report.written == [] and report.rendered_runs == []
+    assert rewritten(before, snapshot(site.out)) == {manifest.NAME}
+
+
+def test_a_status_change_rewrites_the_run_and_the_pages_showing_it(tmp_path):
+    site = Site(tmp_path)
+    append(site.log, run_records(0, "Alpha"))
+    append(site.log, run_records(1, "Beta")[:1])  # started, nothing more yet: running
+    site.build()
+    assert 'data-status="running"' in (site.out / "index.html").read_text()
+    before = snapshot(site.out)
+    append(site.log, run_records(1, "Beta")[1:])
+    site.build()
+    assert rewritten(before, snapshot(site.out)) == run_files(1) | composer_files("Beta") | HEAD
+    assert 'data-status="running"' not in (site.out / "index.html").read_text()
+
+
+def test_a_vanished_run_loses_its_pages(tmp_path):
+    site = Site(tmp_path)
+    append(site.log, run_records(0, "Alpha"))
+    append(site.log, run_records(1, "Beta"))
+    site.build()
+    site.log.write_text("".join(json.dumps(r) + "\n" for r in run_records(0, "Alpha")))
+    report = site.build()
+    assert set(report.deleted) == run_files(1) | composer_files("Beta")
+    assert not (site.out / "data" / safe_name("run-0001")).exists()
+    assert "run-0001" not in (site.out / "index.html").read_text()
+
+
+@pytest.mark.parametrize("damage", [
+    lambda p: p.write_text("{not json"),
+    lambda p: p.unlink(),
+    lambda p: p.write_text(p.read_text().replace('"version":"', '"version":"0.0.0-')),
+])
+def test_a_missing_corrupt_or_foreign_manifest_rebuilds_everything(tmp_path, damage):
+    site = Site(tmp_path)
+    for i in range(3):
+        append(site.log, run_records(i, "Alpha"))
+    site.build()
+    (site.out / "runs" / "stray.html").write_text("left over")  # not ours any more: swept
+    damage(site.out / manifest.NAME)
+    before = snapshot(site.out)
+    report = site.build()
+    assert report.full and len(report.rendered_runs) == 3
+    after = snapshot(site.out)
+    assert rewritten(before, after) == set(after)
+    assert "runs/stray.html" not in after
+
+
+def test_a_template_change_rebuilds_everything(tmp_path, monkeypatch):
+    site = Site(tmp_path)
+    for i in range(3):
+        append(site.log, run_records(i, "Alpha"))
+    site.build()
+    templates = tmp_path / "templates"
+    shutil.copytree(render.templates_dir(), templates)
+    base = templates / "base.html"
+    base.write_text(base.read_text().replace("<main", "<!-- changed --><main"))
+    monkeypatch.setattr(render, "templates_dir", lambda: templates)
+    monkeypatch.setattr(site_build, "templates_dir", lambda: templates)
+    render.environment.cache_clear()
+    try:
+        before = snapshot(site.out)
+        report = site.build()
+    finally:
+        monkeypatch.undo()
+        render.environment.cache_clear()
+    assert report.full
+    after = snapshot(site.out)
+    html = {rel for rel in after if rel.endswith(".html")}
+    assert html and html <= rewritten(before, after)
+    assert "<!-- changed -->" in (site.out / "index.html").read_text()
+
+
+def test_build_command_keeps_its_store_beside_the_output_so_a_second_build_is_incremental(tmp_path):
+    log = tmp_path / "runs.jsonl"
+    for i in range(2):
+        append(log, run_records(i, "Alpha"))
+    out = tmp_path / "site"
+    args = ["build", str(log), "-o", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert (tmp_path / ".site.store" / "manifest.json").is_file()
+    before = snapshot(out)
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert rewritten(before, snapshot(out)) == {manifest.NAME}
+
+
+def test_gitignore_covers_the_default_store_of_site():
+    root = Path(__file__).resolve().parents[2]
+    assert "/.site.store/" in (root / ".gitignore").read_text().splitlines()
