@@ -1,0 +1,119 @@
+"""`runreport watch` and `runreport serve`: thin click shells over Watcher and the server."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+
+import click
+
+
+def site_options(command):
+    """The inputs and build options shared with `runreport build`."""
+    decorators = [
+        click.argument("inputs", nargs=-1, required=True,
+                       type=click.Path(exists=True, path_type=Path)),
+        click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+                     default=Path("site"), show_default=True, help="Folder to write the site into."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Config file (default: ./runreport.toml when present)."),
+        click.option("--editor-url", metavar="TEMPLATE", help="Edit link template (see build)."),
+        click.option("--no-redact", is_flag=True,
+                     help="Publish secret-looking values as logged."),
+        click.option("--chunk-size", type=click.IntRange(min=1024), metavar="BYTES",
+                     help="Values larger than this are written as chunk files."),
+        click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+                     help="Store folder of the loader (default: .<output name>.store beside "
+                          "the output)."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size, library_dir,
+             store_dir, on_build=None):
+    from runreport.live.watch import Watcher
+    from runreport.site.command import build_options
+    from runreport.site.manifest import default_store_dir
+
+    options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs)
+    echo = functools.partial(click.echo, err=True)
+    return Watcher(list(inputs), output, options, store_dir or default_store_dir(output),
+                   echo=echo, on_build=on_build)
+
+
+def _until_interrupted(stop: threading.Event, work: threading.Thread) -> None:
+    work.start()
+    try:
+        while work.is_alive():
+            work.join(0.2)
+    except KeyboardInterrupt:
+        stop.set()
+        work.join(5)
+        click.echo("stopped.", err=True)
+
+
+@click.command()
+@site_options
+@click.option("--library", "library_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Library folder for the Library pages (default: ./library when it exists).")
+def watch(inputs, output, config_path, editor_url, no_redact, chunk_size, store_dir, library_dir):
+    """Build the site, then rebuild it as the run logs grow (Ctrl-C to stop)."""
+    watcher = _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size,
+                       library_dir, store_dir)
+    click.echo(f"watching {len(watcher.inputs)} input path(s) for changes; Ctrl-C to stop",
+               err=True)
+    stop = threading.Event()
+    _until_interrupted(stop, threading.Thread(target=watcher.run, args=(stop,), daemon=True))
+
+
+@click.command()
+@site_options
+@click.option("--watch", "watching", is_flag=True,
+              help="Rebuild as the inputs change and update open pages in place.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but 127.0.0.1 makes the site and its "
+                   "save endpoint reachable from other machines.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--library", "library_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("library"), show_default=True,
+              help="Library folder that Save Output to Library writes into.")
+def serve(inputs, output, config_path, editor_url, no_redact, chunk_size, store_dir, watching,
+          host, port, library_dir):
+    """Serve the site over HTTP; with --watch, rebuild and update open pages as logs grow."""
+    from runreport.live.server import LOOPBACK, LiveSite, make_server
+
+    site = LiveSite(output, library_dir, live=watching)
+    watcher = _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size,
+                       library_dir, store_dir,
+                       on_build=lambda loaded, report: site.publish(loaded, report.build_id))
+    if watcher.build() is None:
+        raise click.ClickException("the first build failed; nothing to serve")
+    try:
+        server = make_server(site, host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+                                   "pick another --port") from None
+    if host not in LOOPBACK:
+        click.echo(f"warning: --host {host}: the site and its save endpoint (which writes into "
+                   f"{library_dir}) are reachable from other machines", err=True)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"serving {output} at http://{shown}:{site.port}/"
+               f"{' and watching the inputs' if watching else ''}; Ctrl-C to stop", err=True)
+    stop = threading.Event()
+    threads = [threading.Thread(target=server.serve_forever, daemon=True)]
+    if watching:
+        # The first build is done: follow the inputs from here.
+        threads.append(threading.Thread(target=watcher.follow, args=(stop,), daemon=True))
+        threads[-1].start()
+    try:
+        _until_interrupted(stop, threads[0])
+    finally:
+        stop.set()
+        site.stop()
+        server.shutdown()
+        server.server_close()
+

@@ -1,0 +1,125 @@
+"""Follow the inputs and rebuild the site incrementally when they change.
+
+The loader does the reading work (runreport.pipeline.load with a store):
+appended bytes are read from the last offset, a truncated, rotated or
+rewritten file is read again from the start, a deleted file drops its runs,
+and a last line without its newline waits (`accept_partial_tail=False`).
+This module only decides *when* to call it: on file events from watchfiles
+(folders of the inputs, so a rotated file's new inode is seen too), and on a
+cheap stat check every second in case an event was missed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from runreport import pipeline
+from runreport.read import INPUT_SUFFIXES
+from runreport.site.build import BuildOptions, BuildReport, build_site
+
+#: Milliseconds of quiet before a burst of writes is rebuilt once.
+DEBOUNCE_MS = 100
+#: Milliseconds between stat checks when no event arrives.
+CHECK_MS = 1000
+
+OnBuild = Callable[[Any, BuildReport], None]
+
+
+class Watcher:
+    """Builds `output` from `inputs` now and again whenever they change."""
+
+    def __init__(self, inputs: Sequence[Path | str], output: Path, options: BuildOptions,
+                 store_dir: Path, *, echo: Callable[[str], None],
+                 on_build: OnBuild | None = None) -> None:
+        self.inputs = [Path(p) for p in inputs]
+        self.output = Path(output)
+        self.options = options
+        self.store_dir = Path(store_dir)
+        self.echo = echo
+        self.on_build = on_build
+        self.lock = threading.Lock()  # one build at a time
+        self._seen: tuple = ()
+
+    # --- one build ----------------------------------------------------------------
+
+    def build(self) -> BuildReport | None:
+        """Load what changed and rebuild; a failure is reported in one line, never raised."""
+        with self.lock:
+            started = time.perf_counter()
+            self._seen = self._signature()
+            try:
+                # An input file that was deleted drops its runs; it may come back later.
+                present = [p for p in self.inputs if p.exists()]
+                loaded = pipeline.load(present, store_dir=self.store_dir, accept_partial_tail=False)
+                report = build_site(loaded, self.output, self.options)
+            except Exception as exc:  # the watch loop survives anything
+                self.echo(f"rebuild failed: {type(exc).__name__}: {exc} (still watching)")
+                return None
+            changed = len(report.rendered_runs) + len(loaded.removed)
+            self.echo(
+                f"rebuilt {self.output}: {changed} run{'' if changed == 1 else 's'} changed, "
+                f"{len(report.written)} files written, {len(report.deleted)} removed "
+                f"in {time.perf_counter() - started:.2f} s"
+            )
+            if self.on_build is not None:
+                self.on_build(loaded, report)
+            return report
+
+    # --- following the inputs ---------------------------------------------------------
+
+    def folders(self) -> list[Path]:
+        """Folders to watch: input folders, and the folder of each input file."""
+        out: list[Path] = []
+        for p in self.inputs:
+            folder = p if p.is_dir() else p.absolute().parent
+            if folder not in out:
+                out.append(folder)
+        return out
+
+    def _signature(self) -> tuple:
+        """(path, inode, size, mtime) of every input file: any change means "load again"."""
+        files: list[tuple] = []
+        for p in self.inputs:
+            candidates: list[Path]
+            if p.is_dir():
+                candidates = [Path(r, n) for r, _d, names in os.walk(p) for n in names
+                              if n.endswith(INPUT_SUFFIXES)]
+            else:
+                candidates = [p]
+            for f in candidates:
+                try:
+                    st = f.stat()
+                except OSError:
+                    continue
+                files.append((str(f), st.st_ino, st.st_size, st.st_mtime_ns))
+        return tuple(sorted(files))
+
+    def _relevant(self, _change: Any, path: str) -> bool:
+        p = Path(path).absolute()
+        for skip in (self.output.absolute(), self.store_dir.absolute()):
+            if p == skip or skip in p.parents:
+                return False
+        return True
+
+    def run(self, stop_event: threading.Event) -> None:
+        """Build, then rebuild after each change until `stop_event` is set."""
+        self.build()
+        self.follow(stop_event)
+
+    def follow(self, stop_event: threading.Event) -> None:
+        """Rebuild after each change of the inputs until `stop_event` is set."""
+        from watchfiles import watch
+
+        for _changes in watch(*self.folders(), watch_filter=self._relevant, debounce=DEBOUNCE_MS,
+                              step=50, stop_event=stop_event, rust_timeout=CHECK_MS,
+                              yield_on_timeout=True, raise_interrupt=False):
+            if stop_event.is_set():
+                break
+            # Events and timeouts alike: rebuild only when an input file really changed.
+            if self._signature() != self._seen:
+                self.build()

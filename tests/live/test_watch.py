@@ -1,0 +1,239 @@
+"""`runreport watch`: the site follows the run logs as they are appended, rotated, cut and removed."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from runreport.live import watch as watch_mod
+from runreport.live.watch import Watcher
+from runreport.site.build import BuildOptions
+from runreport.site.names import safe_name
+
+RUN = "w-1"
+
+
+def line(record: dict) -> str:
+    return json.dumps(record) + "\n"
+
+
+START = {"v": 1, "type": "run", "run_id": RUN, "composer": "Watcher", "mode": "test",
+         "started_at": "2026-11-20T10:00:00Z"}
+STEP_RUNNING = {"type": "step", "run_id": RUN, "entry_id": "e1", "name": "Fetch page",
+                "status": "running", "input": {"url": "https://example.com"}}
+STEP_DONE = {"type": "step", "run_id": RUN, "entry_id": "e1", "status": "success",
+             "output": {"title": "Example Domain"}}
+END = {"type": "run_end", "run_id": RUN, "ended_at": "2026-11-20T10:00:03Z"}
+
+
+def other_run(rid: str) -> list[dict]:
+    return [{"v": 1, "type": "run", "run_id": rid, "composer": "Other", "mode": "live",
+             "started_at": "2026-11-20T09:00:00Z"},
+            {"type": "run_end", "run_id": rid, "ended_at": "2026-11-20T09:00:01Z"}]
+
+
+def wait_for(check, timeout: float = 8.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+        except (FileNotFoundError, AssertionError):
+            result = None
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {check.__name__}")
+        time.sleep(0.05)
+
+
+class Watching:
+    """A Watcher running in a thread over `inputs`, stopped at the end of the test."""
+
+    def __init__(self, tmp: Path, inputs: list[Path]):
+        self.out = tmp / "site"
+        self.lines: list[str] = []
+        self.watcher = Watcher(inputs, self.out, BuildOptions(), tmp / "store", echo=self.lines.append)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.watcher.run, args=(self.stop,), daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        wait_for(lambda: self.builds() >= 1)
+        time.sleep(0.3)  # let the file watcher start before the test writes
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(10)
+        assert not self.thread.is_alive()
+
+    def builds(self) -> int:
+        return sum(1 for s in self.lines if s.startswith("rebuilt "))
+
+    def text(self, rel: str) -> str:
+        return (self.out / rel).read_text()
+
+    def card_status(self, rid: str = RUN) -> str | None:
+        html = self.text("index.html")
+        marker = f'data-run-id="{rid}" data-status="'
+        if marker not in html:
+            return None
+        return html.split(marker, 1)[1].split('"', 1)[0]
+
+    def log(self, rid: str = RUN) -> str:
+        return self.text(f"data/{safe_name(rid)}/log.js")
+
+
+def append(path: Path, text: str) -> None:
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(text)
+
+
+def test_the_site_follows_a_run_step_by_step(tmp_path):
+    log = tmp_path / "logs" / "today.jsonl"
+    log.parent.mkdir()
+    log.touch()
+    with Watching(tmp_path, [log]) as w:
+        assert "No runs in the input." in w.text("index.html")
+
+        append(log, line(START))
+        assert wait_for(lambda: w.card_status() == "running")
+
+        append(log, line(STEP_RUNNING))
+        wait_for(lambda: 'data-entry-id=\\"e1\\" data-status=\\"running\\"' in w.log())
+        assert "Example Domain" not in w.text(f"data/{safe_name(RUN)}/v-0.js")
+
+        append(log, line(STEP_DONE))
+        wait_for(lambda: 'data-entry-id=\\"e1\\" data-status=\\"success\\"' in w.log())
+        assert "Example Domain" in w.text(f"data/{safe_name(RUN)}/v-0.js")
+        # No entry is running any more: the run counts as completed (format rule).
+        assert wait_for(lambda: w.card_status() == "completed")
+        run_page = f"runs/{safe_name(RUN)}.html"
+        assert "took " not in w.text(run_page)
+
+        append(log, line(END))
+        wait_for(lambda: "took 3 s" in w.text(run_page))
+        assert '"status":"completed"' in w.log()
+    assert all(s.startswith("rebuilt ") and " changed, " in s for s in w.lines)
+    assert any(s.startswith(f"rebuilt {w.out}: 1 run changed, ") for s in w.lines)
+
+
+def test_a_half_written_last_line_waits_until_it_is_complete(tmp_path):
+    log = tmp_path / "run.jsonl"
+    log.write_text(line(START))
+    with Watching(tmp_path, [log]) as w:
+        text = line(END)
+        append(log, text[:20])
+        builds = w.builds()
+        time.sleep(0.6)
+        assert w.card_status() == "running"
+        assert not any("failed" in s for s in w.lines) and w.builds() <= builds + 1
+        append(log, text[20:])
+        assert wait_for(lambda: w.card_status() == "completed")
+
+
+def test_a_rotated_file_is_read_from_its_start(tmp_path):
+    log = tmp_path / "run.jsonl"
+    log.write_text(line(START))
+    with Watching(tmp_path, [log]) as w:
+        assert w.card_status() == "running"
+        os.rename(log, tmp_path / "run.jsonl.1")  # rotated away (not an input any more)
+        log.write_text("".join(line(r) for r in other_run("w-2")))
+        assert wait_for(lambda: w.card_status("w-2") == "completed")
+        wait_for(lambda: w.card_status() is None)  # its runs went with the old file
+        assert not (w.out / "runs" / f"{safe_name(RUN)}.html").exists()
+
+
+def test_a_truncated_and_rewritten_file_is_read_again(tmp_path):
+    log = tmp_path / "run.jsonl"
+    log.write_text(line(START) + "".join(line(r) for r in other_run("w-2")))
+    with Watching(tmp_path, [log]) as w:
+        with open(log, "r+", encoding="utf-8") as f:
+            f.truncate(0)
+        wait_for(lambda: "No runs in the input." in w.text("index.html"))
+        append(log, line(START) + line(END))
+        assert wait_for(lambda: w.card_status() == "completed")
+        assert w.card_status("w-2") is None
+
+
+def test_a_deleted_file_removes_its_runs(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "a.jsonl").write_text(line(START))
+    (logs / "b.jsonl").write_text("".join(line(r) for r in other_run("w-2")))
+    with Watching(tmp_path, [logs]) as w:
+        assert w.card_status("w-2") == "completed"
+        (logs / "b.jsonl").unlink()
+        wait_for(lambda: w.card_status("w-2") is None)
+        assert not (w.out / "data" / safe_name("w-2")).exists()
+        assert w.card_status() == "running"
+        # A new file in a watched folder is picked up.
+        (logs / "c.jsonl").write_text(line(END))
+        assert wait_for(lambda: w.card_status() == "completed")
+
+
+def test_a_failing_rebuild_prints_one_line_and_keeps_watching(tmp_path, monkeypatch):
+    log = tmp_path / "run.jsonl"
+    log.write_text(line(START))
+    real = watch_mod.build_site
+    calls = []
+
+    def flaky(*args, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(watch_mod, "build_site", flaky)
+    with Watching(tmp_path, [log]) as w:
+        append(log, line(STEP_RUNNING))
+        wait_for(lambda: any(s.startswith("rebuild failed") for s in w.lines))
+        failed = [s for s in w.lines if s.startswith("rebuild failed")]
+        assert failed == ["rebuild failed: OSError: disk full (still watching)"]
+        append(log, line(END))
+        assert wait_for(lambda: w.card_status() == "completed")
+
+
+def test_watch_command_exits_cleanly_on_ctrl_c(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from runreport.cli import main
+    from runreport.live import command
+
+    log = tmp_path / "run.jsonl"
+    log.write_text(line(START) + line(END))
+    index = tmp_path / "site" / "index.html"
+    real = command._until_interrupted
+    monkeypatch.setattr(command, "_until_interrupted",
+                        lambda stop, work: real(stop, _Interrupting(work, index)))
+    result = CliRunner().invoke(main, ["watch", str(log), "-o", str(tmp_path / "site")])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "stopped."
+    assert "completed" in index.read_text()
+
+
+class _Interrupting:
+    """The watch thread, seen from the command: Ctrl-C arrives once the site is built."""
+
+    def __init__(self, thread: threading.Thread, built: Path):
+        self.thread = thread
+        self.built = built
+        self.fired = False
+
+    def start(self):
+        self.thread.start()
+
+    def is_alive(self):
+        return self.thread.is_alive()
+
+    def join(self, timeout=None):
+        if not self.fired:
+            self.fired = True
+            wait_for(self.built.is_file)
+            raise KeyboardInterrupt
+        self.thread.join(timeout)
