@@ -961,7 +961,7 @@
     var prefix = listing.getAttribute("data-match-prefix");
     var chunks = +listing.getAttribute("data-match-chunks");
     var showComposer = listing.getAttribute("data-listing") === "all";
-    var chunk = 0;
+    var chunk = chunks - 1; // chunk 0 holds the oldest runs: read from the newest
     var row = 0;
     var shown = 0;
     box.textContent = "";
@@ -973,8 +973,8 @@
 
     function fill(limit) {
       if (token !== listToken) return;
-      if (shown >= limit || chunk >= chunks) {
-        more.hidden = shown >= total || chunk >= chunks;
+      if (shown >= limit || chunk < 0) {
+        more.hidden = shown >= total || chunk < 0;
         localTimes(list);
         return;
       }
@@ -990,7 +990,7 @@
             }
           }
           if (row >= rows.length) {
-            chunk++;
+            chunk--;
             row = 0;
           }
           fill(limit);
@@ -1012,6 +1012,7 @@
   }
 
   function applyListing(listing) {
+    if (!listing.hasAttribute("data-count-all")) return listCounts(listing); // a block page
     var on = filterOn();
     var total = +listing.getAttribute("data-count-all");
     var which = filter.errors && filter.rejected ? "either" : filter.errors ? "errors" : "rejected";
@@ -1165,6 +1166,305 @@
     if (entry) showOpenSections(entry);
   }
 
+  // --- live updates ---------------------------------------------------------------
+  //
+  // A page learns of a newer build in one of two ways, then patches itself in
+  // place (docs/site-internals.md, "Incremental builds and live updates"):
+  // under `runreport serve --watch` <meta name="runreport-live"> names a
+  // Server-Sent Events stream of build ids; elsewhere (file://, a static
+  // server) build.js, `RunReport.build(id)`, is re-loaded every few seconds,
+  // but only while some run on the page is unfinished. Neither: nothing runs.
+  // Patching keeps what the reader did: expanded cards, entries and sections,
+  // filters (in the URL) and the scroll position.
+
+  var LIVE_POLL_MS = 3000;
+  var UNFINISHED = '.card[data-status="running"], .card[data-status="awaiting_review"], ' +
+    '.run[data-status="running"], .run[data-status="awaiting_review"], .run-meta .st-running, .run-meta .st-awaiting_review';
+  var live = { build: null, busy: false, next: null, stopped: false };
+
+  function metaContent(name) {
+    var m = document.querySelector('meta[name="' + name + '"]');
+    return m ? m.getAttribute("content") : null;
+  }
+
+  /** Load a data file anew (cache-busted); later RunReport.load(src) calls get the new payload. */
+  function reload(src, build) {
+    delete received[src];
+    var d = {};
+    d.promise = new Promise(function (resolve, reject) {
+      d.resolve = resolve;
+      d.reject = reject;
+    });
+    pending[src] = d;
+    var script = document.createElement("script");
+    function done(ok) {
+      script.remove();
+      if (!(src in received)) {
+        if (pending[src] === d) delete pending[src];
+        d.reject(new Error(src + (ok ? " did not deliver its data" : " could not be read")));
+      }
+    }
+    script.onload = function () { done(true); };
+    script.onerror = function () { done(false); };
+    script.async = true;
+    script.src = root() + src + "?b=" + encodeURIComponent(build);
+    document.head.appendChild(script);
+    return d.promise;
+  }
+
+  /** Block pages carry no listing-wide counts: take them from the listing's list file. */
+  function listCounts(listing) {
+    if (listing.rrCounting) return;
+    listing.rrCounting = true;
+    RunReport.load(listing.getAttribute("data-list")).then(function (p) {
+      setListCounts(listing, p);
+      applyListing(listing);
+    }, function () { /* the page still shows its own cards and the per-page count */ });
+  }
+
+  function setListCounts(listing, p) {
+    var before = listing.getAttribute("data-count-all") + "/" + listing.getAttribute("data-count-either") +
+      "/" + listing.getAttribute("data-match-chunks");
+    ["all", "errors", "rejected", "either"].forEach(function (k) {
+      listing.setAttribute("data-count-" + k, String(p.counts[k]));
+    });
+    listing.setAttribute("data-match-chunks", String(p.match_chunks));
+    return before !== p.counts.all + "/" + p.counts.either + "/" + p.match_chunks;
+  }
+
+  /** Called by build.js (and for each build id the event stream sends). */
+  RunReport.build = function (id) {
+    if (live.build === null) live.build = id; // first sight: the build this page shows
+    else if (id !== live.build) liveUpdate(id);
+  };
+
+  function setStatus(node, status, label) {
+    if (!status) return;
+    node.setAttribute("data-status", status);
+    var s = node.querySelector(".status");
+    if (!s) return;
+    s.className = "status st-" + status;
+    var icon = s.querySelector(".ic");
+    if (icon) icon.className = "ic ic-" + status;
+    if (s.lastChild && s.lastChild.nodeType === 3) s.lastChild.nodeValue = label;
+  }
+
+  function fragment(html) {
+    var t = document.createElement("template");
+    t.innerHTML = html; // rendered by the build's template engine, autoescaped
+    return t.content;
+  }
+
+  function byAttr(parent, attr, value) {
+    for (var c = parent.firstElementChild; c; c = c.nextElementSibling) {
+      if (c.getAttribute(attr) === value) return c;
+    }
+    return null;
+  }
+
+  /** What an entry body shows besides values: its section keys and summary rows. */
+  function bodyShape(body) {
+    var keys = [];
+    var secs = body.querySelectorAll(".sec");
+    for (var i = 0; i < secs.length; i++) keys.push(secs[i].getAttribute("data-section"));
+    var rows = body.querySelector(".rows");
+    return keys.join(",") + "|" + (rows ? rows.textContent : "") + "|" + !!body.querySelector(".edit");
+  }
+
+  function patchEntry(old, fresh, fetchFile) {
+    ["data-status", "data-own-status", "data-i", "data-anc", "data-v"].forEach(function (a) {
+      if (fresh.hasAttribute(a)) old.setAttribute(a, fresh.getAttribute(a));
+      else old.removeAttribute(a);
+    });
+    var os = old.querySelector("summary"), ns = fresh.querySelector("summary");
+    if (os && ns && os.innerHTML !== ns.innerHTML) os.innerHTML = ns.innerHTML;
+    var ob = old.querySelector(".entry-body"), nb = fresh.querySelector(".entry-body");
+    if (!ob || !nb) return;
+    var open = {};
+    var secs = ob.querySelectorAll(".sec");
+    for (var i = 0; i < secs.length; i++) {
+      open[secs[i].getAttribute("data-section")] =
+        secs[i].querySelector("[data-act=section]").getAttribute("aria-expanded");
+    }
+    var details = old.querySelector("details");
+    if (bodyShape(ob) !== bodyShape(nb)) {
+      ob.innerHTML = nb.innerHTML;
+      secs = ob.querySelectorAll(".sec");
+      for (i = 0; i < secs.length; i++) {
+        // Sections keep their state; one that just appeared in an open entry is shown.
+        var was = open[secs[i].getAttribute("data-section")] || (details && details.open ? "true" : null);
+        if (was) secs[i].querySelector("[data-act=section]").setAttribute("aria-expanded", was);
+      }
+    } else {
+      for (i = 0; i < secs.length; i++) {
+        secs[i].rrData = null;
+        secs[i].rrChunks = null;
+        secs[i].rrLoading = false;
+      }
+    }
+    var dir = old.closest("[data-dir]");
+    if (!dir || !old.hasAttribute("data-v")) return;
+    var src = dir.getAttribute("data-dir") + "v-" + old.getAttribute("data-v") + ".js";
+    if (details && details.open) {
+      fetchFile(src).then(function () { showOpenSections(old); }, function () { showOpenSections(old); });
+    } else if (!fetchFile.has(src)) {
+      delete received[src]; // loaded afresh when the entry is opened
+      delete pending[src];
+    }
+  }
+
+  function patchList(oldList, newList, key, patch) {
+    var prev = null;
+    var seen = Object.create(null);
+    var items = Array.prototype.slice.call(newList.children);
+    for (var i = 0; i < items.length; i++) {
+      var value = items[i].getAttribute(key);
+      seen[value] = true;
+      var old = byAttr(oldList, key, value);
+      if (old) patch(old, items[i]);
+      else {
+        old = items[i];
+        oldList.insertBefore(old, prev ? prev.nextSibling : oldList.firstChild);
+        localTimes(old);
+      }
+      prev = old;
+    }
+    var stale = Array.prototype.slice.call(oldList.children).filter(function (c) { return !seen[c.getAttribute(key)]; });
+    stale.forEach(function (c) { c.remove(); });
+  }
+
+  /** Bring a shown run log up to date with a freshly built fragment. */
+  function patchLog(log, html, fetchFile) {
+    var fresh = fragment(html).querySelector(".run-log");
+    var timeline = log && log.querySelector(".timeline");
+    if (!fresh || !timeline) return;
+    patchList(timeline, fresh.querySelector(".timeline"), "data-automation", function (og, ng) {
+      og.setAttribute("data-status", ng.getAttribute("data-status"));
+      og.querySelector(".group-head").innerHTML = ng.querySelector(".group-head").innerHTML;
+      patchList(og.querySelector(".entries"), ng.querySelector(".entries"), "data-entry-id", function (oe, ne) {
+        patchEntry(oe, ne, fetchFile);
+      });
+    });
+    var none = log.querySelector(":scope > p.none");
+    if (none && timeline.children.length) none.remove();
+    filterLog(log);
+  }
+
+  function updateCard(card, fetchFile) {
+    var btn = card.querySelector("[data-act=expand]");
+    if (!btn) return null;
+    return fetchFile(btn.getAttribute("data-log")).then(function (p) {
+      setStatus(card, p.status, p.status_label);
+      var box = card.querySelector(".card-log");
+      if (!box || !box.hasAttribute("data-loaded")) return;
+      if (btn.getAttribute("aria-expanded") === "true") patchLog(box.querySelector(".run-log"), p.html, fetchFile);
+      else box.removeAttribute("data-loaded"); // shown anew when expanded again
+    });
+  }
+
+  /** Head pages: new cards in order, changed cards' heads, counts; block pages: counts. */
+  function updateListing(listing, fetchFile) {
+    return fetchFile(listing.getAttribute("data-list")).then(function (p) {
+      var countsChanged = setListCounts(listing, p);
+      var cards = listing.querySelector(".cards");
+      if (listing.hasAttribute("data-head") && cards) {
+        var list = document.createElement("div");
+        p.cards.forEach(function (c) { list.appendChild(fragment(c[1])); });
+        patchList(cards, list, "data-run-id", function (old, fresh) {
+          ["data-status", "data-mode", "data-errors", "data-rejected"].forEach(function (a) {
+            old.setAttribute(a, fresh.getAttribute(a));
+          });
+          ["card-head", "card-meta"].forEach(function (cls) {
+            var o = old.querySelector("." + cls), n = fresh.querySelector("." + cls);
+            if (o && n && o.innerHTML !== n.innerHTML) {
+              o.innerHTML = n.innerHTML;
+              localTimes(o);
+            }
+          });
+        });
+      }
+      if (countsChanged) {
+        // Match chunks may have changed too: load them afresh for the filtered view.
+        var prefix = listing.getAttribute("data-match-prefix");
+        for (var n = 0; n <= p.match_chunks; n++) {
+          delete received[prefix + n + ".js"];
+          delete pending[prefix + n + ".js"];
+        }
+        applyListing(listing);
+      }
+    });
+  }
+
+  function liveUpdate(id) {
+    if (live.busy) {
+      live.next = id;
+      return;
+    }
+    live.busy = true;
+    var files = Object.create(null);
+    function fetchFile(src) {
+      return files[src] || (files[src] = reload(src, id));
+    }
+    fetchFile.has = function (src) { return !!files[src]; };
+    var jobs = [];
+    var listing = document.querySelector(".listing[data-list]");
+    if (listing) jobs.push(updateListing(listing, fetchFile));
+    var cards = document.querySelectorAll(".card");
+    for (var i = 0; i < cards.length; i++) {
+      var btn = cards[i].querySelector("[data-act=expand]");
+      if (cards[i].matches(UNFINISHED) || (btn && btn.getAttribute("aria-expanded") === "true")) {
+        jobs.push(updateCard(cards[i], fetchFile));
+      }
+    }
+    var run = document.querySelector(".run[data-dir]");
+    if (run) {
+      jobs.push(fetchFile(run.getAttribute("data-dir") + "log.js").then(function (p) {
+        setStatus(run, p.status, p.status_label);
+        patchLog(run.querySelector(".run-log"), p.html, fetchFile);
+        applyFilters();
+      }));
+    }
+    Promise.all(jobs.map(function (j) { return j && j.catch(function () {}); })).then(function () {
+      live.build = id;
+      live.busy = false;
+      if (live.next && live.next !== id) {
+        var next = live.next;
+        live.next = null;
+        liveUpdate(next);
+      }
+    });
+  }
+
+  function pollBuild() {
+    if (live.stopped) return;
+    if (document.querySelector(UNFINISHED)) {
+      var script = document.createElement("script");
+      script.onload = function () { script.remove(); };
+      script.onerror = function () {
+        script.remove();
+        live.stopped = true; // no build stamp here: this site is not being rebuilt
+      };
+      script.src = root() + "build.js?t=" + Date.now();
+      document.head.appendChild(script);
+    }
+    setTimeout(pollBuild, LIVE_POLL_MS);
+  }
+
+  function liveStart() {
+    var listing = document.querySelector(".listing[data-count-all]");
+    if (listing && !listing.rrCounting) listing.setAttribute("data-head", ""); // index or composer page
+    var events = metaContent("runreport-live");
+    if (events && window.EventSource) {
+      live.build = metaContent("runreport-build") || null;
+      var source = new EventSource(events);
+      source.onmessage = function (e) { RunReport.build(e.data); };
+      return;
+    }
+    if (document.querySelector(UNFINISHED)) pollBuild();
+  }
+
+  // --- end of live updates -----------------------------------------------------------
+
   function init() {
     var html = document.documentElement;
     html.classList.remove("no-js");
@@ -1181,6 +1481,7 @@
     var runData = document.querySelectorAll(".run-data");
     for (var i = 0; i < runData.length; i++) showOpenSections(runData[i]);
     openHash();
+    liveStart();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

@@ -1,0 +1,117 @@
+"""`runreport serve`: injected live hooks, the event stream, and the guarded save endpoint."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from runreport.library import load_library
+
+RUN = "s-1"
+RECORDS = [
+    {"v": 1, "type": "run", "run_id": RUN, "composer": "Serve", "mode": "test",
+     "started_at": "2026-11-20T10:00:00Z"},
+    {"type": "step", "run_id": RUN, "entry_id": "e1", "name": "Summarize", "status": "success",
+     "output": {"summary": "All good"}},
+    {"type": "run_end", "run_id": RUN, "ended_at": "2026-11-20T10:00:02Z"},
+]
+
+
+def write_log(path: Path, records=RECORDS) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def token_of(html: str) -> str:
+    return re.search(r'<meta name="runreport-live-token" content="([^"]+)">', html).group(1)
+
+
+def post(base: str, body: dict, *, token: str | None, origin: str | None) -> tuple[int, dict]:
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["X-Runreport-Token"] = token
+    if origin is not None:
+        headers["Origin"] = origin
+    req = urllib.request.Request(base + "/__runreport/library", data=json.dumps(body).encode(),
+                                 headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+SAVE = {"run_id": RUN, "entry_id": "e1", "prompt": "summaries", "case": "good", "var": None,
+        "create": True, "replace": False}
+
+
+def test_pages_get_live_hooks_only_when_served_and_files_on_disk_stay_clean(tmp_path, serve):
+    served = serve([write_log(tmp_path / "run.jsonl")], "--watch")
+    html = urllib.request.urlopen(served.base + "/index.html").read().decode()
+    assert '<meta name="runreport-live" content="/__runreport/events">' in html
+    assert len(token_of(html)) >= 32
+    on_disk = (tmp_path / "site" / "index.html").read_text()
+    assert "runreport-live" not in on_disk and token_of(html) not in on_disk
+    # The folder URL serves index.html, with the same hooks.
+    assert token_of(urllib.request.urlopen(served.base + "/").read().decode()) == token_of(html)
+    # The event stream starts with the current build id.
+    stream = urllib.request.urlopen(served.base + "/__runreport/events", timeout=5)
+    assert stream.headers["Content-Type"] == "text/event-stream"
+    stamp = (tmp_path / "site" / "build.js").read_text()
+    assert stream.readline() == b"retry: 2000\n" and stream.readline() == b"\n"
+    assert stream.readline().decode().strip() == "data: " + stamp.split('"')[1]
+    stream.close()
+
+
+def test_the_save_endpoint_needs_the_token_and_the_servers_own_origin(tmp_path, serve):
+    served = serve([write_log(tmp_path / "run.jsonl")])
+    token = token_of(urllib.request.urlopen(served.base + "/index.html").read().decode())
+    status, answer = post(served.base, SAVE, token=None, origin=served.base)
+    assert status == 403 and not answer["ok"] and "token" in answer["error"]
+    status, answer = post(served.base, SAVE, token="wrong", origin=served.base)
+    assert status == 403 and not answer["ok"]
+    status, answer = post(served.base, SAVE, token=token, origin="http://evil.example")
+    assert status == 403 and "did not come from a page of this server" in answer["error"]
+    status, answer = post(served.base, SAVE, token=token, origin=None)
+    assert status == 403
+    assert not (tmp_path / "library").exists()  # nothing was written by a refused request
+
+    status, answer = post(served.base, dict(SAVE, entry_id="nope"), token=token, origin=served.base)
+    assert status == 404 and "unknown entry id 'nope'" in answer["error"]
+    status, answer = post(served.base, SAVE, token=token, origin=served.base)
+    assert status == 200 and answer["ok"], answer
+    case = load_library(tmp_path / "library").prompt("summaries").cases[0]
+    assert case.name == "good"
+    assert [v.value for v in case.variables] == [{"summary": "All good"}]
+    # Saving again without replace says why, with 409.
+    status, answer = post(served.base, SAVE, token=token, origin=served.base)
+    assert status == 409 and "already exists" in answer["error"]
+
+
+def test_a_save_through_the_dialog_lands_in_the_library(tmp_path, serve, browser):
+    served = serve([write_log(tmp_path / "run.jsonl")])
+    page = browser.new_page()
+    page.set_default_timeout(8000)
+    try:
+        page.goto(served.base + "/index.html")
+        page.click(f'[data-run-id="{RUN}"] .card-title a')
+        page.click('[data-entry-id="e1"] summary')
+        page.click("[data-act=save-output]")
+        page.fill("#rr-save-prompt-new", "summaries")
+        page.fill("#rr-save-case-new", "from-dialog")
+        page.click("[data-act=save-live]")
+        page.wait_for_function("() => /Saved into/.test(document.body.textContent)")
+    finally:
+        page.close()
+    case = load_library(tmp_path / "library").prompt("summaries").cases[0]
+    assert case.name == "from-dialog" and case.variables[0].value == {"summary": "All good"}
+
+
+def test_serve_says_so_when_it_listens_beyond_this_machine(tmp_path, serve):
+    served = serve([write_log(tmp_path / "run.jsonl")], "--host", "0.0.0.0")
+    err = served.stop()
+    assert "warning: --host 0.0.0.0: the site and its save endpoint" in err
+    assert "reachable from other machines" in err
