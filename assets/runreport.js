@@ -18,6 +18,7 @@
 
   var LOAD_TIMEOUT_MS = 15000; // a data file that neither loads nor fails in time is reported
   var ARRAY_STEP = 20; // array items shown at once in the UI view
+  var KEY_STEP = 100; // object keys shown at once in the UI view (huge objects stay quick)
   var LIST_STEP = 100; // matching runs shown at once in a filtered listing
   var FILTERS = ["errors", "rejected"];
   var OWN_STATUS = { errors: "error", rejected: "rejected" };
@@ -214,18 +215,34 @@
     if (!keys.length) return el("span", "scalar", "{}");
     var table = el("table", "kv");
     var tbody = el("tbody");
-    for (var i = 0; i < keys.length; i++) {
-      var tr = el("tr");
-      var th = el("th", "", keys[i]);
-      th.scope = "row";
-      var td = el("td");
-      td.appendChild(uiValue(v[keys[i]], ptr + "/" + escapePointer(keys[i]), md));
-      tr.appendChild(th);
-      tr.appendChild(td);
-      tbody.appendChild(tr);
-    }
     table.appendChild(tbody);
-    return table;
+    var done = 0;
+    var wrap = null;
+    var moreKeys = null;
+    var revealKeys = function () {
+      var end = Math.min(keys.length, done + KEY_STEP);
+      for (; done < end; done++) {
+        var tr = el("tr");
+        var th = el("th", "", keys[done]);
+        th.scope = "row";
+        var td = el("td");
+        td.appendChild(uiValue(v[keys[done]], ptr + "/" + escapePointer(keys[done]), md));
+        tr.appendChild(th);
+        tr.appendChild(td);
+        tbody.appendChild(tr);
+      }
+      if (moreKeys) moreKeys.textContent = "Load more (" + (keys.length - done) + " more keys)";
+      if (moreKeys && done >= keys.length) moreKeys.parentNode.removeChild(moreKeys);
+    };
+    if (keys.length > KEY_STEP) {
+      wrap = el("div", "kv-wrap");
+      wrap.appendChild(table);
+      moreKeys = button("more", "", "more");
+      moreKeys.rrMore = revealKeys;
+      wrap.appendChild(moreKeys);
+    }
+    revealKeys();
+    return wrap || table;
   }
 
   function rawValue(v) {
@@ -326,8 +343,12 @@
     } else if (done && !st.error) {
       body.appendChild(raw ? rawBox(st.text.join("")) : uiValue(st.value, "", st.md));
     } else {
-      if (!raw && st.loaded) body.appendChild(el("p", "note", "Partly loaded: the raw text so far is shown; the UI view appears once the whole value is loaded."));
-      if (st.loaded) body.appendChild(rawBox(st.text.join("")));
+      if (!raw) body.appendChild(el("p", "note", "Partly loaded: the raw text so far is shown; the UI view appears once the whole value is loaded."));
+      var box = rawBox("");
+      var pre = box.querySelector("pre");
+      pre.classList.add("long");
+      for (pre.rrPieces = 0; pre.rrPieces < st.text.length; pre.rrPieces++) pre.appendChild(document.createTextNode(st.text[pre.rrPieces]));
+      body.appendChild(box);
     }
     body.appendChild(chunkControl(sec, raw));
   }
@@ -368,12 +389,43 @@
     var target = st.loaded + 1;
     function step() {
       var want = st.desc.mode === "items" && !raw ? st.items.length < st.shown : st.loaded < target;
-      if (!want || st.error || chunksDone(st)) return drawSection(sec);
+      if (!want || st.error || chunksDone(st)) return updateChunked(sec, raw);
       var loading = loadChunk(st);
-      drawSection(sec); // shows "Loading…" in place of the button
+      updateChunked(sec, raw); // shows "Loading…" in place of the button
       loading.then(step);
     }
     step();
+  }
+
+  /**
+   * Bring a chunked section up to date without redrawing what it already shows:
+   * re-laying out megabytes of text on every Load more would make the page crawl.
+   */
+  function updateChunked(sec, raw) {
+    var st = sec.rrChunks;
+    var body = sec.querySelector(".sec-body");
+    var control = body && body.querySelector(":scope > .chunks");
+    var partialText = st.desc.mode === "text" && !(chunksDone(st) && !st.error);
+    var list = body && body.querySelector(":scope > ol.items");
+    if (!control || (!partialText && !(list && !raw))) return drawSection(sec);
+    if (partialText) {
+      var pre = body.querySelector(":scope > .raw-view pre");
+      if (!pre) return drawSection(sec);
+      for (; pre.rrPieces < st.text.length; pre.rrPieces++) pre.appendChild(document.createTextNode(st.text[pre.rrPieces]));
+    } else {
+      var n = Math.min(st.shown, st.items.length);
+      for (var i = list.children.length; i < n; i++) {
+        var li = el("li");
+        li.appendChild(uiValue(st.items[i], "/" + i, st.md));
+        list.appendChild(li);
+      }
+    }
+    var focused = control.contains(document.activeElement);
+    var fresh = chunkControl(sec, raw);
+    body.replaceChild(fresh, control);
+    offerSave(sec);
+    var more = fresh.querySelector(".more");
+    if (focused && more) more.focus();
   }
 
   function sectionData(sec) {

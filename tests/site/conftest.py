@@ -147,3 +147,22 @@ def page(browser, scheme, http_root):
 def copy_site(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+@pytest.fixture(scope="session")
+def chunk_site(www, tmp_path_factory):
+    """The large-values site (www/sub/chunks/): 5 MB object, 1,000-item array, library.
+
+    Returns (site folder, run log path, library folder); generated, never committed.
+    """
+    import sys
+
+    sys.path.insert(0, str(FIXTURES))
+    import bigruns
+
+    src = tmp_path_factory.mktemp("chunk-inputs")
+    log = bigruns.write_chunk_log(src / "big.jsonl")
+    lib = bigruns.write_library(src / "library")
+    out = www / "sub" / "chunks"
+    build([log], out, BuildOptions(library=lib, inputs=(str(log),)))
+    return out, log, lib
