@@ -48,10 +48,23 @@ def _image_as_text(self, tokens, idx, options, env) -> str:
     return f'<span class="md-image">[image: {alt}]</span>'
 
 
+def _aligned_cell(self, tokens, idx, options, env) -> str:
+    # Table alignment arrives as style="text-align:…"; the site allows no
+    # style attributes (strict CSP), so it becomes a class instead.
+    token = tokens[idx]
+    style = token.attrGet("style")
+    if style:
+        del token.attrs["style"]
+        token.attrSet("class", "md-" + style.rpartition(":")[2].strip())
+    return self.renderToken(tokens, idx, options, env)
+
+
 def _make_renderer() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False})
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
     md.validateLink = _validate_link
     md.add_render_rule("image", _image_as_text)
+    md.add_render_rule("th_open", _aligned_cell)
+    md.add_render_rule("td_open", _aligned_cell)
     return md
 
 
