@@ -100,11 +100,26 @@ class Collector:
             victim = next((rid for rid, s in self.resident.items() if s.ended), None)
             if victim is None:
                 victim = next(iter(self.resident))
-            self.store.put_state(self.resident.pop(victim))
+            self.settle(self.resident.pop(victim))
         self.peak_resident = max(self.peak_resident, len(self.resident))
 
-    def state(self, run_id: str) -> RunState | None:
-        return self.resident.get(run_id) or self.store.get_state(run_id)
+    def settle(self, state: RunState) -> None:
+        """Write a run to the store with its hash, index row and problems.
+
+        Done once when a run leaves memory, so a spilled run is never read
+        back just to be indexed; a run touched again later is settled again.
+        """
+        digest = bytes_hash(self.store.put_state(state))
+        previous = self.store.runs.get(state.run_id)
+        if previous is not None and previous.hash == digest:
+            return
+        run, found = derive_run(state)
+        self.store.runs[state.run_id] = StoredRun(digest, asdict(index_row(run)), [p.to_json() for p in found])
+
+    def finish(self) -> None:
+        """Settle every run still in memory."""
+        while self.resident:
+            self.settle(self.resident.popitem(last=False)[1])
 
 
 @dataclass
@@ -159,7 +174,7 @@ def load(
         tmp = tempfile.TemporaryDirectory(prefix="runreport-store-")
         store_dir = Path(tmp.name)
     store = Store.open(Path(store_dir))
-    known_before = set(store.runs)
+    hash_before = {run_id: stored.hash for run_id, stored in store.runs.items()}
     read_problems: list[dict] = []
     try:
         collector, bytes_read, plan = _read_into(store, files, progress, max_resident, accept_partial_tail,
@@ -171,18 +186,9 @@ def load(
         collector, bytes_read, plan = _read_into(store, files, progress, max_resident, accept_partial_tail,
                                                  read_problems)
 
-    changed: set[str] = set()
-    for run_id in sorted(collector.dirty):
-        state = collector.resident.get(run_id) or store.get_state(run_id)
-        data = store.put_state(state)
-        digest = bytes_hash(data)
-        previous = store.runs.get(run_id)
-        if previous is not None and previous.hash == digest:
-            continue
-        run, found = derive_run(state)
-        store.runs[run_id] = StoredRun(digest, asdict(index_row(run)), [p.to_json() for p in found])
-        changed.add(run_id)
+    collector.finish()
     store.save()
+    changed = {rid for rid in collector.dirty if store.runs[rid].hash != hash_before.get(rid)}
 
     index = newest_first([RunIndexRow(**s.row) for s in store.runs.values()])
     problems = [Problem(**p) for ps in store.file_problems.values() for p in ps]
@@ -194,7 +200,7 @@ def load(
         index=index,
         problems=problems,
         changed=changed,
-        removed=known_before - set(store.runs),
+        removed=set(hash_before) - set(store.runs),
         files=[p for p, _, _ in plan],
         bytes_read=bytes_read,
         peak_resident=collector.peak_resident,
