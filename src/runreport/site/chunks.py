@@ -39,6 +39,11 @@ from runreport.site import markdown
 DEFAULT_CHUNK_SIZE = 256 * 1024
 #: Smallest chunk size accepted: below this the file overhead dominates.
 MIN_CHUNK_SIZE = 1024
+#: Page-weight budget (default chunk size): the data files that opening any one entry
+#: loads (its values file plus the first chunk of each chunked value) stay under this.
+#: The run page's HTML has its own budget (build.RUN_PAGE_BASE_BUDGET + per entry),
+#: which no value size changes. Checked on a 50 MB run by tests/site/test_chunks.py.
+FIRST_VIEW_BUDGET = 1_200_000
 
 
 def encoded(value: Any) -> bytes:
