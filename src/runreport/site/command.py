@@ -32,11 +32,13 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
           store_dir):
     """Build the static HTML site from run log files or folders."""
     from runreport import pipeline
+    from runreport.commands import StderrProgress
     from runreport.site.build import build_site
     from runreport.site.manifest import default_store_dir
 
     options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs)
-    loaded = pipeline.load(list(inputs), store_dir=store_dir or default_store_dir(output))
+    loaded = pipeline.load(list(inputs), store_dir=store_dir or default_store_dir(output),
+                           progress=StderrProgress())
     for problem in loaded.problems:
         click.echo(str(problem), err=True)
     report = build_site(loaded, output, options)
