@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temp file in the same folder and a rename."""
+@contextmanager
+def staged(path: Path, data: bytes, *, durable: bool = False) -> Iterator[str]:
+    """A temp file beside `path` holding `data`; removed on exit unless it was moved.
+
+    The temp file lives in the same folder because a rename is only atomic
+    within one file system. `durable` also flushes it to disk first, for
+    files people keep (the Library); the site and the store are rebuilt from
+    the inputs after a crash, so they skip the cost.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -16,14 +25,22 @@ def write_bytes(path: Path, data: bytes) -> None:
         os.fchmod(fd, 0o644)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
+        yield tmp
+    finally:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
-        raise
 
 
-def write_text(path: Path, text: str) -> None:
-    write_bytes(path, text.encode("utf-8"))
+def write_bytes(path: Path, data: bytes, *, durable: bool = False) -> None:
+    """Replace `path` with `data` through a temp file in the same folder and a rename."""
+    with staged(path, data, durable=durable) as tmp:
+        os.replace(tmp, path)
+
+
+def write_text(path: Path, text: str, *, durable: bool = False) -> None:
+    write_bytes(path, text.encode("utf-8"), durable=durable)

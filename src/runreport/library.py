@@ -20,7 +20,6 @@ import fcntl
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from runreport.atomic import staged, write_text
 
 DEFAULT_FOLDER = Path("library")
 PROMPTS_DIR = "prompts"
@@ -486,36 +487,16 @@ def case_lock(case_file: Path) -> Iterator[None]:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` so readers see the old or the new file, never a part.
-
-    The temporary file lives in the same folder, because ``os.replace`` is
-    only atomic within one file system.
-    """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Replace `path` with `text` so readers see the old or the new file, never a part."""
+    write_text(path, text, durable=True)
 
 
 def _create_exclusive(path: Path, text: str) -> bool:
     """Write `path` only if it does not exist; return whether this call created it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        # link() fails when the target exists: two creators never clobber each other.
-        os.link(tmp, path)
+        with staged(path, text.encode("utf-8"), durable=True) as tmp:
+            # link() fails when the target exists: two creators never clobber each other.
+            os.link(tmp, path)
         return True
     except FileExistsError:
         return False
@@ -528,8 +509,6 @@ def _create_exclusive(path: Path, text: str) -> bool:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
         return True
-    finally:
-        os.unlink(tmp)
 
 
 def _ensure_gitignore(folder: Path) -> None:
