@@ -27,7 +27,7 @@ from runreport.site.render import (assets_dir, data_file, js_json, render, rende
 
 #: The page's Content-Security-Policy (also sent as <meta http-equiv>): nothing but our own files.
 CSP = (
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "default-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'none'"
 )
 
@@ -221,6 +221,9 @@ def write_assets(w: _Writer) -> None:
     src = assets_dir()
     for name in ("runreport.css", "runreport.js"):
         w.text(f"assets/{name}", (src / name).read_text(encoding="utf-8"))
+    # Icons are files of our own, not data: URLs, so a strict CSP header leaves them shown.
+    for icon in sorted((src / "icons").glob("*.svg")):
+        w.text(f"assets/icons/{icon.name}", icon.read_text(encoding="utf-8"))
 
 
 def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = BuildOptions(),
