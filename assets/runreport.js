@@ -189,6 +189,8 @@
       if (!v.length) return el("span", "scalar", "[]");
       var ol = el("ol", "items");
       var shown = 0;
+      // A list may hold only <li>: Load more goes after it, in a wrapper.
+      var wrapItems = v.length > ARRAY_STEP ? el("div", "items-wrap") : null;
       var more = null;
       var reveal = function () {
         var end = Math.min(v.length, shown + ARRAY_STEP);
@@ -201,15 +203,16 @@
           if (!more) {
             more = button("more", "", "more");
             more.rrMore = reveal;
+            wrapItems.appendChild(more);
           }
           more.textContent = "Load more (" + (v.length - shown) + " more items)";
-          ol.appendChild(more);
         } else if (more && more.parentNode) {
           more.parentNode.removeChild(more);
         }
       };
+      if (wrapItems) wrapItems.appendChild(ol);
       reveal();
-      return ol;
+      return wrapItems || ol;
     }
     var keys = Object.keys(v);
     if (!keys.length) return el("span", "scalar", "{}");

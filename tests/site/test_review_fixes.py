@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import threading
 
 import pytest
@@ -12,6 +13,8 @@ from bs4 import BeautifulSoup
 from playwright.sync_api import expect
 
 from runreport.site.names import safe_name
+
+from conftest import build
 
 pytestmark = pytest.mark.browser
 
@@ -62,6 +65,61 @@ def strict_url(request, site, strict_root):
     return make
 
 
+LONG_LABEL = "customer_billing_reconciliation_account_identifier_used_by_the_finance_team"
+LONG_URL = "https://api.example.com/v2/customers/" + "segment/" * 12 + "export?format=json&page=1"
+NESTED = {"lead": {"name": "Ada \"A\" Lovelace", "tags": ["vip", "new"], "score": 9.5,
+                   "active": True, "notes": None, "empty": {}, "none": []},
+          "count": 2}
+
+
+def review_records() -> list[dict]:
+    """A small run with what the review found hard: a long array, long labels, nesting."""
+    run, t = "rv-1", "2026-11-21T09:00:0{}Z"
+    return [
+        {"v": 1, "type": "run", "run_id": run, "composer": "Review fixture", "mode": "test",
+         "started_at": t.format(0)},
+        {"type": "step", "run_id": run, "entry_id": "many", "name": "List contacts", "status": "success",
+         "kind": "http", "output": [{"id": i} for i in range(45)]},
+        {"type": "step", "run_id": run, "entry_id": "long", "name": "Reconcile", "status": "success",
+         "kind": "http", "summary": {LONG_LABEL: LONG_URL, "url": LONG_URL},
+         "input": {"url": LONG_URL}, "output": NESTED},
+        {"type": "run_end", "run_id": run, "ended_at": t.format(7)},
+    ]
+
+
+@pytest.fixture(scope="module")
+def review_site(www):
+    """The review fixture site, www/sub/review/ (served by the test servers too)."""
+    out = www / "sub" / "review"
+    if not (out / "index.html").exists():
+        log = www / "review.jsonl"
+        log.write_text("".join(json.dumps(r) + "\n" for r in review_records()))
+        build([log], out)
+    return out
+
+
+@pytest.fixture
+def review_url(review_site, scheme, http_root):
+    def make(path: str = "index.html") -> str:
+        if scheme == "file":
+            return review_site.as_uri() + "/" + path
+        return f"{http_root}/sub/review/{path}"
+
+    return make
+
+
+def open_section(page, entry_id: str, key: str, view: str = "ui"):
+    """Open an entry and one of its sections (in the given view); returns the section."""
+    entry = page.locator(f'[data-entry-id="{entry_id}"]')
+    if not entry.locator("details").evaluate("d => d.open"):
+        entry.locator("summary").click()
+    sec = entry.locator(f'[data-section="{key}"]')
+    sec.locator(f'[data-view="{view}"]').click()
+    expect(sec.locator(".sec-body")).to_be_visible()
+    expect(sec.locator(".sec-body")).not_to_contain_text("Loading")
+    return sec
+
+
 def painted(page, locator) -> bool:
     """True when the element draws something: hiding it changes its pixels."""
     locator.scroll_into_view_if_needed()
@@ -108,3 +166,28 @@ def test_pages_allow_no_data_urls():
     from runreport.site.build import CSP
 
     assert "data:" not in CSP and "default-src 'self'" in CSP
+
+
+# --- 2. Load more of a long array is not inside the list ------------------------------------
+
+
+def test_long_array_load_more_sits_after_the_list_and_passes_axe(page, review_url):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(review_url(run_path("rv-1")))
+    sec = open_section(page, "many", "output")
+    items = sec.locator("ol.items")
+    expect(items.locator(":scope > li")).to_have_count(20)
+    assert items.locator(":scope > :not(li)").count() == 0
+    more = sec.locator("[data-act=more]")
+    expect(more).to_have_text("Load more (25 more items)")
+    more.click()
+    expect(items.locator(":scope > li")).to_have_count(40)
+    expect(more).to_have_text("Load more (5 more items)")
+    assert items.locator(":scope > :not(li)").count() == 0
+    results = Axe().run(page, context=".run-log", options={"runOnly": ["list", "listitem"]})
+    assert results.response["violations"] == []
+    more.click()
+    expect(items.locator(":scope > li")).to_have_count(45)
+    expect(sec.locator("[data-act=more]")).to_have_count(0)
+    assert page.page_errors == []
