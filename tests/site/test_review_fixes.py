@@ -191,3 +191,23 @@ def test_long_array_load_more_sits_after_the_list_and_passes_axe(page, review_ur
     expect(items.locator(":scope > li")).to_have_count(45)
     expect(sec.locator("[data-act=more]")).to_have_count(0)
     assert page.page_errors == []
+
+
+# --- 3. summary rows fit a phone ------------------------------------------------------------
+
+
+def test_long_summary_labels_and_urls_fit_a_phone(page, review_url):
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(review_url(run_path("rv-1", "#entry-long")))
+    entry = page.locator("#entry-long")
+    page.wait_for_function("() => document.querySelector('#entry-long details').open")
+    for key in ("input", "output"):
+        open_section(page, "long", key)
+    open_section(page, "long", "input", "raw")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    # Every value and its Copy button stay inside the entry.
+    right = entry.locator("details").bounding_box()
+    right = right["x"] + right["width"]
+    for node in entry.locator(".rows dd code, .rows .copy, .rows dt").all():
+        box = node.bounding_box()
+        assert box["x"] + box["width"] <= right + 0.5, node.inner_text()
