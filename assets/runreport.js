@@ -189,8 +189,8 @@
       if (!v.length) return el("span", "scalar", "[]");
       var ol = el("ol", "items");
       var shown = 0;
-      // A list may hold only <li>: Load more goes after it, in a wrapper.
-      var wrapItems = v.length > ARRAY_STEP ? el("div", "items-wrap") : null;
+      // A list may hold only <li>: Load more follows it (both go in a fragment).
+      var out = ol;
       var more = null;
       var reveal = function () {
         var end = Math.min(v.length, shown + ARRAY_STEP);
@@ -203,16 +203,17 @@
           if (!more) {
             more = button("more", "", "more");
             more.rrMore = reveal;
-            wrapItems.appendChild(more);
+            out = document.createDocumentFragment();
+            out.appendChild(ol);
+            out.appendChild(more);
           }
           more.textContent = "Load more (" + (v.length - shown) + " more items)";
         } else if (more && more.parentNode) {
           more.parentNode.removeChild(more);
         }
       };
-      if (wrapItems) wrapItems.appendChild(ol);
       reveal();
-      return wrapItems || ol;
+      return out;
     }
     var keys = Object.keys(v);
     if (!keys.length) return el("span", "scalar", "{}");
@@ -248,17 +249,85 @@
     return wrap || table;
   }
 
-  function rawValue(v) {
-    var text = JSON.stringify(v, null, 2);
-    return rawBox(text === undefined ? "undefined" : text);
+  // The Raw view: a JSON tree of nested <details>, one line per key or item, whose
+  // text (all open) is exactly JSON.stringify(value, null, 2): selecting it copies
+  // JSON. Its Copy button copies the exact JSON text. Nodes past RAW_OPEN_LINES
+  // start closed and are built when opened, so a huge value stays quick.
+
+  var RAW_OPEN_LINES = 20000;
+
+  function rawValue(v, text) {
+    if (text === undefined) text = JSON.stringify(v, null, 2);
+    var wrap = rawBox(null, text === undefined ? "undefined" : text);
+    var tree = el("div", "raw json-tree");
+    var budget = { lines: RAW_OPEN_LINES };
+    tree.appendChild(jsonNode(null, v, true, "", budget));
+    wrap.appendChild(tree);
+    return wrap;
   }
 
-  function rawBox(text) {
+  /** One line of the tree: indentation, an optional "key": prefix, then `parts`. */
+  function jsonLine(tag, indent, key, parts) {
+    var line = el(tag, "jt-line");
+    line.appendChild(document.createTextNode(indent));
+    if (tag === "summary") line.appendChild(el("span", "jt-tw")).setAttribute("aria-hidden", "true");
+    if (key !== null) {
+      line.appendChild(el("span", "jt-key", JSON.stringify(key)));
+      line.appendChild(document.createTextNode(": "));
+    }
+    for (var i = 0; i < parts.length; i++) line.appendChild(typeof parts[i] === "string" ? document.createTextNode(parts[i]) : parts[i]);
+    return line;
+  }
+
+  function jsonScalar(v) {
+    var kind = v === null ? "null" : typeof v === "string" ? "str" : typeof v === "number" ? "num" : "bool";
+    var text = JSON.stringify(v);
+    return el("span", "jt-" + kind, text === undefined ? "null" : text);
+  }
+
+  function jsonNode(key, v, last, indent, budget) {
+    var comma = last ? "" : ",";
+    budget.lines--;
+    if (v === null || typeof v !== "object") return jsonLine("div", indent, key, [jsonScalar(v), comma]);
+    var isArray = Array.isArray(v);
+    var keys = isArray ? null : Object.keys(v);
+    var n = isArray ? v.length : keys.length;
+    var open = isArray ? "[" : "{", close = isArray ? "]" : "}";
+    if (!n) return jsonLine("div", indent, key, [open + close + comma]);
+    var node = el("details", "jt");
+    var fold = el("span", "jt-fold", "\u2026" + close + comma + " ");
+    fold.appendChild(el("span", "jt-count", n.toLocaleString("en-US") + (isArray ? (n === 1 ? " item" : " items") : (n === 1 ? " key" : " keys"))));
+    node.appendChild(jsonLine("summary", indent, key, [open, fold]));
+    var kids = node.appendChild(el("div", "jt-kids"));
+    node.appendChild(jsonLine("div", indent, null, [close + comma]));
+    var fill = function () {
+      var inner = indent + "  ";
+      for (var i = 0; i < n; i++) {
+        kids.appendChild(isArray ? jsonNode(null, v[i], i === n - 1, inner, budget)
+                                 : jsonNode(keys[i], v[keys[i]], i === n - 1, inner, budget));
+      }
+    };
+    if (budget.lines > 0) {
+      node.open = true;
+      fill();
+    } else {
+      budget = { lines: RAW_OPEN_LINES };
+      node.addEventListener("toggle", function once() {
+        node.removeEventListener("toggle", once);
+        fill();
+      });
+    }
+    return node;
+  }
+
+  /** The Raw view's box: its Copy button copies `text`; `pre` text (partly loaded values) when given. */
+  function rawBox(preText, text) {
     var wrap = el("div", "raw-view");
     var copy = button("copy-raw", "Copy", "copy");
     copy.appendChild(el("span", "sr", " raw JSON"));
+    if (text !== undefined) copy.rrText = text;
     wrap.appendChild(copy);
-    wrap.appendChild(el("pre", "raw", text));
+    if (preText !== null) wrap.appendChild(el("pre", "raw", preText));
     return wrap;
   }
 
@@ -344,10 +413,10 @@
         body.appendChild(ol);
       }
     } else if (done && !st.error) {
-      body.appendChild(raw ? rawBox(st.text.join("")) : uiValue(st.value, "", st.md));
+      body.appendChild(raw ? rawValue(st.value, st.text.join("")) : uiValue(st.value, "", st.md));
     } else {
       if (!raw) body.appendChild(el("p", "note", "Partly loaded: the raw text so far is shown; the UI view appears once the whole value is loaded."));
-      var box = rawBox("");
+      var box = rawBox("");  // the text so far, shown as it arrives
       var pre = box.querySelector("pre");
       pre.classList.add("long");
       for (pre.rrPieces = 0; pre.rrPieces < st.text.length; pre.rrPieces++) pre.appendChild(document.createTextNode(st.text[pre.rrPieces]));
@@ -1200,7 +1269,7 @@
       if (value === null) value = btn.parentNode.querySelector("code").textContent;
       copyFrom(btn, value);
     } else if (act === "copy-raw") {
-      copyFrom(btn, btn.parentNode.querySelector("pre").textContent);
+      copyFrom(btn, btn.rrText !== undefined ? btn.rrText : btn.parentNode.querySelector(".raw").textContent);
     } else if (act === "more" && btn.rrMore) {
       btn.rrMore();
     } else if (act === "save-output") {
@@ -1216,7 +1285,8 @@
 
   function onToggle(event) {
     var details = event.target;
-    if (details.tagName !== "DETAILS" || !details.open) return;
+    // Only an entry's own <details>: not the nodes of a Raw view's JSON tree.
+    if (details.tagName !== "DETAILS" || !details.open || !details.parentNode.matches("li.entry")) return;
     var entry = details.closest(".entry");
     if (entry) showOpenSections(entry);
   }

@@ -210,7 +210,7 @@ def test_array_shows_20_then_40_and_save_after_the_last_chunk(page, url, chunk_s
         expect(status).to_have_text(
             f"{loaded:,} of 1,000 items shown · {mb(sum(d['bytes'][:n]))} of {mb(d['total'])} loaded")
     expect(sec.locator("[data-act=save-output]")).to_be_visible()
-    assert len(json.loads(sec.locator("pre.raw").inner_text())) == 1000
+    assert len(json.loads(sec.locator(".raw").inner_text())) == 1000
     assert page.page_errors == []
 
 
@@ -220,9 +220,9 @@ def test_small_array_pages_by_20_and_offers_save_at_once(page, url, chunk_site):
     items = sec.locator(".sec-body > ol.items > li")
     expect(items).to_have_count(20)
     expect(sec.locator("[data-act=save-output]")).to_be_visible()
-    sec.locator("ol.items > [data-act=more]").click()
+    sec.locator("ol.items + [data-act=more]").click()
     expect(items).to_have_count(40)
-    sec.locator("ol.items > [data-act=more]").click()
+    sec.locator("ol.items + [data-act=more]").click()
     expect(items).to_have_count(45)
 
 
@@ -236,7 +236,7 @@ def test_unknown_fields_show_in_other_fields_redacted(page, url, chunk_site):
     other.locator("[data-act=section]").click()
     expect(other.locator(".sec-body > table.kv > tbody > tr > th")).to_have_text(["x_custom", "x_flag"])
     other.locator('[data-view="raw"]').click()
-    raw = json.loads(other.locator("pre.raw").inner_text())
+    raw = json.loads(other.locator(".raw").inner_text())
     assert raw == {"x_custom": {"api_token": "[redacted]", "note": "kept as logged"}, "x_flag": True}
     assert page.page_errors == []
 
@@ -257,7 +257,7 @@ def test_a_missing_chunk_shows_a_message_in_place_and_the_page_still_works(
     sec.locator('[data-view="raw"]').click()
     sec.locator(".chunks [data-act=more]").click()
     expect(sec.locator(".load-error")).to_contain_text("is missing or could not be read")
-    expect(sec.locator("pre.raw")).to_be_visible()  # what was loaded stays
+    expect(sec.locator(".raw")).to_be_visible()  # what was loaded stays
     assert sec.locator("[data-act=save-output]").count() == 0
     # A damaged first chunk: the message in place of the data.
     obj = page.locator('[data-entry-id="e-obj"]')

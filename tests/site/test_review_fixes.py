@@ -111,7 +111,7 @@ def review_url(review_site, scheme, http_root):
 def open_section(page, entry_id: str, key: str, view: str = "ui"):
     """Open an entry and one of its sections (in the given view); returns the section."""
     entry = page.locator(f'[data-entry-id="{entry_id}"]')
-    if not entry.locator("details").evaluate("d => d.open"):
+    if not entry.locator(":scope > details").evaluate("d => d.open"):
         entry.locator("summary").click()
     sec = entry.locator(f'[data-section="{key}"]')
     sec.locator(f'[data-view="{view}"]').click()
@@ -206,8 +206,48 @@ def test_long_summary_labels_and_urls_fit_a_phone(page, review_url):
     open_section(page, "long", "input", "raw")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     # Every value and its Copy button stay inside the entry.
-    right = entry.locator("details").bounding_box()
+    right = entry.locator(":scope > details").bounding_box()
     right = right["x"] + right["width"]
     for node in entry.locator(".rows dd code, .rows .copy, .rows dt").all():
         box = node.bounding_box()
         assert box["x"] + box["width"] <= right + 0.5, node.inner_text()
+
+
+# --- 4. the Raw view: inside its entry, a collapsible JSON tree -------------------------------
+
+
+def right_edge(locator) -> float:
+    box = locator.bounding_box()
+    return box["x"] + box["width"]
+
+
+def test_raw_view_is_a_collapsible_json_tree_inside_the_entry(page, review_url):
+    page.goto(review_url(run_path("rv-1", "#entry-long")))
+    sec = open_section(page, "long", "output", "raw")
+    tree = sec.locator(".json-tree")
+    expect(tree).to_be_visible()
+    # All open, the tree reads as the pretty-printed JSON, keys and strings quoted.
+    assert tree.inner_text() == json.dumps(NESTED, indent=2, ensure_ascii=False)
+    assert tree.evaluate("t => getComputedStyle(t).fontFamily").startswith("ui-monospace")
+    # The box ends at the entry's border, not past it.
+    entry = page.locator("#entry-long > details")
+    assert right_edge(sec.locator(".sec-body")) <= right_edge(entry) + 0.5
+    assert right_edge(tree) <= right_edge(entry) + 0.5
+    # Objects and arrays fold: a folded node says what it holds.
+    lead = tree.locator("details.jt", has=page.locator(':scope > summary .jt-key:text-is(\'"lead"\')'))
+    lead.locator(":scope > summary").click()
+    expect(lead.locator(":scope > summary")).to_have_text('"lead": {…}, 7 keys')
+    assert '"name"' not in tree.inner_text()
+    lead.locator(":scope > summary").click()
+    assert json.loads(tree.inner_text()) == NESTED
+    # Copy copies the exact JSON text, whatever is folded.
+    tree.locator("details.jt").first.locator(":scope > summary").click()
+    sec.locator("[data-act=copy-raw]").click()
+    page.wait_for_function("t => window.__copied.includes(t)", arg=json.dumps(NESTED, indent=2))
+    # Opening a node of the tree does not redraw the section (it stays folded as left).
+    tree.locator("details.jt").first.locator(":scope > summary").click()
+    tags = tree.locator("details.jt", has=page.locator(':scope > summary .jt-key:text-is(\'"tags"\')'))
+    tags.locator(":scope > summary").click()
+    page.wait_for_timeout(100)
+    expect(tags).not_to_have_attribute("open", "")
+    assert page.page_errors == []

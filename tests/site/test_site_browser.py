@@ -59,8 +59,8 @@ def test_several_sections_start_collapsed_and_toggle_with_ui_raw(page, url):
     raw.click()
     assert raw.get_attribute("aria-pressed") == "true"
     assert output.locator('[data-view="ui"]').get_attribute("aria-pressed") == "false"
-    expect(output.locator("pre.raw")).to_be_visible()
-    assert re.sub(r"\s", "", output.locator("pre.raw").inner_text()) == '[{"id":1},{"id":2}]'
+    expect(output.locator(".raw")).to_be_visible()
+    assert re.sub(r"\s", "", output.locator(".raw").inner_text()) == '[{"id":1},{"id":2}]'
     output.locator("[data-act=section]").click()  # the label toggles it closed again
     assert not output.locator(".sec-body").is_visible()
 
@@ -78,8 +78,8 @@ def test_copy_buttons_copy_their_value(page, url, scheme):
     # The Raw view's copy button copies the pretty JSON.
     out = e1.locator('[data-section="output"]')
     out.locator('[data-view="raw"]').click()
-    expect(out.locator("pre.raw")).to_be_visible()
-    raw = out.locator("pre.raw").inner_text()
+    expect(out.locator(".raw")).to_be_visible()
+    raw = out.locator(".raw").inner_text()
     out.locator("[data-act=copy-raw]").click()
     page.wait_for_function("t => window.__copied.includes(t)", arg=raw)
     # When the Clipboard API refuses (as file:// may), the copy falls back to execCommand.
