@@ -1011,9 +1011,46 @@
       }
     }
     for (i = 0; i < entries.length; i++) entries[i].hidden = on && !keep[entries[i].getAttribute("data-i")];
+    moveDividers(entries);
     var groups = log.querySelectorAll(".group");
     for (i = 0; i < groups.length; i++) groups[i].hidden = on && !groups[i].querySelector(".entry:not([hidden])");
     return !on || matched;
+  }
+
+  function ancestors(entry) {
+    return (entry.getAttribute("data-anc") || "").split(" ").filter(Boolean);
+  }
+
+  /**
+   * An iteration's divider sits on its first entry. When the filter hides that
+   * entry, a copy goes on the first shown entry of the same iteration: the later
+   * entries under the same parent, up to the next divider or the parent's end.
+   */
+  function moveDividers(entries) {
+    var moved = [];
+    var i;
+    for (i = 0; i < entries.length; i++) {
+      var copy = entries[i].querySelector(":scope > .divider[data-moved]");
+      if (copy) moved.push(copy);
+    }
+    moved.forEach(function (c) { c.remove(); });
+    for (i = 0; i < entries.length; i++) {
+      var divider = entries[i].querySelector(":scope > .divider:not([data-moved])");
+      if (!divider || !entries[i].hidden) continue;
+      var anc = ancestors(entries[i]);
+      var parent = anc[anc.length - 1];
+      if (parent === undefined) continue;
+      for (var j = i + 1; j < entries.length; j++) {
+        var a = ancestors(entries[j]);
+        if (a.indexOf(parent) < 0) break; // past the parent's entries
+        if (a[a.length - 1] === parent && entries[j].querySelector(":scope > .divider:not([data-moved])")) break; // next iteration
+        if (entries[j].hidden) continue;
+        var c = divider.cloneNode(true);
+        c.setAttribute("data-moved", "");
+        entries[j].insertBefore(c, entries[j].firstChild);
+        break;
+      }
+    }
   }
 
   function setCount(n) {

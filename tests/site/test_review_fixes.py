@@ -251,3 +251,25 @@ def test_raw_view_is_a_collapsible_json_tree_inside_the_entry(page, review_url):
     page.wait_for_timeout(100)
     expect(tags).not_to_have_attribute("open", "")
     assert page.page_errors == []
+
+
+# --- 5. a filtered run page keeps its iteration dividers ---------------------------------------
+
+
+def visible_texts(page, selector: str) -> list[str]:
+    return page.eval_on_selector_all(
+        selector, "els => els.filter(e => e.offsetParent !== null).map(e => e.textContent)")
+
+
+def test_filtered_run_page_shows_the_divider_of_a_kept_iteration(page, url):
+    page.goto(url("samples", run_path("r1118-lead-03", "?filter=rejected")))
+    rejected = page.locator(".entry:visible", has_text="Approve lead")
+    expect(rejected).to_have_count(1)
+    expect(rejected.locator("[data-badge=iteration]")).to_have_text("iteration 2")
+    # The divider of iteration 2 sat on its (hidden) first entry; it now heads the kept one.
+    assert visible_texts(page, ".divider") == ["iteration 2"]
+    expect(rejected.locator(":scope > .divider")).to_be_visible()
+    page.locator("[data-filter=rejected]").click()  # filter off: the dividers as built
+    assert visible_texts(page, ".divider") == ["iteration 2", "iteration 3", "iteration 4"]
+    assert page.locator(".divider[data-moved]").count() == 0
+    assert page.page_errors == []
