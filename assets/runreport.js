@@ -1087,7 +1087,10 @@
     var time = el("time", "", r.started_text);
     time.setAttribute("datetime", r.started_at || "");
     meta.appendChild(time);
-    meta.appendChild(document.createTextNode(" · "));
+    // As the card macro (templates/macros.html) writes it.
+    var count = +r.entry_count || 0;
+    meta.appendChild(document.createTextNode((r.duration ? " · " + r.duration : "") + " · " +
+      count.toLocaleString("en-US") + (count === 1 ? " entry" : " entries") + " · "));
     meta.appendChild(el("code", "run-id", r.run_id));
     if (showComposer) {
       meta.appendChild(document.createTextNode(" · "));

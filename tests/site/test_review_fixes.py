@@ -273,3 +273,24 @@ def test_filtered_run_page_shows_the_divider_of_a_kept_iteration(page, url):
     assert visible_texts(page, ".divider") == ["iteration 2", "iteration 3", "iteration 4"]
     assert page.locator(".divider[data-moved]").count() == 0
     assert page.page_errors == []
+
+
+# --- 6. cards of a filtered listing read like the page's own cards --------------------------------
+
+
+#: A card's text: its meta line exactly, the whole card without the template's line breaks.
+CARD_TEXT = """c => [c.querySelector('.card-meta').textContent,
+                     c.textContent.replace(/\\s+/g, '')]"""
+
+
+def test_filtered_listing_cards_match_the_server_rendered_ones(page, url):
+    page.goto(url("filters"))
+    built = {run: page.locator(f'.cards [data-run-id="{run}"]').evaluate(CARD_TEXT)
+             for run in ("f-4", "f-2", "f-1")}
+    assert " · 4 s · 4 entries · f-1 · " in built["f-1"][0]
+    page.locator("[data-filter=errors]").click()
+    page.locator("[data-filter=rejected]").click()
+    page.wait_for_function("() => document.querySelectorAll('.matches article.card').length === 3")
+    for run, text in built.items():
+        assert page.locator(f'.matches [data-run-id="{run}"]').evaluate(CARD_TEXT) == text
+    assert page.page_errors == []

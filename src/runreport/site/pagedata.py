@@ -61,7 +61,7 @@ MODE_LABELS = {"test": "Test", "live": "Live", "unknown": "Unknown mode"}
 #: Field names of a match-index row, in order (shipped in every chunk too).
 MATCH_FIELDS = (
     "run_id", "composer", "composer_href", "status", "status_label", "mode", "mode_label",
-    "started_at", "started_text", "href", "log", "errors", "rejected",
+    "started_at", "started_text", "href", "log", "errors", "rejected", "duration", "entry_count",
 )
 
 
@@ -263,6 +263,7 @@ def match_row(c: Card) -> list:
     return [
         c.run_id, c.composer, c.composer_href, c.status, c.status_label, c.mode, c.mode_label,
         c.started_at, c.started_text, c.href, c.log_src, int(c.has_error), int(c.has_rejected),
+        c.duration, c.entry_count,
     ]
 
 
