@@ -294,3 +294,57 @@ def test_filtered_listing_cards_match_the_server_rendered_ones(page, url):
     for run, text in built.items():
         assert page.locator(f'.matches [data-run-id="{run}"]').evaluate(CARD_TEXT) == text
     assert page.page_errors == []
+
+
+# --- 7. without JavaScript: step data and runs can still be opened ------------------------------------
+
+
+@pytest.fixture
+def no_js_page(browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def test_without_javascript_each_step_links_to_its_data_and_cards_to_their_run(no_js_page, url):
+    page = no_js_page
+    page.goto(url("spec"))
+    card = page.locator('[data-run-id="r-104"]')
+    expect(card.locator("[data-act=expand]")).to_be_hidden()
+    card.get_by_role("link", name="Open run").click()
+    expect(page.locator("h1")).to_have_text("Lead enrichment")
+    assert "r-104" in page.url
+    e1 = page.locator("#entry-e1")
+    link = e1.get_by_role("link", name="Open this step's data (raw JSON)")
+    expect(link).to_be_hidden()  # inside the closed entry
+    e1.locator("summary").click()
+    expect(link).to_be_visible()
+    link.click()
+    text = page.locator("body").inner_text()
+    assert text.startswith("RunReport.receive(") and '"e1":{"sections":' in text
+    assert "https://api.example.com/leads?page=1" in text
+
+
+def test_with_javascript_the_no_script_links_stay_out_of_sight(page, url):
+    page.goto(url("spec"))
+    expect(page.get_by_role("link", name="Open run")).to_have_count(0)
+    page.goto(url("spec", run_path("r-104", "#entry-e1")))
+    expect(page.locator("#entry-e1 .sec").first).to_be_visible()
+    expect(page.get_by_role("link", name="Open this step's data (raw JSON)")).to_have_count(0)
+
+
+def test_no_script_links_point_at_the_entries_values_files(site):
+    folder = site("spec")
+    run = folder / run_path("r-104")
+    soup = BeautifulSoup(run.read_text(encoding="utf-8"), "html.parser")
+    for entry in soup.select("li.entry[data-v]"):
+        link = BeautifulSoup(entry.find("noscript").decode_contents(), "html.parser").a
+        assert link.get_text() == "Open this step's data (raw JSON)"
+        target = (run.parent / link["href"]).resolve()
+        assert target.name == f"v-{entry['data-v']}.js"
+        assert f'"{entry["data-entry-id"]}":' in target.read_text(encoding="utf-8")
+    # The card log fragment (data/<run>/log.js) only ever runs with scripts: no such links.
+    log = next((folder / "data").glob("r-104-*/log.js")).read_text(encoding="utf-8")
+    assert "noscript" not in log and "Open this step" not in log
