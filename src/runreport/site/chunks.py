@@ -66,6 +66,14 @@ def _size(value: Any) -> int:
     return len(encoded(value))
 
 
+def _text(data: bytes) -> str | None:
+    """`encoded` bytes as text for the Markdown precheck (None: lone surrogates)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def split_text(text: str, limit: int) -> list[str]:
     """Cut `text` into pieces of at most `limit` UTF-8 bytes, never inside a character."""
     data = text.encode("utf-8", "surrogatepass")
@@ -100,8 +108,9 @@ def _split_items(value: list, limit: int) -> list[tuple[list, dict, int]] | None
     md: dict[str, str] = {}
     size = 0
     for i, item in enumerate(value):
-        item_md = markdown.markdown_map(item, f"/{i}")
-        n = _size(item) + 1 + sum(len(p) + len(h.encode("utf-8")) for p, h in item_md.items())
+        data = encoded(item)
+        item_md = markdown.markdown_map(item, f"/{i}", _text(data))
+        n = len(data) + 1 + sum(len(p) + len(h.encode("utf-8")) for p, h in item_md.items())
         if n > limit:
             return None
         if items and size + n > limit:
@@ -157,10 +166,13 @@ def split_value(value: Any, src_prefix: str, chunk_size: int) -> ChunkedValue:
     return ChunkedValue({"chunks": desc}, list(zip(srcs, parts)))
 
 
-def section_payload(value: Any) -> dict:
-    """An inline SECTION: the value and the rendered Markdown of its strings."""
+def section_payload(value: Any, json_text: str | None = None) -> dict:
+    """An inline SECTION: the value and the rendered Markdown of its strings.
+
+    `json_text`: the value's compact JSON when the caller has it (see markdown_map).
+    """
     payload: dict = {"value": value}
-    md = markdown.markdown_map(value)
+    md = markdown.markdown_map(value, "", json_text)
     if md:
         payload["md"] = md
     return payload
@@ -213,10 +225,12 @@ class Packer:
         out: dict[str, dict] = {}
         inline = 0
         for key, value in sections:
-            n = _size(value)
+            data = encoded(value)
+            n = len(data)
             if n <= self.chunk_size:  # (Markdown is rendered once: here, or by split_value)
-                payload = section_payload(value)
-                n = _size(payload)
+                payload = section_payload(value, _text(data))
+                # {"value":…} adds 10 bytes; with Markdown, measure it all.
+                n = _size(payload) if "md" in payload else n + 10
             if n > self.chunk_size or inline + n > self.chunk_size:
                 chunked = split_value(value, f"{self.data_dir}c-{self.count}-", self.chunk_size)
                 self.count += 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import orjson
 from markdown_it import MarkdownIt
 
 _MARKDOWN_HINTS = re.compile(
@@ -30,6 +31,26 @@ _MARKDOWN_HINTS = re.compile(
     | ^\s*\|?\s*:?-{3,}:?\s*\|    # table delimiter row
     """
 )
+
+# The same hints, searched in the compact JSON text of a whole value (orjson's
+# escaping), so a value with no Markdown-looking string is never walked.
+# Every string matching _MARKDOWN_HINTS makes this match (tests check it);
+# it may match more. A line starts after a string's opening quote or an
+# escaped newline; whitespace may be escaped (\t, \n, \u001c, ...); the
+# emphasis lookarounds are dropped. Every branch starts with a literal, so
+# the search skips at C speed to the few places worth trying.
+_JSON_WS = r"(?:\s|\\[tnrf]|\\u00(?:0[bB]|1[c-fC-F]))"
+_LINE_BODY = (
+    rf"(?:{_JSON_WS}{{0,3}}(?:\#{{1,6}}{_JSON_WS}+\S|(?:[-*+]|\d{{1,9}}[.)]){_JSON_WS}+\S"
+    rf"|```|>{_JSON_WS})|{_JSON_WS}*\|?{_JSON_WS}*:?-{{3,}}:?{_JSON_WS}*\|)"
+)
+_JSON_HINTS = re.compile("|".join((
+    rf'"(?=[\s\\#*+\-\d`>|]|:-){_LINE_BODY}',  # a string's first line
+    rf"\\n{_LINE_BODY}",  # a later line
+    r"\[[^\]\n]+\]\([^)\s]+\)",
+    r"\*\*[^*\n]+\*\*", r"__[^_\n]+__", r"\*[^*\s][^*\n]*\*",
+    r"`[^`\n]+`",
+)))
 
 _UNSAFE_SCHEMES = re.compile(r"^\s*(javascript|data|vbscript|file):", re.IGNORECASE)
 #: Strings longer than this are shown as text: rendering them costs more than it helps.
@@ -86,8 +107,35 @@ def pointer_escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def markdown_map(value: Any, base: str = "") -> dict[str, str]:
-    """Map of JSON Pointer -> rendered HTML for every Markdown string inside `value`."""
+# Every hint needs one of these in ASCII JSON text (the only raw whitespace
+# there is a space; other whitespace is escaped, so starts with a backslash):
+# substring tests run at memchr speed, several times faster than the regex.
+_RARE_CHARS = ("#", "*", "`", ">", "|", "+", ")")
+_RARE_PAIRS = ("__", "](", "- ", "-\\", ". ", ".\\")
+
+
+def may_hold_markdown(json_text: str) -> bool:
+    """False only when no string of the value whose compact JSON is `json_text` looks like Markdown."""
+    if json_text.isascii() and not any(c in json_text for c in _RARE_CHARS) \
+            and not any(p in json_text for p in _RARE_PAIRS):
+        return False
+    return _JSON_HINTS.search(json_text) is not None
+
+
+def markdown_map(value: Any, base: str = "", json_text: str | None = None) -> dict[str, str]:
+    """Map of JSON Pointer -> rendered HTML for every Markdown string inside `value`.
+
+    `json_text`, the value's compact JSON when the caller has it, spares a
+    serialization for the precheck.
+    """
+    if isinstance(value, (dict, list)):
+        if json_text is None:
+            try:
+                json_text = orjson.dumps(value).decode("utf-8")
+            except TypeError:  # beyond what orjson encodes: walk it
+                json_text = None
+        if json_text is not None and not may_hold_markdown(json_text):
+            return {}
     out: dict[str, str] = {}
     stack: list[tuple[str, Any]] = [(base, value)]
     while stack:

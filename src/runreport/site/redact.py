@@ -3,6 +3,11 @@
 Values of sensitive headers and of keys that look like passwords, secrets,
 tokens or API keys become "[redacted]" wherever they appear: data files,
 summary rows, raw views, and query parameters of URL strings.
+
+Most values hold nothing to redact, so a container is first judged on its
+compact JSON text, at C speed: the set of its object keys (one regex over
+the text) and whether it could hold a URL with a query. Only a value that
+fails that precheck is walked and copied; any other is returned as it is.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ import dataclasses
 import re
 from typing import Any, Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import orjson
 
 from runreport.model import Entry, Run, Section
 
@@ -38,6 +45,29 @@ DEFAULT_KEY_PATTERNS = (
     r"signature",
 )
 
+_SEPARATORS = re.compile(r"[-_ .]")
+
+# Object keys in compact JSON text. `"([^"]*)":` finds every key when no
+# string holds an escaped quote and no key starts with ':' (then a match
+# could start inside a string, or end on a key's opening quote); otherwise
+# the exact tokenizer walks every string in order and keeps those before ':'.
+_KEYS_FAST = re.compile(r'"([^"]*)":')
+_KEYS_EXACT = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)":|"[^"\\]*(?:\\.[^"\\]*)*"')
+
+#: Distinct keys remembered per Redactor (a log keyed by ids could have many).
+_KEY_CACHE_LIMIT = 100_000
+
+
+def json_keys(text: str) -> set[str]:
+    """Every object key in the compact JSON `text` (escaped as in the text)."""
+    if '\\"' in text or '{":' in text or ',":' in text:
+        keys = set(_KEYS_EXACT.findall(text))
+        keys.discard("")
+        if '"":' in text:
+            keys.add("")
+        return keys
+    return set(_KEYS_FAST.findall(text))
+
 
 class Redactor:
     """Replaces secret values in JSON values, summary rows and URLs."""
@@ -45,12 +75,20 @@ class Redactor:
     def __init__(self, extra_patterns: Iterable[str] = ()) -> None:
         patterns = list(DEFAULT_KEY_PATTERNS) + [p for p in extra_patterns if p]
         self._key_re = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+        self._secret: dict[str, bool] = {}  # key -> is it secret (a log has few distinct keys)
 
     def is_secret_key(self, key: str) -> bool:
+        hit = self._secret.get(key)
+        if hit is None:
+            if len(self._secret) >= _KEY_CACHE_LIMIT:
+                self._secret.clear()
+            hit = self._secret[key] = self._decide(key)
+        return hit
+
+    def _decide(self, key: str) -> bool:
         if key.strip().lower() in SECRET_HEADERS:
             return True
-        compact = re.sub(r"[-_ .]", "", key.lower())
-        return bool(self._key_re.search(compact))
+        return bool(self._key_re.search(_SEPARATORS.sub("", key.lower())))
 
     def text(self, value: str) -> str:
         """Redact secret-named query parameters of a URL string; other strings unchanged."""
@@ -68,35 +106,86 @@ class Redactor:
         )
         return urlunsplit(parts._replace(query=query))
 
+    def may_change(self, text: str) -> bool:
+        """False only when the value whose compact JSON is `text` holds nothing to redact.
+
+        True when some string could be a URL with a query (the walk then
+        decides per string) or some object key is secret.
+        """
+        if "?" in text and "://" in text:
+            return True
+        for key in json_keys(text):
+            if "\\" in key:
+                key = orjson.loads(f'"{key}"')
+            if self.is_secret_key(key):
+                return True
+        return False
+
     def value(self, value: Any) -> Any:
-        """A copy of a JSON value with secrets replaced."""
-        if isinstance(value, dict):
-            return {
-                k: (REDACTED if self.is_secret_key(str(k)) and v is not None else self.value(v))
-                for k, v in value.items()
-            }
-        if isinstance(value, list):
-            return [self.value(v) for v in value]
+        """`value` with secrets replaced: a copy when something was, else the value itself."""
+        if isinstance(value, (dict, list)):
+            try:
+                text = orjson.dumps(value).decode("utf-8")
+            except TypeError:  # beyond what orjson encodes (huge integers): walk it
+                return self._walk(value)
+            return self._walk(value) if self.may_change(text) else value
         if isinstance(value, str):
             return self.text(value)
         return value
 
+    def _walk(self, value: Any) -> Any:
+        """A copy of a JSON value with secrets replaced."""
+        if isinstance(value, dict):
+            return {
+                k: (REDACTED if v is not None and self.is_secret_key(str(k)) else self._walk(v))
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [self._walk(v) for v in value]
+        if isinstance(value, str):
+            return self.text(value)
+        return value
+
+    def _shared(self, value: Any, memo: dict[int, tuple[Any, Any]], depth: int) -> Any:
+        """`value(value)`, remembered per object: an entry's sections are parts of its raw fields.
+
+        The top levels of the raw fields are walked key by key (the same
+        key rule as the walk) so the section objects inside them are found
+        in `memo` instead of being checked twice.
+        """
+        if not isinstance(value, (dict, list)):
+            return self.value(value)
+        seen = memo.get(id(value))
+        if seen is not None:
+            return seen[1]
+        if depth > 0 and isinstance(value, dict):
+            out = {k: (REDACTED if v is not None and self.is_secret_key(str(k))
+                       else self._shared(v, memo, depth - 1))
+                   for k, v in value.items()}
+            if all(out[k] is v for k, v in value.items()):
+                out = value  # nothing redacted: keep the object itself
+        else:
+            out = self.value(value)
+        memo[id(value)] = (value, out)  # (the value itself keeps its id from being reused)
+        return out
+
     def entry(self, entry: Entry) -> Entry:
+        memo: dict[int, tuple[Any, Any]] = {}
         summary = tuple(
             (label, REDACTED if self.is_secret_key(label) else self.value(v))
             for label, v in entry.summary
         )
-        sections = tuple(Section(s.key, self.value(s.value)) for s in entry.sections)
+        sections = tuple(Section(s.key, self._shared(s.value, memo, 0)) for s in entry.sections)
         return dataclasses.replace(
             entry,
             summary=summary,
             sections=sections,
-            raw=self.value(entry.raw),
-            review=self.value(entry.review),
+            raw=self._shared(entry.raw, memo, 3),  # raw > http > response > body
+            review=self._shared(entry.review, memo, 0),
         )
 
     def run(self, run: Run) -> Run:
-        """A copy of `run` with every secret replaced by REDACTED."""
+        """`run` with every secret replaced by REDACTED (unchanged parts are shared)."""
         return dataclasses.replace(
             run,
             error=self.value(run.error),

@@ -75,7 +75,13 @@ def js_json(value: Any) -> str:
         text = orjson.dumps(value).decode("utf-8")
     except TypeError:  # integers beyond 64 bits, lone surrogates: the slow, lenient path
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.translate(_JS_ESCAPES)
+    # str.replace per character present runs at memory speed; str.translate
+    # with multi-character replacements is a slow per-character loop.
+    for code, escape in _JS_ESCAPES.items():
+        char = chr(code)
+        if char in text:
+            text = text.replace(char, escape)
+    return text
 
 
 def data_file(key: str, payload: Any) -> str:

@@ -1,0 +1,128 @@
+"""The build's fast paths judge a value on its JSON text; they must never miss what the walk finds.
+
+Redaction and Markdown detection first look at a value's compact JSON (at C
+speed) and only walk it when something could match. These tests hold the
+prechecks to the walks they stand in for: every secret is still redacted,
+every Markdown string still rendered.
+"""
+
+from __future__ import annotations
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from runreport.model import Entry, Section
+from runreport.site.markdown import looks_like_markdown, markdown_map, may_hold_markdown
+from runreport.site.redact import REDACTED, Redactor, json_keys
+
+# --- redaction ---------------------------------------------------------------------------
+
+
+def test_secret_keys_are_found_in_any_case_and_any_nesting():
+    r = Redactor()
+    value = {"items": [{"id": 1}, [{"PassWord": "p"}], {"deep": [{"x-API-KEY": "k"}]}],
+             "Headers": {"AUTHORIZATION": "Bearer x", "Set-Cookie": "s"},
+             "list": [[[{"Client.Secret": "c", "ok": 1}]]]}
+    out = r.value(value)
+    assert out["items"][1][0]["PassWord"] == REDACTED
+    assert out["items"][2]["deep"][0]["x-API-KEY"] == REDACTED
+    assert out["Headers"] == {"AUTHORIZATION": REDACTED, "Set-Cookie": REDACTED}
+    assert out["list"][0][0][0] == {"Client.Secret": REDACTED, "ok": 1}
+    assert out["items"][0] == {"id": 1}
+
+
+def test_url_query_parameters_inside_arrays_are_redacted():
+    r = Redactor()
+    out = r.value({"calls": [["https://h.example/a?Access_Token=abc&page=2"]]})
+    assert out == {"calls": [["https://h.example/a?Access_Token=[redacted]&page=2"]]}
+
+
+def test_keys_the_quick_key_scan_cannot_read_are_still_found():
+    r = Redactor()
+    # An escaped quote anywhere, a key starting with ':', escapes in a key,
+    # and non-ASCII letters that match ASCII ones case-insensitively (ſ ~ s).
+    value = {"note": 'say "hi": ok', ":token": "t", 'to"ken': "u", "pa\\ss\nword": "v",
+             "paſſword": "w", "tab\tsecret": "x", "": "empty"}
+    out = r.value(value)
+    assert out["note"] == 'say "hi": ok'
+    assert out[":token"] == REDACTED
+    assert out["paſſword"] == REDACTED
+    assert out["tab\tsecret"] == REDACTED
+    assert out['to"ken'] == "u" and out["pa\\ss\nword"] == "v" and out[""] == "empty"
+    assert json_keys(orjson.dumps(value).decode()) >= {":token", "paſſword", ""}
+
+
+def test_extra_patterns_with_anchors_apply_to_whole_keys():
+    r = Redactor(["^ssn$", "pin"])
+    out = r.value([{"SSN": "1", "ssn_hash": "2", "Pin-Code": "3", "spinach": "4", "name": "n"}])
+    assert out == [{"SSN": REDACTED, "ssn_hash": "2", "Pin-Code": REDACTED, "spinach": REDACTED,
+                    "name": "n"}]
+
+
+def test_a_value_with_nothing_secret_is_returned_as_is():
+    value = {"rows": [{"id": i, "email": f"a{i}@x.example"} for i in range(50)]}
+    assert Redactor().value(value) is value
+
+
+_KEYS = st.one_of(
+    st.text(max_size=10),
+    st.sampled_from(["Authorization", "cookie", "PASS-WORD", "api_key", "auth", "AUTH ", "Auth",
+                     "author", ":secret", "se\"cret", "x\\token", "ſecret", "ssn", "id", "name"]),
+)
+_URLS = st.builds(lambda k: f"https://h.example/p?{k}=v&a=1",
+                  st.sampled_from(["access_token", "page", "Sig%6eature", "api%5Fkey", "x+token"]))
+_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8), _URLS),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=4)),
+    max_leaves=16,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_VALUES, st.sampled_from([(), ("ssn",), ("^id$",)]))
+def test_precheck_never_changes_what_is_redacted(value, extra):
+    r = Redactor(extra)
+    assert r.value(value) == r._walk(value)
+
+
+def _entry(sections: list[Section], raw: dict) -> Entry:
+    return Entry("e1", "Step", "http", "A", None, None, "success", "success", 0, ("Step",), ("e1",),
+                 (), None, None, None, None, (("Token", "t"), ("URL", "u")), tuple(sections),
+                 None, None, (), False, raw)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_VALUES, _VALUES)
+def test_an_entry_redacts_sections_and_raw_fields_alike(request_body, response_body):
+    request = {"url": "https://h.example/a?token=1", "headers": {"Cookie": "c"}, "body": request_body}
+    raw = {"http": {"request": request, "response": {"status": 200, "body": response_body}},
+           "x_extra": {"password": "p"}}
+    r = Redactor()
+    out = r.entry(_entry([Section("input", request), Section("output", response_body)], raw))
+    assert out.summary[0] == ("Token", REDACTED)
+    assert out.sections[0].value == r._walk(request)
+    assert out.sections[1].value == r._walk(response_body)
+    assert out.raw == r._walk(raw)
+    assert out.raw["x_extra"] == {"password": REDACTED}
+    assert "token=[redacted]" in out.raw["http"]["request"]["url"]
+
+
+# --- Markdown ------------------------------------------------------------------------------
+
+_MD_ALPHABET = st.sampled_from(list("#-*+19.)[]()`>|:_ ab\n\t\r\x0b\x0c\x1c\x1f\x85\xa0\u3000\"\\\x00٣"))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(_MD_ALPHABET, max_size=12), st.sampled_from(["list", "dict", "nested"]))
+def test_markdown_precheck_never_misses_a_markdown_string(text, where):
+    value = {"list": [text], "dict": {"k:": text}, "nested": ["x\n", {"a": [1, text]}]}[where]
+    if looks_like_markdown(text):
+        assert may_hold_markdown(orjson.dumps(value).decode())
+        assert markdown_map(value)  # and the walk then renders it
+
+
+def test_markdown_is_found_after_escaped_whitespace_and_in_keys_values_alike():
+    value = {"a": ["plain", "x\n\t- item"], "b": {"c": "see [docs](https://d.example)"}, "n": 5}
+    assert sorted(markdown_map(value)) == ["/a/1", "/b/c"]
+    assert markdown_map({"rows": [{"id": 1, "name": "Alpha Bravo", "at": "2026-01-01"}]}) == {}
