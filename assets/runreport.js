@@ -758,7 +758,9 @@
     s.problem.hidden = true;
     s.staticBox = d.appendChild(el("div", "save-static"));
     s.staticBox.appendChild(el("p", "", "Run this command where the site was built (it reads the run log itself):"));
+    s.hint = s.staticBox.appendChild(el("p", "note save-hint", "Choose a prompt and a test case (or name new ones) to see the command."));
     var pre = s.staticBox.appendChild(el("pre", "save-command"));
+    s.commandBox = pre;
     s.command = pre.appendChild(el("code"));
     s.command.id = "rr-save-command";
     var actions = s.staticBox.appendChild(el("p", "save-actions"));
@@ -771,8 +773,13 @@
     s.result.setAttribute("role", "status");
     var close = d.appendChild(el("p", "save-close"));
     close.appendChild(button("save-close", "Close"));
-    d.addEventListener("input", function () { updateSave(); });
+    // Problems are shown once the reader has changed something, never on opening.
+    d.addEventListener("input", function () {
+      s.touched = true;
+      updateSave();
+    });
     d.addEventListener("change", function (ev) {
+      s.touched = true;
       if (ev.target === s.prompt) fillCases();
       updateSave();
     });
@@ -793,10 +800,17 @@
     var prompts = (save.data && save.data.prompts) || [];
     var keep = save.prompt.value;
     save.prompt.textContent = "";
-    for (var i = 0; i < prompts.length; i++) save.prompt.appendChild(option(prompts[i].name, prompts[i].name));
+    var first = null;
+    var known = false;
+    for (var i = 0; i < prompts.length; i++) {
+      save.prompt.appendChild(option(prompts[i].name, prompts[i].name));
+      if (prompts[i].name === keep) known = true;
+      if (!first && prompts[i].cases.length) first = prompts[i].name;
+    }
     save.prompt.appendChild(option(NEW, "New prompt…"));
-    if (keep) save.prompt.value = keep;
-    if (!save.prompt.value) save.prompt.value = prompts.length ? prompts[0].name : NEW;
+    // Keep a prompt chosen before (or "New…" the reader picked); else the first with cases.
+    if (known || (keep === NEW && save.touched)) save.prompt.value = keep;
+    else save.prompt.value = first || (prompts.length ? prompts[0].name : NEW);
     fillCases();
   }
 
@@ -875,7 +889,9 @@
     save.caseNewBox.hidden = save.kase.value !== NEW;
     var c = choice();
     var problem = problemOf(c);
-    setProblem(problem);
+    setProblem(save.touched ? problem : null);
+    save.hint.hidden = !problem || save.touched;
+    save.commandBox.hidden = !!problem;
     save.command.textContent = problem ? "" : saveCommand(c);
     save.staticBox.querySelector(".save-actions").hidden = !!problem;
     save.liveBox.querySelector("button").disabled = !!problem;
@@ -915,6 +931,7 @@
     save.what.textContent = "Step Output of " + name + " (entry " + save.target.entryId + " of run " + save.target.runId + ")";
     save.varInput.value = save.target.defaultPath;
     save.replace.checked = false;
+    save.touched = false;
     save.result.textContent = "";
     var live = liveToken();
     save.liveBox.hidden = !live;

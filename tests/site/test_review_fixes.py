@@ -348,3 +348,53 @@ def test_no_script_links_point_at_the_entries_values_files(site):
     # The card log fragment (data/<run>/log.js) only ever runs with scripts: no such links.
     log = next((folder / "data").glob("r-104-*/log.js")).read_text(encoding="utf-8")
     assert "noscript" not in log and "Open this step" not in log
+
+
+# --- 8. the Save dialog opens ready, without an error -------------------------------------------------
+
+
+def open_save_dialog(page, entry_id: str):
+    sec = open_section(page, entry_id, "output")
+    sec.locator("[data-act=save-output]").click()
+    dialog = page.locator("dialog.save-dialog")
+    expect(dialog).to_be_visible()
+    return dialog
+
+
+def test_save_dialog_opens_on_the_first_prompt_and_case_with_the_command(page, url, chunk_site):
+    import shlex
+
+    site, log, library = chunk_site
+    page.goto(url("chunks", run_path("r-big")))
+    dialog = open_save_dialog(page, "e-small")
+    # "empty" has no test case: the first prompt that has one is chosen, with its first case.
+    expect(page.get_by_label("Prompt", exact=True)).to_have_value("lead-summary")
+    expect(page.get_by_label("Test case", exact=True)).to_have_value("many-leads")
+    expect(dialog.locator(".save-problem")).to_be_hidden()
+    expected = shlex.join(["runreport", "library", "save", "--run", "r-big", "--entry", "e-small",
+                           "--prompt", "lead-summary", "--case", "many-leads",
+                           "--library", str(library), str(log)])
+    expect(dialog.locator("#rr-save-command")).to_have_text(expected)
+    expect(dialog.locator(".save-download")).to_be_visible()
+    # A problem shows once the reader makes one.
+    page.get_by_label("Variable path").fill("not a path")
+    expect(dialog.locator(".save-problem")).to_contain_text("variable path")
+    expect(dialog.locator("#rr-save-command")).to_be_hidden()
+    assert page.page_errors == []
+
+
+def test_save_dialog_without_a_library_opens_neutral(page, url):
+    page.goto(url("spec", run_path("r-104")))
+    dialog = open_save_dialog(page, "e1")
+    expect(page.get_by_label("Prompt", exact=True)).to_have_value("\u0000new")
+    expect(page.get_by_label("New prompt name")).to_be_visible()
+    expect(dialog.locator(".save-problem")).to_be_hidden()
+    expect(dialog.locator(".save-hint")).to_be_visible()
+    expect(dialog.locator("#rr-save-command")).to_be_hidden()
+    page.get_by_label("New prompt name").fill("triage")
+    page.get_by_label("New test case name").fill("first")
+    expect(dialog.locator("#rr-save-command")).to_contain_text(
+        "--prompt triage --case first --create")
+    expect(dialog.locator(".save-problem")).to_be_hidden()
+    expect(dialog.locator(".save-hint")).to_be_hidden()
+    assert page.page_errors == []
