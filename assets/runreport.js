@@ -992,9 +992,10 @@
   function writeFilter() {
     var params = new URLSearchParams(location.search);
     var value = FILTERS.filter(function (n) { return filter[n]; }).join(",");
-    if (value) params.set("filter", value);
-    else params.delete("filter");
+    params.delete("filter");
+    // Written by hand: URLSearchParams would write the comma as %2C (both forms are read).
     var qs = params.toString();
+    if (value) qs += (qs ? "&" : "") + "filter=" + value;
     try {
       history.replaceState(null, "", location.pathname + (qs ? "?" + qs : "") + location.hash);
     } catch (e) {

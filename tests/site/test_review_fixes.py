@@ -398,3 +398,21 @@ def test_save_dialog_without_a_library_opens_neutral(page, url):
     expect(dialog.locator(".save-problem")).to_be_hidden()
     expect(dialog.locator(".save-hint")).to_be_hidden()
     assert page.page_errors == []
+
+
+# --- 9. the filter in the URL reads as written ----------------------------------------------------------
+
+
+def test_filter_url_writes_a_plain_comma_and_reads_both_forms(page, url):
+    page.goto(url("filters"))
+    page.locator("[data-filter=errors]").click()
+    page.locator("[data-filter=rejected]").click()
+    assert page.url.endswith("index.html?filter=errors,rejected")
+    page.goto(url("filters", "index.html?filter=errors%2Crejected"))
+    expect(page.locator('[data-filter=errors][aria-pressed="true"]')).to_have_count(1)
+    expect(page.locator('[data-filter=rejected][aria-pressed="true"]')).to_have_count(1)
+    page.wait_for_function("() => document.querySelectorAll('.matches article.card').length === 3")
+    page.locator("[data-filter=errors]").click()
+    assert page.url.endswith("index.html?filter=rejected")
+    page.locator("[data-filter=rejected]").click()
+    assert page.url.endswith("index.html")
