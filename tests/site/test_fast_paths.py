@@ -126,3 +126,41 @@ def test_markdown_is_found_after_escaped_whitespace_and_in_keys_values_alike():
     value = {"a": ["plain", "x\n\t- item"], "b": {"c": "see [docs](https://d.example)"}, "n": 5}
     assert sorted(markdown_map(value)) == ["/a/1", "/b/c"]
     assert markdown_map({"rows": [{"id": 1, "name": "Alpha Bravo", "at": "2026-01-01"}]}) == {}
+
+
+# --- run pages rendered by worker processes ---------------------------------------------------
+
+
+def _tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_worker_processes_write_the_same_site_byte_for_byte(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    inputs = [str(root / "sample_runs"), str(root / "tests" / "fixtures" / "site" / "secrets.jsonl")]
+
+    def build(name: str, jobs: str):
+        env = {**os.environ, "RUNREPORT_JOBS": jobs}
+        done = subprocess.run([sys.executable, "-m", "runreport", "build", *inputs,
+                               "-o", str(tmp_path / name), "--store", str(tmp_path / f"{name}.store")],
+                              env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    build("one", "1")
+    build("two", "2")
+    one, two = _tree(tmp_path / "one"), _tree(tmp_path / "two")
+    assert one.keys() == two.keys() and len(one) > 100
+    assert [k for k in one if one[k] != two[k]] == []
+    assert b"[redacted]" in b"".join(two.values())
+    # A rebuild with nothing new, in worker mode, rewrites no page or data file.
+    pages = [k for k in two if not k.startswith(".")]
+    before = {k: (tmp_path / "two" / k).stat().st_mtime_ns for k in pages}
+    build("two", "2")
+    assert {k: (tmp_path / "two" / k).stat().st_mtime_ns for k in pages} == before

@@ -8,8 +8,12 @@ changed, and a file is written only when its bytes changed, atomically.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any, Iterator, Protocol, Sequence
@@ -22,8 +26,8 @@ from runreport.site import librarypages, pagedata
 from runreport.site import manifest as build_manifest
 from runreport.site.chunks import DEFAULT_CHUNK_SIZE
 from runreport.site.redact import Redactor
-from runreport.site.render import (assets_dir, data_file, js_json, render, render_macro,
-                                   templates_dir)
+from runreport.site.render import (assets_dir, data_file, environment, js_json, render,
+                                   render_macro, templates_dir)
 
 #: The page's Content-Security-Policy (also sent as <meta http-equiv>): nothing but our own files.
 CSP = (
@@ -81,6 +85,7 @@ class BuildReport:
     rendered_runs: list[str] = field(default_factory=list)  # runs rendered (not kept)
     full: bool = True  # no usable manifest: everything was rendered
     build_id: str = ""
+    workers: int = 1  # processes that rendered run pages
 
     def line(self) -> str:
         size = self.bytes
@@ -226,12 +231,85 @@ def write_assets(w: _Writer) -> None:
         w.text(f"assets/icons/{icon.name}", icon.read_text(encoding="utf-8"))
 
 
+@dataclass(frozen=True)
+class _RunJob:
+    """What rendering one run needs; a forked worker inherits it (nothing is pickled)."""
+
+    loaded: Any
+    out: Path
+    old: build_manifest.Manifest
+    options: BuildOptions
+    redactor: Redactor | None
+    problem_count: int
+    has_library: bool
+
+
+#: The job of this build while its runs render (read by forked workers).
+_JOB: _RunJob | None = None
+#: Runs to render before a process pool pays for its start.
+POOL_MIN_RUNS = 16
+#: Environment variable: worker processes for run pages (1 = render in this process).
+JOBS_ENV = "RUNREPORT_JOBS"
+
+
+def _render_one(run_id: str) -> tuple[str, list[tuple[str, list, bool]]]:
+    """Render and write one run's files; (run id, [(file, [sha256, size], written)])."""
+    job = _JOB
+    assert job is not None
+    sub = _Writer(job.out, BuildReport(job.out), job.old)
+    sub.has_library = job.has_library
+    write_run(sub, job.loaded.run(run_id), job.options, job.redactor, job.problem_count)
+    written = set(sub.report.written)
+    return run_id, [(rel, sub.new.files[rel], rel in written) for rel in sub.order]
+
+
+def _workers(jobs: int | None, runs: int) -> int:
+    """Worker processes for `runs` run pages: both cores when it pays, else 1 (this process).
+
+    A pool needs `fork` (workers inherit the loaded runs instead of
+    unpickling them) and a process with no other thread (a forked thread
+    holding a lock would hang the worker), as in `runreport build`.
+    """
+    explicit = jobs is not None or bool(os.environ.get(JOBS_ENV))
+    if jobs is None:
+        try:
+            jobs = int(os.environ.get(JOBS_ENV) or 0) or (os.cpu_count() or 1)
+        except ValueError:
+            jobs = 1
+    if (jobs < 2 or runs < (2 if explicit else POOL_MIN_RUNS)
+            or "fork" not in multiprocessing.get_all_start_methods()
+            or threading.active_count() > 1):
+        return 1
+    return min(jobs, runs)
+
+
+def _render_runs(job: _RunJob, run_ids: list[str], jobs: int | None,
+                 report: BuildReport) -> Iterator[tuple[str, list]]:
+    """Render `run_ids`, results in that order (so the build's output is deterministic)."""
+    global _JOB
+    workers = _workers(jobs, len(run_ids))
+    report.workers = workers
+    _JOB = job
+    try:
+        if workers == 1:
+            yield from map(_render_one, run_ids)
+            return
+        for name in ("run.html", "macros.html"):  # compiled once, inherited by the workers
+            environment().get_template(name)
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield from pool.map(_render_one, run_ids, chunksize=2)
+    finally:
+        _JOB = None
+
+
 def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = BuildOptions(),
-               *, full: bool = False) -> BuildReport:
+               *, full: bool = False, jobs: int | None = None) -> BuildReport:
     """Bring the site in `out_dir` up to date with `loaded` and say what was written.
 
     Incremental unless `full` or the manifest of the previous build is
     missing, damaged or made with other globals (options, templates, assets).
+    `jobs`: worker processes for run pages (default: $RUNREPORT_JOBS, else
+    one per core when there are enough runs to render; see `_workers`).
     """
     started = time.perf_counter()
     out = Path(out_dir)
@@ -267,17 +345,24 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     w.has_library = library is not None
     write_assets(w)
     content_hash_of = getattr(loaded, "content_hash", None)
+    digests: dict[str, str] = {}
+    kept: dict[str, list[str]] = {}
     for row in index:
-        digest = content_hash_of(row.run_id) if content_hash_of else ""
+        digest = digests[row.run_id] = content_hash_of(row.run_id) if content_hash_of else ""
         before = w.old.runs.get(row.run_id)
         if digest and before and before["hash"] == digest and w.keep(before["files"]):
-            files = before["files"]
-        else:
-            start = len(w.order)
-            write_run(w, loaded.run(row.run_id), options, redactor, np)
-            files = w.order[start:]
-            report.rendered_runs.append(row.run_id)
-        w.new.runs[row.run_id] = {"hash": digest, "files": files,
+            kept[row.run_id] = before["files"]
+    todo = [row.run_id for row in index if row.run_id not in kept]
+    job = _RunJob(loaded, out, w.old, options, redactor, np, w.has_library)
+    for run_id, produced in _render_runs(job, todo, jobs, report):
+        kept[run_id] = [rel for rel, _, _ in produced]
+        for rel, mark, written in produced:
+            w._produced(rel, mark)
+            if written:
+                report.written.append(rel)
+        report.rendered_runs.append(run_id)
+    for row in index:
+        w.new.runs[row.run_id] = {"hash": digests[row.run_id], "files": kept[row.run_id],
                                   "row": asdict(row) if is_dataclass(row) else dict(row)}
     write_listing(w, index, title="Runs", composer=None, problem_count=np)
     for composer in sorted(by_composer):
