@@ -164,3 +164,18 @@ def test_worker_processes_write_the_same_site_byte_for_byte(tmp_path):
     before = {k: (tmp_path / "two" / k).stat().st_mtime_ns for k in pages}
     build("two", "2")
     assert {k: (tmp_path / "two" / k).stat().st_mtime_ns for k in pages} == before
+
+
+# --- data files ---------------------------------------------------------------------------
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(list("<>/!-&\\\"sScript\u2028\u2029 ")), max_size=20))
+def test_data_file_json_round_trips_and_never_holds_a_closing_tag_or_comment(text):
+    import json
+
+    from runreport.site.render import js_json
+
+    out = js_json({"s": text, "k": [text]})
+    assert json.loads(out) == {"s": text, "k": [text]}
+    assert "</" not in out and "<!--" not in out and "\u2028" not in out and "\u2029" not in out
