@@ -416,3 +416,60 @@ def test_filter_url_writes_a_plain_comma_and_reads_both_forms(page, url):
     assert page.url.endswith("index.html?filter=rejected")
     page.locator("[data-filter=rejected]").click()
     assert page.url.endswith("index.html")
+
+
+# --- live pages: the run header and the problems banner follow a newer build ------------------------
+
+
+def test_live_pages_update_the_run_header_and_the_problems_banner(tmp_path, browser):
+    from runreport import pipeline
+    from runreport.site import build_site
+
+    run = "live-h"
+    start = {"v": 1, "type": "run", "run_id": run, "composer": "Live header", "mode": "test",
+             "started_at": "2026-11-20T10:00:00Z"}
+    step = {"type": "step", "run_id": run, "entry_id": "e1", "name": "Fetch", "status": "running"}
+    end = {"type": "run_end", "run_id": run, "ended_at": "2026-11-20T10:00:05Z",
+           "error": {"type": "Timeout", "message": "gave up after 5 s"}}
+    log, out = tmp_path / "run.jsonl", tmp_path / "site"
+    log.write_text(json.dumps(start) + "\n" + json.dumps(step) + "\n")
+    build_site(pipeline.load([str(log)]), out)
+    context = browser.new_context()
+    errors: list[str] = []
+    pages = []
+    for path in (run_path(run), "index.html"):
+        p = context.new_page()
+        p.set_default_timeout(12_000)
+        p.on("pageerror", lambda e: errors.append(str(e)))
+        p.goto((out / path).as_uri())
+        pages.append(p)
+    run_page, runs_page = pages
+    try:
+        assert run_page.locator(".run-meta .took").count() == 0
+        assert run_page.locator(".run-error, .banner").count() == 0
+        run_page.wait_for_timeout(400)  # the first build stamp seen is the page's own
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(json.dumps(end) + "\nthis line is not JSON\n")
+        build_site(pipeline.load([str(log)]), out)
+        expect(run_page.locator(".run-meta .status")).to_have_text("Failed")
+        expect(run_page.locator(".run-meta .took")).to_have_text("took 5 s")
+        expect(run_page.locator(".run-meta")).to_contain_text(" · took 5 s · ")
+        expect(run_page.locator(".run-error")).to_have_text("Run error: Timeout: gave up after 5 s")
+        for p in pages:  # (a problem line, and the step still running at the run's end)
+            expect(p.locator(".banner")).to_have_text(
+                "The input had 2 problems: see the Problems page.")
+            expect(p.get_by_role("navigation", name="Site").get_by_role("link", name="Problems")
+                   ).to_have_count(1)
+            assert p.locator(".banner a").get_attribute("href").endswith("problems.html")
+        # The Run Error section the new build has shows its value.
+        run_page.get_by_role("button", name="Run Error").click()
+        expect(run_page.locator('.run-data [data-section="error"] .sec-body')).to_contain_text(
+            "gave up after 5 s")
+        run_page.get_by_role("button", name="Run Error").click()
+        # Once the page is reloaded it reads the same as the live one.
+        live = [run_page.locator(sel).inner_text() for sel in (".run-head", ".banner", "nav")]
+        run_page.reload()
+        assert [run_page.locator(sel).inner_text() for sel in (".run-head", ".banner", "nav")] == live
+        assert errors == []
+    finally:
+        context.close()

@@ -196,6 +196,7 @@ def write_listing(
     if not w.unchanged(head.list_src, content_hash([head, len(lst.match_chunks)])):
         w.text(head.list_src, data_file(head.list_src, {
             "kind": "list", "counts": asdict(head.counts), "match_chunks": len(lst.match_chunks),
+            "problems": problem_count,
             "cards": [[c.run_id, render_macro("macros.html", "card", c, head.root,
                                               head.show_composer)] for c in head.cards],
         }))
@@ -212,9 +213,13 @@ def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | 
                                      problem_count, w.has_library)), page=True)
     log_src = page.data_dir + "log.js"
     fragment = render_macro("macros.html", "run_log", page, False)
+    # Status, duration, run error and problem count: what a live page patches outside the log.
     w.text(log_src, data_file(log_src, {"kind": "log", "run_id": run.run_id, "html": fragment,
                                         "status": page.status,
-                                        "status_label": page.status_label}))
+                                        "status_label": page.status_label,
+                                        "duration": page.duration, "error_text": page.error_text,
+                                        "run_sections": [[s.key, s.label] for s in page.run_sections],
+                                        "problems": problem_count}))
     for n, payload in enumerate(files.values):
         src = f"{page.data_dir}v-{n}.js"
         w.text(src, data_file(src, payload))
