@@ -14,7 +14,7 @@ import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Iterator, Protocol, Sequence
 
@@ -130,7 +130,8 @@ class _Writer:
     def keep(self, rels: Sequence[str]) -> bool:
         """Carry files of the previous build over untouched; False when one is gone."""
         marks = [self.old.files.get(r) for r in rels]
-        if any(m is None for m in marks) or not all((self.out / r).is_file() for r in rels):
+        root = os.path.join(self.out, "")  # (os.path: a rebuild checks every file of every run)
+        if any(m is None for m in marks) or not all(os.path.isfile(root + r) for r in rels):
             return False
         for rel, mark in zip(rels, marks):
             self._produced(rel, mark)
@@ -234,6 +235,13 @@ def write_assets(w: _Writer) -> None:
     # Icons are files of our own, not data: URLs, so a strict CSP header leaves them shown.
     for icon in sorted((src / "icons").glob("*.svg")):
         w.text(f"assets/icons/{icon.name}", icon.read_text(encoding="utf-8"))
+
+
+def _row_dict(row: Any) -> dict:
+    """An index row as a dict (`asdict` deep-copies: slow for 100,000 flat rows)."""
+    if is_dataclass(row):
+        return {f.name: getattr(row, f.name) for f in fields(row)}
+    return dict(row)
 
 
 @dataclass(frozen=True)
@@ -368,7 +376,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
         report.rendered_runs.append(run_id)
     for row in index:
         w.new.runs[row.run_id] = {"hash": digests[row.run_id], "files": kept[row.run_id],
-                                  "row": asdict(row) if is_dataclass(row) else dict(row)}
+                                  "row": _row_dict(row)}
     write_listing(w, index, title="Runs", composer=None, problem_count=np)
     for composer in sorted(by_composer):
         write_listing(w, by_composer[composer], title=composer, composer=composer,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 SLUG_MAX = 40
 HASH_LEN = 10
@@ -31,6 +32,7 @@ def slug(text: str) -> str:
     return _NON_SLUG.sub("-", ascii_text.lower()).strip("-")[:SLUG_MAX].strip("-")
 
 
+@lru_cache(maxsize=65536)  # listings ask for the same runs' and composers' names again
 def safe_name(text: str) -> str:
     """A file name stem for `text`: `<slug>-<hash>`, or just `<hash>` without a slug.
 
