@@ -268,7 +268,8 @@
 
   /** One line of the tree: indentation, an optional "key": prefix, then `parts`. */
   function jsonLine(tag, indent, key, parts) {
-    var line = el(tag, "jt-line");
+    // jd<depth>: a wrapped line continues under its own text, not at the margin.
+    var line = el(tag, "jt-line jd" + Math.min(indent.length / 2, 12));
     line.appendChild(document.createTextNode(indent));
     if (tag === "summary") line.appendChild(el("span", "jt-tw")).setAttribute("aria-hidden", "true");
     if (key !== null) {

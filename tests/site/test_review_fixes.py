@@ -278,9 +278,9 @@ def test_filtered_run_page_shows_the_divider_of_a_kept_iteration(page, url):
 # --- 6. cards of a filtered listing read like the page's own cards --------------------------------
 
 
-#: A card's text: its meta line exactly, the whole card without the template's line breaks.
+#: A card's text: its meta line exactly, all it shows without the template's line breaks.
 CARD_TEXT = """c => [c.querySelector('.card-meta').textContent,
-                     c.textContent.replace(/\\s+/g, '')]"""
+                     c.innerText.replace(/\\s+/g, '')]"""
 
 
 def test_filtered_listing_cards_match_the_server_rendered_ones(page, url):
