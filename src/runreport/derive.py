@@ -280,8 +280,13 @@ def _own_status(entry: EntryState, problems: list[Problem], run_id: str) -> str:
     return "unknown"
 
 
-def derive_run(state: RunState) -> tuple[Run, list[Problem]]:
-    """Turn one run's merged state into the model the site and summary show."""
+def derive_run(state: RunState, *, detail: bool = True) -> tuple[Run, list[Problem]]:
+    """Turn one run's merged state into the model the site and summary show.
+
+    With `detail=False` entries carry no summary rows, sections or raw fields
+    (empty): enough for the index row and the problems, at about half the
+    cost, which is what the loader needs for every run it settles.
+    """
     problems: list[Problem] = []
     run_fields = state.run.values if state.run else {}
     end_fields = state.end.values if state.end else {}
@@ -356,13 +361,13 @@ def derive_run(state: RunState) -> tuple[Run, list[Problem]]:
                 page=f.get("page") if isinstance(f.get("page"), int) else None,
                 started_at=f.get("started_at"),
                 ended_at=f.get("ended_at"),
-                summary=summary_rows(f),
-                sections=sections(f),
+                summary=summary_rows(f) if detail else (),
+                sections=sections(f) if detail else (),
                 review=f.get("review") if isinstance(f.get("review"), Mapping) else None,
                 http_status=http_status(f.get("http")),
                 children=tuple(children.get(eid, ())),
                 flagged=flagged,
-                raw=dict(f),
+                raw=dict(f) if detail else {},
             )
         )
 

@@ -113,7 +113,7 @@ class Collector:
         previous = self.store.runs.get(state.run_id)
         if previous is not None and previous.hash == digest:
             return
-        run, found = derive_run(state)
+        run, found = derive_run(state, detail=False)  # (the index row needs no values)
         self.store.runs[state.run_id] = StoredRun(digest, asdict(index_row(run)), [p.to_json() for p in found])
 
     def finish(self) -> None:

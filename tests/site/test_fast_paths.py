@@ -179,3 +179,24 @@ def test_data_file_json_round_trips_and_never_holds_a_closing_tag_or_comment(tex
     out = js_json({"s": text, "k": [text]})
     assert json.loads(out) == {"s": text, "k": [text]}
     assert "</" not in out and "<!--" not in out and "\u2028" not in out and "\u2029" not in out
+
+
+# --- the loader's light derivation ---------------------------------------------------------
+
+
+def test_index_rows_and_problems_need_no_values(tmp_path):
+    from pathlib import Path
+
+    from runreport import pipeline
+    from runreport.derive import derive_run
+
+    root = Path(__file__).resolve().parents[2]
+    loaded = pipeline.load([root / "sample_runs", root / "tests" / "fixtures" / "site"],
+                           store_dir=tmp_path / "store")
+    assert len(loaded.index) > 30
+    for row in loaded.index:
+        state = loaded.store.get_state(row.run_id)
+        light, light_problems = derive_run(state, detail=False)
+        full, full_problems = derive_run(state)
+        assert pipeline.index_row(light) == pipeline.index_row(full) == row
+        assert light_problems == full_problems
