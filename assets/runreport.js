@@ -251,17 +251,29 @@
 
   // The Raw view: a JSON tree of nested <details>, one line per key or item, whose
   // text (all open) is exactly JSON.stringify(value, null, 2): selecting it copies
-  // JSON. Its Copy button copies the exact JSON text. Nodes past RAW_OPEN_LINES
-  // start closed and are built when opened, so a huge value stays quick.
+  // JSON. Its Copy button copies the exact JSON text. A value of more lines than
+  // RAW_TREE_LINES is shown as that text instead: a tree of it would take seconds.
 
-  var RAW_OPEN_LINES = 20000;
+  var RAW_TREE_LINES = 10000;
+
+  function lineCount(text) {
+    var n = 1;
+    for (var i = text.indexOf("\n"); i >= 0 && n <= RAW_TREE_LINES; i = text.indexOf("\n", i + 1)) n++;
+    return n;
+  }
 
   function rawValue(v, text) {
     if (text === undefined) text = JSON.stringify(v, null, 2);
-    var wrap = rawBox(null, text === undefined ? "undefined" : text);
+    if (text === undefined) text = "undefined";
+    if (lineCount(text) > RAW_TREE_LINES) {
+      var box = rawBox(text, text);
+      box.querySelector("pre").classList.add("long");
+      box.insertBefore(el("p", "note", "A large value: shown as its JSON text."), box.firstChild);
+      return box;
+    }
+    var wrap = rawBox(null, text);
     var tree = el("div", "raw json-tree");
-    var budget = { lines: RAW_OPEN_LINES };
-    tree.appendChild(jsonNode(null, v, true, "", budget));
+    tree.appendChild(jsonNode(null, v, true, ""));
     wrap.appendChild(tree);
     return wrap;
   }
@@ -286,9 +298,8 @@
     return el("span", "jt-" + kind, text === undefined ? "null" : text);
   }
 
-  function jsonNode(key, v, last, indent, budget) {
+  function jsonNode(key, v, last, indent) {
     var comma = last ? "" : ",";
-    budget.lines--;
     if (v === null || typeof v !== "object") return jsonLine("div", indent, key, [jsonScalar(v), comma]);
     var isArray = Array.isArray(v);
     var keys = isArray ? null : Object.keys(v);
@@ -296,28 +307,17 @@
     var open = isArray ? "[" : "{", close = isArray ? "]" : "}";
     if (!n) return jsonLine("div", indent, key, [open + close + comma]);
     var node = el("details", "jt");
+    node.open = true;
     var fold = el("span", "jt-fold", "\u2026" + close + comma + " ");
     fold.appendChild(el("span", "jt-count", n.toLocaleString("en-US") + (isArray ? (n === 1 ? " item" : " items") : (n === 1 ? " key" : " keys"))));
     node.appendChild(jsonLine("summary", indent, key, [open, fold]));
     var kids = node.appendChild(el("div", "jt-kids"));
-    node.appendChild(jsonLine("div", indent, null, [close + comma]));
-    var fill = function () {
-      var inner = indent + "  ";
-      for (var i = 0; i < n; i++) {
-        kids.appendChild(isArray ? jsonNode(null, v[i], i === n - 1, inner, budget)
-                                 : jsonNode(keys[i], v[keys[i]], i === n - 1, inner, budget));
-      }
-    };
-    if (budget.lines > 0) {
-      node.open = true;
-      fill();
-    } else {
-      budget = { lines: RAW_OPEN_LINES };
-      node.addEventListener("toggle", function once() {
-        node.removeEventListener("toggle", once);
-        fill();
-      });
+    var inner = indent + "  ";
+    for (var i = 0; i < n; i++) {
+      kids.appendChild(isArray ? jsonNode(null, v[i], i === n - 1, inner)
+                               : jsonNode(keys[i], v[keys[i]], i === n - 1, inner));
     }
+    node.appendChild(jsonLine("div", indent, null, [close + comma]));
     return node;
   }
 

@@ -83,6 +83,8 @@ def review_records() -> list[dict]:
         {"type": "step", "run_id": run, "entry_id": "long", "name": "Reconcile", "status": "success",
          "kind": "http", "summary": {LONG_LABEL: LONG_URL, "url": LONG_URL},
          "input": {"url": LONG_URL}, "output": NESTED},
+        {"type": "step", "run_id": run, "entry_id": "huge", "name": "Count", "status": "success",
+         "output": list(range(12_000))},
         {"type": "run_end", "run_id": run, "ended_at": t.format(7)},
     ]
 
@@ -251,6 +253,15 @@ def test_raw_view_is_a_collapsible_json_tree_inside_the_entry(page, review_url):
     page.wait_for_timeout(100)
     expect(tags).not_to_have_attribute("open", "")
     assert page.page_errors == []
+
+
+
+def test_raw_view_of_a_value_too_long_for_a_tree_shows_its_text(page, review_url):
+    page.goto(review_url(run_path("rv-1", "#entry-huge")))
+    sec = open_section(page, "huge", "output", "raw")
+    expect(sec.locator(".note")).to_have_text("A large value: shown as its JSON text.")
+    assert sec.locator(".json-tree").count() == 0
+    assert json.loads(sec.locator("pre.raw").inner_text()) == list(range(12_000))
 
 
 # --- 5. a filtered run page keeps its iteration dividers ---------------------------------------
