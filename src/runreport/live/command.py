@@ -8,28 +8,7 @@ from pathlib import Path
 
 import click
 
-
-def site_options(command):
-    """The inputs and build options shared with `runreport build`."""
-    decorators = [
-        click.argument("inputs", nargs=-1, required=True,
-                       type=click.Path(exists=True, path_type=Path)),
-        click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-                     default=Path("site"), show_default=True, help="Folder to write the site into."),
-        click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Config file (default: ./runreport.toml when present)."),
-        click.option("--editor-url", metavar="TEMPLATE", help="Edit link template (see build)."),
-        click.option("--no-redact", is_flag=True,
-                     help="Publish secret-looking values as logged."),
-        click.option("--chunk-size", type=click.IntRange(min=1024), metavar="BYTES",
-                     help="Values larger than this are written as chunk files."),
-        click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
-                     help="Store folder of the loader (default: .<output name>.store beside "
-                          "the output)."),
-    ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+from runreport.site.command import site_options
 
 
 def _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size, library_dir,

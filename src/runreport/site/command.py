@@ -7,27 +7,37 @@ from pathlib import Path
 import click
 
 
+def site_options(command):
+    """The inputs and site options shared by `build`, `watch` and `serve`."""
+    decorators = [
+        click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)),
+        click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+                     default=Path("site"), show_default=True, help="Folder to write the site into."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Config file (default: ./runreport.toml when present)."),
+        click.option("--editor-url", metavar="TEMPLATE",
+                     help="Edit link template, e.g. 'https://app.example.com/composers/{composer_id}"
+                          "/canvas?step={step_id}' (also {run_id}, {entry_id})."),
+        click.option("--no-redact", is_flag=True,
+                     help="Publish secret-looking values (Authorization headers, tokens, …) as logged."),
+        click.option("--chunk-size", type=click.IntRange(min=1024), metavar="BYTES",
+                     help="Values larger than this are written as chunk files of about this size "
+                          "(default 262144, or chunk_size in runreport.toml)."),
+        click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+                     help="Store folder of the loader (cache of parsed runs; default: "
+                          ".<output name>.store beside the output, so rebuilds are incremental)."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("site"), show_default=True, help="Folder to write the site into.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Config file (default: ./runreport.toml when present).")
-@click.option("--editor-url", metavar="TEMPLATE",
-              help="Edit link template, e.g. 'https://app.example.com/composers/{composer_id}"
-                   "/canvas?step={step_id}' (also {run_id}, {entry_id}).")
-@click.option("--no-redact", is_flag=True,
-              help="Publish secret-looking values (Authorization headers, tokens, …) as logged.")
+@site_options
 @click.option("--strict", is_flag=True, help="Exit with code 1 when the input has any problem.")
-@click.option("--chunk-size", type=click.IntRange(min=1024), metavar="BYTES",
-              help="Values larger than this are written as chunk files of about this size "
-                   "(default 262144, or chunk_size in runreport.toml).")
 @click.option("--library", "library_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Library folder for the Library pages and the Save dialog "
                    "(default: ./library when it exists).")
-@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Store folder of the loader (cache of parsed runs; default: "
-                   ".<output name>.store beside the output, so rebuilds are incremental).")
 def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size, library_dir,
           store_dir):
     """Build the static HTML site from run log files or folders."""
