@@ -582,7 +582,39 @@
     );
   }
 
+  // What every entry has alike is not in the page's HTML: an entry names its
+  // sections in data-sec (labels are fixed per key) and its summary rows get
+  // their Copy buttons here, the first time the entry is opened.
+  var SECTION_LABELS = { input: "Step Input", output: "Step Output", error: "Error",
+                         iteration: "Iteration Data", other: "Other fields" };
+
+  /** Add an entry's section toggles and Copy buttons (once); `states`: aria-expanded by key. */
+  function entryParts(entry, states) {
+    if (entry.rrParts) return;
+    entry.rrParts = true;
+    var details = entry.querySelector(":scope > details");
+    if (!details) return;
+    var dds = details.querySelectorAll(":scope > dl > dd");
+    for (var i = 0; i < dds.length; i++) {
+      var label = dds[i].previousElementSibling ? dds[i].previousElementSibling.textContent : "";
+      var copy = button("copy", "Copy", "copy");
+      copy.appendChild(el("span", "sr", " " + label));
+      dds[i].appendChild(copy);
+    }
+    var keys = (entry.getAttribute("data-sec") || "").split(" ").filter(Boolean);
+    var before = details.querySelector(":scope > noscript");
+    for (i = 0; i < keys.length; i++) {
+      var sec = el("div", "sec");
+      sec.setAttribute("data-section", keys[i]);
+      var toggle = sec.appendChild(button("section", SECTION_LABELS[keys[i]] || keys[i], "sec-toggle"));
+      var state = states && states[keys[i]];
+      toggle.setAttribute("aria-expanded", state || (keys.length === 1 ? "true" : "false"));
+      details.insertBefore(sec, before);
+    }
+  }
+
   function showOpenSections(scope) {
+    if (scope.matches("li.entry")) entryParts(scope);
     var secs = scope.querySelectorAll(".sec");
     for (var i = 0; i < secs.length; i++) {
       sectionParts(secs[i]);
@@ -922,7 +954,7 @@
     if (!full || !entry || !run) return;
     if (!save) save = buildDialog();
     var info = sec.rrSave || {};
-    var name = info.step_name || entry.querySelector(".name").textContent;
+    var name = info.step_name || entry.querySelector("summary > b").textContent;
     save.target = {
       runId: run.getAttribute("data-run-id"), entryId: entry.getAttribute("data-entry-id"),
       stepId: info.step_id === undefined ? null : info.step_id, stepName: name,
@@ -1017,6 +1049,9 @@
     if (!log) return true;
     var entries = log.querySelectorAll(".entry");
     var on = filterOn();
+    // Nothing filtered now or before: leave the entries alone (no work per entry).
+    if (!on && !log.rrFiltered) return true;
+    log.rrFiltered = on;
     var keep = Object.create(null);
     var matched = false;
     var i;
@@ -1024,12 +1059,12 @@
       for (i = 0; i < entries.length; i++) {
         if (!matches(entries[i].getAttribute("data-own-status"))) continue;
         matched = true;
-        keep[entries[i].getAttribute("data-i")] = true;
+        keep[i] = true; // an entry's position is its place in display order (data-anc counts the same way)
         var anc = (entries[i].getAttribute("data-anc") || "").split(" ");
         for (var k = 0; k < anc.length; k++) if (anc[k]) keep[anc[k]] = true;
       }
     }
-    for (i = 0; i < entries.length; i++) entries[i].hidden = on && !keep[entries[i].getAttribute("data-i")];
+    for (i = 0; i < entries.length; i++) entries[i].hidden = on && !keep[i];
     moveDividers(entries);
     var groups = log.querySelectorAll(".group");
     for (i = 0; i < groups.length; i++) groups[i].hidden = on && !groups[i].querySelector(".entry:not([hidden])");
@@ -1544,38 +1579,47 @@
     return null;
   }
 
-  /** What an entry body shows besides values: its section keys and summary rows. */
-  function bodyShape(body) {
-    var keys = [];
-    var secs = body.querySelectorAll(".sec");
-    for (var i = 0; i < secs.length; i++) keys.push(secs[i].getAttribute("data-section"));
-    var rows = body.querySelector(".rows");
-    return keys.join(",") + "|" + (rows ? rows.textContent : "") + "|" + !!body.querySelector(".edit");
+  /** What an entry shows besides values: its section keys, summary rows and Edit link. */
+  function bodyShape(entry) {
+    var d = entry.querySelector(":scope > details");
+    var rows = [];
+    var cells = d ? d.querySelectorAll(":scope > dl > dt, :scope > dl > dd > code") : [];
+    for (var i = 0; i < cells.length; i++) rows.push(cells[i].textContent);
+    return (entry.getAttribute("data-sec") || "") + "|" + rows.join("\u0000") + "|" +
+      !!(d && d.querySelector(":scope > .edit"));
   }
 
   function patchEntry(old, fresh, fetchFile) {
-    ["data-status", "data-own-status", "data-i", "data-anc", "data-v"].forEach(function (a) {
+    var changed = bodyShape(old) !== bodyShape(fresh);
+    ["data-status", "data-own-status", "data-anc", "data-v", "data-sec"].forEach(function (a) {
       if (fresh.hasAttribute(a)) old.setAttribute(a, fresh.getAttribute(a));
       else old.removeAttribute(a);
     });
     var os = old.querySelector("summary"), ns = fresh.querySelector("summary");
     if (os && ns && os.innerHTML !== ns.innerHTML) os.innerHTML = ns.innerHTML;
-    var ob = old.querySelector(".entry-body"), nb = fresh.querySelector(".entry-body");
-    if (!ob || !nb) return;
+    var od = old.querySelector(":scope > details"), nd = fresh.querySelector(":scope > details");
+    if (!od || !nd) return;
     var open = {};
-    var secs = ob.querySelectorAll(".sec");
+    var secs = od.querySelectorAll(":scope > .sec");
     for (var i = 0; i < secs.length; i++) {
       open[secs[i].getAttribute("data-section")] =
         secs[i].querySelector("[data-act=section]").getAttribute("aria-expanded");
     }
-    var details = old.querySelector("details");
-    if (bodyShape(ob) !== bodyShape(nb)) {
-      ob.innerHTML = nb.innerHTML;
-      secs = ob.querySelectorAll(".sec");
-      for (i = 0; i < secs.length; i++) {
-        // Sections keep their state; one that just appeared in an open entry is shown.
-        var was = open[secs[i].getAttribute("data-section")] || (details && details.open ? "true" : null);
-        if (was) secs[i].querySelector("[data-act=section]").setAttribute("aria-expanded", was);
+    if (changed) {
+      // Everything after the summary anew; sections keep their state, and one
+      // that just appeared in an open entry is shown expanded.
+      while (od.lastChild !== os) od.removeChild(od.lastChild);
+      while (nd.firstChild) {
+        var c = nd.firstChild;
+        nd.removeChild(c);
+        if (c !== ns) od.appendChild(c);
+      }
+      old.rrParts = false;
+      if (od.open) {
+        (old.getAttribute("data-sec") || "").split(" ").forEach(function (k) { if (k && !open[k]) open[k] = "true"; });
+        entryParts(old, open);
+      } else if (secs.length) {
+        entryParts(old, open);
       }
     } else {
       for (i = 0; i < secs.length; i++) {
@@ -1587,7 +1631,7 @@
     var dir = old.closest("[data-dir]");
     if (!dir || !old.hasAttribute("data-v")) return;
     var src = dir.getAttribute("data-dir") + "v-" + old.getAttribute("data-v") + ".js";
-    if (details && details.open) {
+    if (od.open) {
       fetchFile(src).then(function () { showOpenSections(old); }, function () { showOpenSections(old); });
     } else if (!fetchFile.has(src)) {
       delete received[src]; // loaded afresh when the entry is opened

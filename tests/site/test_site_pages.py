@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from playwright.sync_api import expect
 
 from runreport import pipeline
 from runreport.model import RUN_STATUSES, ENTRY_STATUSES, GROUP_STATUSES
@@ -38,9 +39,9 @@ def test_spec_example_run_page_shows_groups_badges_and_lineage(site):
     assert e3["data-status"] == "rejected" and e3["data-own-status"] == "rejected"
     assert [b.get_text() for b in e3.select("[data-badge]")] == ["iteration 1"]
     assert e3.select_one("[data-badge]")["data-badge"] == "iteration"
-    assert e3.select_one(".lineage").get_text() == "For each lead › Approve lead"
+    assert e3.select_one("summary > .l").get_text() == "For each lead › Approve lead"
     e2 = page.select_one('[data-entry-id="e2"]')
-    assert e2["data-status"] == "success" and not e2.select(".lineage")
+    assert e2["data-status"] == "success" and not e2.select("summary > .l")
     e1 = page.select_one('[data-entry-id="e1"]')
     assert [b.get_text() for b in e1.select('[data-badge="page"]')] == ["page 1"]
     assert page.select_one("[data-run-count]")["data-run-count"] == "1"
@@ -49,22 +50,33 @@ def test_spec_example_run_page_shows_groups_badges_and_lineage(site):
     assert "took 9 s" in page.select_one(".run-meta").get_text()
 
 
-def test_entry_sections_follow_the_one_or_several_rule(site):
-    page = run_page(site("spec"), "r-104")
+def test_entry_sections_follow_the_one_or_several_rule(site, page, url):
+    # The page names an entry's sections; the script adds their toggles when it opens.
+    assert run_page(site("spec"), "r-104").select_one('[data-entry-id="e1"]')["data-sec"] == "input output"
+    page.goto(url("spec", f"runs/{safe_name('r-104')}.html"))
+    page.locator("#entry-e1 summary").click()
     # e1 (HTTP) has Step Input and Step Output: both start collapsed.
-    e1 = [b["aria-expanded"] for b in page.select('[data-entry-id="e1"] [data-act="section"]')]
-    assert e1 == ["false", "false"]
+    e1 = page.locator('[data-entry-id="e1"] [data-act="section"]')
+    expect(e1).to_have_count(2)
+    assert [b.get_attribute("aria-expanded") for b in e1.all()] == ["false", "false"]
     # e3 has only Iteration Data: it starts expanded.
-    e3 = page.select('[data-entry-id="e3"] [data-act="section"]')
-    assert [(b.get_text(), b["aria-expanded"]) for b in e3] == [("Iteration Data", "true")]
+    page.locator("#entry-e3 summary").click()
+    e3 = page.locator('[data-entry-id="e3"] [data-act="section"]')
+    expect(e3).to_have_text(["Iteration Data"])
+    assert e3.get_attribute("aria-expanded") == "true"
 
 
-def test_summary_rows_have_copy_buttons_with_their_value(site):
+def test_summary_rows_have_copy_buttons_with_their_value(site, page, url):
     e1 = run_page(site("spec"), "r-104").select_one('[data-entry-id="e1"]')
     rows = {dt.get_text(): dd.select_one("code").get_text()
             for dt, dd in zip(e1.select("dt"), e1.select("dd"))}
-    assert len(e1.select("dd [data-act=copy]")) == 3
     assert rows == {"Method": "GET", "URL": "https://api.example.com/leads?page=1", "Status code": "200"}
+    # Copy buttons are added by the script when the entry is opened, one per row.
+    page.goto(url("spec", f"runs/{safe_name('r-104')}.html"))
+    page.locator("#entry-e1 summary").click()
+    buttons = page.locator("#entry-e1 dd [data-act=copy]")
+    expect(buttons).to_have_count(3)
+    assert [b.locator("xpath=..").locator("code").inner_text() for b in buttons.all()] == list(rows.values())
 
 
 def test_edit_link_fills_the_editor_template_url_encoded(site):
