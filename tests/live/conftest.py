@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
+import re
 import subprocess
 import sys
-import time
+import threading
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 #: As in tests/site/conftest.py.
@@ -18,43 +20,67 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class ServeExited(Exception):
+    """The server process ended while a test waited for it."""
 
 
 class Served:
-    """`runreport serve INPUT --watch` running in `cwd` (so ./library is the library)."""
+    """`runreport serve INPUT ...` running in `cwd` (so ./library is the library).
+
+    It listens on a port of its own choosing (--port 0: no other process can
+    take the port between choosing and listening) and says which one on stderr,
+    which is read all along (a full pipe would stall the server).
+    """
 
     def __init__(self, cwd: Path, inputs: list[Path], *extra: str):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
         self.cwd = cwd
         env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "runreport", "serve", *map(str, inputs), "-o", str(cwd / "site"),
-             "--port", str(self.port), *extra],
-            cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(self.base + "/index.html", timeout=1).read()
-                break
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.proc.kill()
-                    raise AssertionError("serve did not start: " + self.proc.communicate()[1])
-                time.sleep(0.1)
+             "--port", "0", *extra],
+            cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.err: list[str] = []
+        self.reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self.reader.start()
+        try:
+            self.port = wait_for(self._listening_on, "serve to say where it listens")
+            self.base = f"http://127.0.0.1:{self.port}"
+            wait_for(self._answers, "serve to answer " + self.base + "/index.html")
+        except (AssertionError, ServeExited) as exc:
+            raise AssertionError(f"serve did not start: {exc}\n{self.stop()}") from None
+
+    def _read_stderr(self) -> None:
+        for line in self.proc.stderr:
+            self.err.append(line)
+
+    def _running(self) -> None:
+        if self.proc.poll() is not None:
+            raise ServeExited(f"serve exited with status {self.proc.returncode}")
+
+    def _listening_on(self) -> int | None:
+        for line in list(self.err):
+            found = re.search(r"^serving .* at http://\S+:(\d+)/", line)
+            if found:
+                return int(found.group(1))
+        self._running()
+        return None
+
+    def _answers(self) -> bytes:
+        self._running()
+        with urllib.request.urlopen(self.base + "/index.html", timeout=5) as r:
+            return r.read()
 
     def stop(self) -> str:
-        self.proc.terminate()
+        """Stop the server; everything it wrote to stderr."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
         try:
-            _, err = self.proc.communicate(timeout=10)
+            self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            _, err = self.proc.communicate()
-        return err
+            self.proc.wait()
+        self.reader.join(30)
+        return "".join(self.err)
 
 
 @pytest.fixture

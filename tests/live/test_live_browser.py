@@ -10,6 +10,10 @@ from runreport.live.watch import Watcher
 from runreport.site.build import BuildOptions
 from runreport.site.names import safe_name
 
+from playwright.sync_api import expect
+
+from polling import DEADLINE_MS, wait_for
+
 RUN, NEW = "live-1", "live-2"
 
 
@@ -53,7 +57,7 @@ def test_serve_watch_updates_open_pages_in_place(tmp_path, serve, browser):
     errors: list[str] = []
     run_page, runs_page = context.new_page(), context.new_page()
     for p in (run_page, runs_page):
-        p.set_default_timeout(10_000)
+        p.set_default_timeout(DEADLINE_MS)
         p.on("pageerror", lambda e: errors.append(str(e)))
 
     run_page.goto(f"{served.base}/runs/{safe_name(RUN)}.html")
@@ -87,11 +91,12 @@ def test_serve_watch_updates_open_pages_in_place(tmp_path, serve, browser):
 
     # The Runs page: the card resolves, the new run appears, the filter stays on.
     runs_page.locator(f'.matches [data-run-id="{RUN}"][data-status="completed"]').wait_for()
-    assert runs_page.locator(f'.matches [data-run-id="{RUN}"] .status').inner_text() == "Completed"
+    expect(runs_page.locator(f'.matches [data-run-id="{RUN}"] .status')).to_have_text(
+        "Completed", timeout=DEADLINE_MS)
     runs_page.locator(f'.matches [data-run-id="{NEW}"]').wait_for()
     assert runs_page.locator('[data-filter="rejected"]').get_attribute("aria-pressed") == "true"
     assert runs_page.url == filtered_url and "filter=rejected" in filtered_url
-    assert runs_page.locator("[data-run-count]").inner_text() == "2 runs"
+    expect(runs_page.locator("[data-run-count]")).to_have_text("2 runs", timeout=DEADLINE_MS)
 
     for p, navs in zip((run_page, runs_page), navigations):
         assert navs == [] and p.evaluate("window.__sameDocument") is True
@@ -102,23 +107,25 @@ def test_serve_watch_updates_open_pages_in_place(tmp_path, serve, browser):
 def test_a_file_page_follows_a_watched_build_through_its_build_stamp(tmp_path, browser):
     log = write(tmp_path / "run.jsonl", [R["start"], R["running"]])
     out = tmp_path / "site"
-    watcher = Watcher([log], out, BuildOptions(), tmp_path / "store", echo=lambda s: None)
+    built: list[str] = []
+    watcher = Watcher([log], out, BuildOptions(), tmp_path / "store", echo=built.append)
     stop = threading.Event()
     thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
     thread.start()
     page = browser.new_page()
-    page.set_default_timeout(12_000)
+    page.set_default_timeout(DEADLINE_MS)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        page.wait_for_timeout(300)
-        page.goto((out / "index.html").as_uri())
+        wait_for(lambda: any(s.startswith("rebuilt ") for s in built), "the first build")
+        # The first build stamp the page reads is the build it shows: only a later one updates it.
+        with page.expect_request_finished(lambda r: "/build.js" in r.url):
+            page.goto((out / "index.html").as_uri())
         card = page.locator(f'.cards [data-run-id="{RUN}"]')
         assert card.get_attribute("data-status") == "running"
         card.locator("[data-act=expand]").click()
         card.locator('.entry[data-entry-id="e1"][data-status="running"]').wait_for()
         navs = watch_page(page)
-        page.wait_for_timeout(500)  # the first stamp is the build the page shows
         write(log, [R["success"], R["end"], N["start"], N["end"]])
         page.locator(f'.cards [data-run-id="{RUN}"][data-status="completed"]').wait_for()
         card.locator('.entry[data-entry-id="e1"][data-status="success"]').wait_for()
@@ -127,7 +134,7 @@ def test_a_file_page_follows_a_watched_build_through_its_build_stamp(tmp_path, b
         assert navs == [] and errors == []
     finally:
         stop.set()
-        thread.join(10)
+        thread.join(30)
         page.close()
 
 

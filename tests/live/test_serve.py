@@ -10,6 +10,8 @@ from pathlib import Path
 
 from runreport.library import load_library
 
+from polling import DEADLINE_MS
+
 RUN = "s-1"
 RECORDS = [
     {"v": 1, "type": "run", "run_id": RUN, "composer": "Serve", "mode": "test",
@@ -38,7 +40,7 @@ def post(base: str, body: dict, *, token: str | None, origin: str | None) -> tup
     req = urllib.request.Request(base + "/__runreport/library", data=json.dumps(body).encode(),
                                  headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(req, timeout=5) as r:
+        with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read())
@@ -58,7 +60,7 @@ def test_pages_get_live_hooks_only_when_served_and_files_on_disk_stay_clean(tmp_
     # The folder URL serves index.html, with the same hooks.
     assert token_of(urllib.request.urlopen(served.base + "/").read().decode()) == token_of(html)
     # The event stream starts with the current build id.
-    stream = urllib.request.urlopen(served.base + "/__runreport/events", timeout=5)
+    stream = urllib.request.urlopen(served.base + "/__runreport/events", timeout=30)
     assert stream.headers["Content-Type"] == "text/event-stream"
     stamp = (tmp_path / "site" / "build.js").read_text()
     assert stream.readline() == b"retry: 2000\n" and stream.readline() == b"\n"
@@ -94,10 +96,12 @@ def test_the_save_endpoint_needs_the_token_and_the_servers_own_origin(tmp_path, 
 def test_a_save_through_the_dialog_lands_in_the_library(tmp_path, serve, browser):
     served = serve([write_log(tmp_path / "run.jsonl")])
     page = browser.new_page()
-    page.set_default_timeout(8000)
+    page.set_default_timeout(DEADLINE_MS)
     try:
         page.goto(served.base + "/index.html")
         page.click(f'[data-run-id="{RUN}"] .card-title a')
+        # The run page's script must be running before the entry is opened (as for a reader).
+        page.wait_for_url(f"{served.base}/runs/*.html", wait_until="load")
         page.click('[data-entry-id="e1"] summary')
         page.click("[data-act=save-output]")
         page.fill("#rr-save-prompt-new", "summaries")

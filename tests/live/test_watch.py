@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,8 @@ from runreport.live import watch as watch_mod
 from runreport.live.watch import Watcher
 from runreport.site.build import BuildOptions
 from runreport.site.names import safe_name
+
+from polling import wait_for
 
 RUN = "w-1"
 
@@ -37,20 +38,6 @@ def other_run(rid: str) -> list[dict]:
             {"type": "run_end", "run_id": rid, "ended_at": "2026-11-20T09:00:01Z"}]
 
 
-def wait_for(check, timeout: float = 8.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            result = check()
-        except (FileNotFoundError, AssertionError):
-            result = None
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {check.__name__}")
-        time.sleep(0.05)
-
-
 class Watching:
     """A Watcher running in a thread over `inputs`, stopped at the end of the test."""
 
@@ -63,14 +50,15 @@ class Watching:
 
     def __enter__(self):
         self.thread.start()
-        wait_for(lambda: self.builds() >= 1)
-        time.sleep(0.3)  # let the file watcher start before the test writes
+        # A write before the file watcher has started is still seen: the watcher
+        # compares the files' stat signature every second (watch.CHECK_MS).
+        wait_for(lambda: self.builds() >= 1, "the first build")
         return self
 
     def __exit__(self, *exc):
         self.stop.set()
-        self.thread.join(10)
-        assert not self.thread.is_alive()
+        self.thread.join(30)
+        assert not self.thread.is_alive(), "the watcher did not stop"
 
     def builds(self) -> int:
         return sum(1 for s in self.lines if s.startswith("rebuilt "))
@@ -106,11 +94,13 @@ def test_the_site_follows_a_run_step_by_step(tmp_path):
 
         append(log, line(STEP_RUNNING))
         wait_for(lambda: 'data-entry-id=\\"e1\\" data-status=\\"running\\"' in w.log())
+        # A build writes a run's log before its value files: wait for those too.
+        wait_for(lambda: "example.com" in w.text(f"data/{safe_name(RUN)}/v-0.js"))
         assert "Example Domain" not in w.text(f"data/{safe_name(RUN)}/v-0.js")
 
         append(log, line(STEP_DONE))
         wait_for(lambda: 'data-entry-id=\\"e1\\" data-status=\\"success\\"' in w.log())
-        assert "Example Domain" in w.text(f"data/{safe_name(RUN)}/v-0.js")
+        wait_for(lambda: "Example Domain" in w.text(f"data/{safe_name(RUN)}/v-0.js"))
         # No entry is running any more: the run counts as completed (format rule).
         assert wait_for(lambda: w.card_status() == "completed")
         run_page = f"runs/{safe_name(RUN)}.html"
@@ -118,7 +108,8 @@ def test_the_site_follows_a_run_step_by_step(tmp_path):
 
         append(log, line(END))
         wait_for(lambda: "took 3 s" in w.text(run_page))
-        assert '"status":"completed"' in w.log()
+        # The run page is written before the run's log file.
+        wait_for(lambda: '"status":"completed"' in w.log() and '"duration":"3 s"' in w.log())
     assert all(s.startswith("rebuilt ") and " changed, " in s for s in w.lines)
     assert any(s.startswith(f"rebuilt {w.out}: 1 run changed, ") for s in w.lines)
 
@@ -128,13 +119,15 @@ def test_a_half_written_last_line_waits_until_it_is_complete(tmp_path):
     log.write_text(line(START))
     with Watching(tmp_path, [log]) as w:
         text = line(END)
-        append(log, text[:20])
         builds = w.builds()
-        time.sleep(0.6)
+        append(log, text[:20])
+        # The file changed, so the watcher rebuilds once; the half line is not read yet.
+        wait_for(lambda: w.builds() > builds, "a rebuild after the half line")
         assert w.card_status() == "running"
-        assert not any("failed" in s for s in w.lines) and w.builds() <= builds + 1
+        assert not any("failed" in s for s in w.lines)
         append(log, text[20:])
         assert wait_for(lambda: w.card_status() == "completed")
+        assert w.builds() <= builds + 3  # no rebuild loop over the waiting half line
 
 
 def test_a_rotated_file_is_read_from_its_start(tmp_path):
@@ -146,7 +139,9 @@ def test_a_rotated_file_is_read_from_its_start(tmp_path):
         log.write_text("".join(line(r) for r in other_run("w-2")))
         assert wait_for(lambda: w.card_status("w-2") == "completed")
         wait_for(lambda: w.card_status() is None)  # its runs went with the old file
-        assert not (w.out / "runs" / f"{safe_name(RUN)}.html").exists()
+        # A build deletes the files of vanished runs last, after the listings.
+        wait_for(lambda: not (w.out / "runs" / f"{safe_name(RUN)}.html").exists(),
+                 "the rotated-away run's page to be deleted")
 
 
 def test_a_truncated_and_rewritten_file_is_read_again(tmp_path):
@@ -170,7 +165,8 @@ def test_a_deleted_file_removes_its_runs(tmp_path):
         assert w.card_status("w-2") == "completed"
         (logs / "b.jsonl").unlink()
         wait_for(lambda: w.card_status("w-2") is None)
-        assert not (w.out / "data" / safe_name("w-2")).exists()
+        wait_for(lambda: not (w.out / "data" / safe_name("w-2")).exists(),
+                 "the deleted file's run data to be removed")
         assert w.card_status() == "running"
         # A new file in a watched folder is picked up.
         (logs / "c.jsonl").write_text(line(END))
