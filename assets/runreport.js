@@ -1045,12 +1045,12 @@
   }
 
   /** Hide entries of one run log that do not match, keeping matches' ancestors; true if any matched. */
-  function filterLog(log) {
+  function filterLog(log, force) {
     if (!log) return true;
     var entries = log.querySelectorAll(".entry");
     var on = filterOn();
     // Nothing filtered now or before: leave the entries alone (no work per entry).
-    if (!on && !log.rrFiltered) return true;
+    if (!on && !log.rrFiltered && !force) return true;
     log.rrFiltered = on;
     var keep = Object.create(null);
     var matched = false;
@@ -1266,11 +1266,80 @@
     if (run) {
       var log = run.querySelector(".run-log");
       var ok = filterLog(log);
+      if (filterOn() && partsPending(log)) {
+        // Not all of the log is here yet: the run's own flags say whether it matches.
+        ok = ok || (filter.errors && run.getAttribute("data-errors") === "1") ||
+          (filter.rejected && run.getAttribute("data-rejected") === "1");
+        loadParts(log).then(applyFilters);
+      }
       setCount(ok ? 1 : 0);
       var timeline = log.querySelector(".timeline");
       if (timeline) timeline.hidden = !ok;
       log.querySelector("[data-empty]").hidden = ok;
     }
+  }
+
+  // --- log parts of large runs ------------------------------------------------------
+  //
+  // A run page's HTML holds the first LOG_PART_ENTRIES entries of its log; the
+  // rest is in data/<run>/log-<k>.js, k = 1 … data-parts - 1, each the HTML of
+  // the groups of its entries (a group may continue from the previous part).
+  // They are loaded after first paint, and at once when a filter or a deep link
+  // needs the whole run. An expanded card loads them after log.js.
+
+  function partSrc(log, k) {
+    return log.getAttribute("data-dir") + "log-" + k + ".js";
+  }
+
+  function partsPending(log) {
+    return !!log && +(log.getAttribute("data-parts") || 1) > 1 && !log.rrComplete;
+  }
+
+  /** Append one part's groups to a run log (`log` may be a detached fresh one). */
+  function appendPart(log, html) {
+    var timeline = log.querySelector(".timeline");
+    var groups = Array.prototype.slice.call(fragment(html).children);
+    for (var i = 0; i < groups.length; i++) {
+      var last = timeline.lastElementChild;
+      if (last && last.getAttribute("data-automation") === groups[i].getAttribute("data-automation")) {
+        var into = last.querySelector(".entries"), from = groups[i].querySelector(".entries");
+        while (from.firstChild) into.appendChild(from.firstChild);
+      } else timeline.appendChild(groups[i]);
+    }
+  }
+
+  /** Load (all at once) and append, in order, the parts a log still lacks; resolves when done. */
+  function loadParts(log, load) {
+    if (!partsPending(log)) return Promise.resolve();
+    if (log.rrPartsLoading) return log.rrPartsLoading;
+    var n = +log.getAttribute("data-parts");
+    var files = [];
+    for (var k = 1; k < n; k++) files.push((load || RunReport.load)(partSrc(log, k)));
+    var chain = Promise.resolve();
+    files.forEach(function (file) {
+      chain = chain.then(function () { return file; }).then(function (p) {
+        if (!log.rrComplete) appendPart(log, p.html); // (a live update may have brought them all)
+      });
+    });
+    log.rrPartsLoading = chain.then(function () {
+      log.rrComplete = true;
+      if (log.rrFiltered || filterOn()) filterLog(log, true);
+    }, function (err) {
+      log.rrComplete = true; // what arrived stays; say what is missing
+      var box = el("div");
+      loadError(box, err);
+      log.appendChild(box);
+    });
+    return log.rrPartsLoading;
+  }
+
+  /** The run page: its remaining parts, once the first paint is done. */
+  function loadPartsLater() {
+    var log = document.querySelector(".run > .run-log");
+    if (!partsPending(log)) return;
+    var start = function () { setTimeout(function () { loadParts(log); }, 0); };
+    if (document.readyState === "complete") requestAnimationFrame(start);
+    else window.addEventListener("load", function () { requestAnimationFrame(start); });
   }
 
   // --- cards, entries, deep links ------------------------------------------------
@@ -1288,7 +1357,9 @@
       function (payload) {
         box.innerHTML = payload.html; // rendered by the build's template engine, autoescaped
         localTimes(box);
-        filterLog(box.querySelector(".run-log"));
+        var log = box.querySelector(".run-log");
+        filterLog(log);
+        loadParts(log);
       },
       function (err) {
         loadError(box, err);
@@ -1333,6 +1404,11 @@
 
   function openHash() {
     var entry = findEntry(location.hash);
+    var log = document.querySelector(".run > .run-log");
+    if (!entry && location.hash.indexOf("#entry-") === 0 && partsPending(log)) {
+      loadParts(log).then(openHash); // the entry is in a later part of the log
+      return;
+    }
     if (!entry) return;
     var details = entry.querySelector("details");
     if (details && !details.open) details.open = true;
@@ -1660,10 +1736,11 @@
   }
 
   /** Bring a shown run log up to date with a freshly built fragment. */
-  function patchLog(log, html, fetchFile) {
-    var fresh = fragment(html).querySelector(".run-log");
+  function patchLog(log, fresh, fetchFile) {
     var timeline = log && log.querySelector(".timeline");
     if (!fresh || !timeline) return;
+    log.rrComplete = true; // `fresh` holds every part: nothing left to append
+    log.setAttribute("data-parts", fresh.getAttribute("data-parts") || "1");
     patchList(timeline, fresh.querySelector(".timeline"), "data-automation", function (og, ng) {
       og.setAttribute("data-status", ng.getAttribute("data-status"));
       og.querySelector(".group-head").innerHTML = ng.querySelector(".group-head").innerHTML;
@@ -1676,6 +1753,18 @@
     filterLog(log);
   }
 
+  /** A freshly built run log, every part in (from its log.js payload). */
+  function freshLog(p, fetchFile) {
+    var fresh = fragment(p.html).querySelector(".run-log");
+    if (!fresh || !(p.parts > 1)) return Promise.resolve(fresh);
+    var files = [];
+    for (var k = 1; k < p.parts; k++) files.push(fetchFile(partSrc(fresh, k)));
+    return Promise.all(files).then(function (parts) {
+      parts.forEach(function (part) { appendPart(fresh, part.html); });
+      return fresh;
+    });
+  }
+
   function updateCard(card, fetchFile) {
     var btn = card.querySelector("[data-act=expand]");
     if (!btn) return null;
@@ -1683,8 +1772,13 @@
       setStatus(card, p.status, p.status_label);
       var box = card.querySelector(".card-log");
       if (!box || !box.hasAttribute("data-loaded")) return;
-      if (btn.getAttribute("aria-expanded") === "true") patchLog(box.querySelector(".run-log"), p.html, fetchFile);
-      else box.removeAttribute("data-loaded"); // shown anew when expanded again
+      if (btn.getAttribute("aria-expanded") !== "true") {
+        box.removeAttribute("data-loaded"); // shown anew when expanded again
+        return;
+      }
+      return freshLog(p, fetchFile).then(function (fresh) {
+        patchLog(box.querySelector(".run-log"), fresh, fetchFile);
+      });
     });
   }
 
@@ -1748,8 +1842,10 @@
       jobs.push(fetchFile(run.getAttribute("data-dir") + "log.js").then(function (p) {
         setStatus(run, p.status, p.status_label);
         patchRunHead(run, p, fetchFile); patchProblems(p.problems);
-        patchLog(run.querySelector(".run-log"), p.html, fetchFile);
-        applyFilters();
+        return freshLog(p, fetchFile).then(function (fresh) {
+          patchLog(run.querySelector(".run-log"), fresh, fetchFile);
+          applyFilters();
+        });
       }));
     }
     Promise.all(jobs.map(function (j) { return j && j.catch(function () {}); })).then(function () {
@@ -1809,6 +1905,7 @@
     var runData = document.querySelectorAll(".run-data");
     for (var i = 0; i < runData.length; i++) showOpenSections(runData[i]);
     openHash();
+    loadPartsLater();
     liveStart();
   }
 

@@ -36,8 +36,10 @@ CSP = (
 )
 
 #: Run page size budget: a fixed base plus a bound per entry (checked by the tests).
+#: A typical entry with three summary rows is 550-700 bytes; the page holds at most
+#: LOG_PART_ENTRIES of them (the rest of a large run's log is in part files).
 RUN_PAGE_BASE_BUDGET = 16_000
-RUN_PAGE_ENTRY_BUDGET = 1_600
+RUN_PAGE_ENTRY_BUDGET = 800
 
 #: Paths of a previous build that this build owns and replaces.
 OWNED = ("index.html", "problems.html", "runs", "composers", "data", "assets",
@@ -209,18 +211,34 @@ def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | 
         run = redactor.run(run)
     files = pagedata.run_files(run, editor_url=options.editor_url, chunk_size=options.chunk_size)
     page = files.page
-    w.text(page.path, render("run.html", page=page,
-                             **_base(page.path, f"{page.composer} · {page.run_id}", "run",
-                                     problem_count, w.has_library)), page=True)
+    title = f"{page.composer} · {page.run_id}"
+    base = _base(page.path, title, "run", problem_count, w.has_library)
+    parts = page.log_parts
+    w.text(page.path, render("run.html", page=page, part=1, **base), page=True)
     log_src = page.data_dir + "log.js"
-    fragment = render_macro("macros.html", "run_log", page, False)
+    # Cards expand the first part (ids and no-JavaScript links left out), then load the part files.
+    fragment = render_macro("macros.html", "run_log", page, parts[0], False, len(parts))
     # Status, duration, run error and problem count: what a live page patches outside the log.
     w.text(log_src, data_file(log_src, {"kind": "log", "run_id": run.run_id, "html": fragment,
+                                        "parts": len(parts),
                                         "status": page.status,
                                         "status_label": page.status_label,
                                         "duration": page.duration, "error_text": page.error_text,
                                         "run_sections": [[s.key, s.label] for s in page.run_sections],
                                         "problems": problem_count}))
+    # A large run: the rest of its log in part files (for the script; entries keep their
+    # anchors, so deep links reach them) and part pages (without the script).
+    first = 1 + sum(len(g.entries) for g in parts[0])
+    for k in range(1, len(parts)):
+        src = f"{page.data_dir}log-{k}.js"
+        w.text(src, data_file(src, {"kind": "log-part", "run_id": run.run_id, "part": k,
+                                    "html": render_macro("macros.html", "log_groups", parts[k],
+                                                         True)}))
+        last = first + sum(len(g.entries) for g in parts[k]) - 1
+        path = page.part_href(k + 1)
+        w.text(path, render("run.html", page=page, part=k + 1, page_first=first,
+                            page_last=last, **base), page=True)
+        first = last + 1
     for n, payload in enumerate(files.values):
         src = f"{page.data_dir}v-{n}.js"
         w.text(src, data_file(src, payload))

@@ -39,6 +39,10 @@ MATCH_CHUNK_ROWS = 1000
 #: The head page (index.html, a composer's first page) also shows the newest
 #: full block while fewer than this many runs are past it, so it never looks empty.
 HEAD_MIN = PAGE_SIZE // 2
+#: A run page's HTML holds the first this many entries of its log; the rest is
+#: in log part files (data/<run>/log-<k>.js) the page script loads after first
+#: paint, and in part pages (runs/<run>-part-<k>.html) for readers without JavaScript.
+LOG_PART_ENTRIES = 400
 #: A values file is closed once its JSON passes this many bytes (one entry is never split yet).
 VALUES_FILE_BUDGET = 256 * 1024
 
@@ -409,6 +413,32 @@ class RunPage:
     entry_count: int
     has_error: bool
     has_rejected: bool
+    # The log cut into parts of LOG_PART_ENTRIES entries (a group may span two parts).
+    log_parts: tuple[tuple[GroupView, ...], ...] = ()
+
+    def part_href(self, k: int) -> str:
+        """Part page k (1 = the run page itself) for readers without JavaScript."""
+        return self.path if k <= 1 else self.path[:-len(".html")] + f"-part-{k}.html"
+
+
+def split_log(groups: Sequence[GroupView], size: int = LOG_PART_ENTRIES
+              ) -> tuple[tuple[GroupView, ...], ...]:
+    """Groups cut into parts of at most `size` entries, in display order (at least one part)."""
+    parts: list[list[GroupView]] = [[]]
+    room = size
+    for g in groups:
+        entries = list(g.entries)
+        if not entries:
+            parts[-1].append(g)
+            continue
+        while entries:
+            if room == 0:
+                parts.append([])
+                room = size
+            take, entries = entries[:room], entries[room:]
+            parts[-1].append(GroupView(g.automation, g.status, g.status_label, tuple(take)))
+            room -= len(take)
+    return tuple(tuple(p) for p in parts)
 
 
 @dataclass(frozen=True)
@@ -556,6 +586,7 @@ def run_files(run: Run, *, editor_url: str | None = None,
         entry_count=len(run.entries),
         has_error=any(e.status == "error" for e in run.entries),
         has_rejected=any(e.status == "rejected" for e in run.entries),
+        log_parts=split_log(groups),
     )
     return RunFiles(page=page, values=tuple(packer.packed.values),
                     chunks=tuple(packer.packed.chunks))
