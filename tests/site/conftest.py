@@ -20,6 +20,11 @@ SAMPLE_RUNS = ROOT / "sample_runs"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
+#: Milliseconds a browser test waits for an expected state (Playwright actions and
+#: `expect`). Generous because a loaded CI machine loads pages and chunks slowly; a
+#: passing wait returns as soon as the state is there, so this costs nothing then.
+BROWSER_WAIT_MS = 30_000
+
 #: Fixture sites built once per test session: name -> (inputs, options).
 SITES = {
     "spec": ([FIXTURES / "spec_example.jsonl"],
@@ -83,12 +88,16 @@ def http_root(www):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    expect.set_options(timeout=BROWSER_WAIT_MS)  # Playwright's default: 5 s
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            yield b
+            b.close()
+    finally:
+        expect.set_options(timeout=None)
 
 
 @pytest.fixture(params=["file", "http"])
@@ -136,7 +145,7 @@ def page(browser, scheme, http_root):
         };
     """)
     p = context.new_page()
-    p.set_default_timeout(10_000)
+    p.set_default_timeout(BROWSER_WAIT_MS)
     errors: list[str] = []
     p.on("pageerror", lambda e: errors.append(str(e)))
     p.page_errors = errors
