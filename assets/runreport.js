@@ -1904,6 +1904,9 @@
     applyFilters();
     var runData = document.querySelectorAll(".run-data");
     for (var i = 0; i < runData.length; i++) showOpenSections(runData[i]);
+    // Entries the reader opened before this deferred script ran got no toggle event.
+    var opened = document.querySelectorAll("li.entry > details[open]");
+    for (var j = 0; j < opened.length; j++) showOpenSections(opened[j].parentNode);
     openHash();
     loadPartsLater();
     liveStart();

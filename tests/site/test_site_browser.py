@@ -238,3 +238,20 @@ def test_hostile_input_runs_no_script(page, url, site):
             expect(page.locator(".md h1").first).to_have_text("Hi")
             assert page.locator(".md a").count() == 0  # every link of it was unsafe
     assert dialogs == []
+
+
+def test_an_entry_opened_before_the_script_ran_still_gets_its_data(browser, site, http_root):
+    """A reader can open an entry while the deferred script is still loading."""
+    page = browser.new_page()
+    held = []
+    page.route("**/runreport.js", lambda route: held.append(route))
+    site("spec")
+    page.goto(f"{http_root}/sub/spec/{run_path('r-104')}", wait_until="commit")
+    page.locator('[data-entry-id="e3"] > details > summary').click()  # native <details>, no script yet
+    page.wait_for_timeout(100)
+    assert held, "the page script was not requested"
+    for route in held:
+        route.continue_()
+    body = page.locator('[data-entry-id="e3"] .sec-body')
+    expect(body.locator("table.kv th")).to_have_text("id")
+    page.close()
