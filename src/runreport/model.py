@@ -131,3 +131,35 @@ class Run:
     @property
     def finished(self) -> bool:
         return self.status in ("completed", "failed")
+
+
+@dataclass(slots=True)
+class RunIndexRow:
+    """The small facts of a run every listing needs, kept in memory for all runs."""
+
+    run_id: str
+    composer: str
+    composer_id: str | None
+    mode: str
+    status: str
+    started_at: str | None
+    ended_at: str | None
+    entry_count: int
+    has_error: bool  # some entry's own status is "error"
+    has_rejected: bool  # some entry's own status is "rejected"
+
+
+def index_row(run: Run) -> RunIndexRow:
+    """The index row of a derived run."""
+    return RunIndexRow(
+        run_id=run.run_id,
+        composer=run.composer,
+        composer_id=run.composer_id,
+        mode=run.mode,
+        status=run.status,
+        started_at=run.started_at,
+        ended_at=run.ended_at,
+        entry_count=len(run.entries),
+        has_error=any(e.status == "error" for e in run.entries),
+        has_rejected=any(e.status == "rejected" for e in run.entries),
+    )

@@ -24,7 +24,7 @@ from pathlib import Path
 from runreport.derive import derive_run
 from runreport.hashing import bytes_hash
 from runreport.merge import RunState, apply_record, new_run_state
-from runreport.model import Run
+from runreport.model import Run, RunIndexRow, index_row  # noqa: F401  (part of this module's API)
 from runreport.problems import Problem, sort_key
 from runreport.read import Cursor, find_inputs, read_file
 from runreport.records import check_record
@@ -34,37 +34,6 @@ from runreport.store import FileMark, Store, StoreCorrupt, StoredRun, fingerprin
 MAX_RESIDENT = 64
 
 Progress = Callable[[str], None]
-
-
-@dataclass(slots=True)
-class RunIndexRow:
-    """The small facts of a run every listing needs, kept in memory for all runs."""
-
-    run_id: str
-    composer: str
-    composer_id: str | None
-    mode: str
-    status: str
-    started_at: str | None
-    ended_at: str | None
-    entry_count: int
-    has_error: bool  # some entry's own status is "error"
-    has_rejected: bool  # some entry's own status is "rejected"
-
-
-def index_row(run: Run) -> RunIndexRow:
-    return RunIndexRow(
-        run_id=run.run_id,
-        composer=run.composer,
-        composer_id=run.composer_id,
-        mode=run.mode,
-        status=run.status,
-        started_at=run.started_at,
-        ended_at=run.ended_at,
-        entry_count=len(run.entries),
-        has_error=any(e.status == "error" for e in run.entries),
-        has_rejected=any(e.status == "rejected" for e in run.entries),
-    )
 
 
 def newest_first(rows: Sequence[RunIndexRow]) -> list[RunIndexRow]:

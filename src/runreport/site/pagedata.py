@@ -22,14 +22,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from typing import Any, Sequence
 from urllib.parse import quote
 
 import orjson
 
-from runreport.model import Entry, Run
+from runreport.model import Entry, Run, RunIndexRow
 from runreport.problems import Problem
-from runreport.site import chunks, markdown
+from runreport.site import chunks
 from runreport.site.names import entry_anchor, safe_name
 
 #: Cards per listing page (Runs page and composer pages).
@@ -67,21 +67,6 @@ MATCH_FIELDS = (
     "run_id", "composer", "composer_href", "status", "status_label", "mode", "mode_label",
     "started_at", "started_text", "href", "log", "errors", "rejected", "duration", "entry_count",
 )
-
-
-class IndexRow(Protocol):
-    """What a listing needs of a run (runreport.pipeline.RunIndexRow fits)."""
-
-    run_id: str
-    composer: str
-    composer_id: str | None
-    mode: str
-    status: str
-    started_at: str | None
-    ended_at: str | None
-    entry_count: int
-    has_error: bool
-    has_rejected: bool
 
 
 # --- paths ------------------------------------------------------------------
@@ -243,18 +228,25 @@ class Listing:
     match_chunks: tuple[dict, ...]
 
 
-def card(row: IndexRow) -> Card:
+def run_head(run: Run | RunIndexRow) -> dict[str, Any]:
+    """The fields a run card and a run page's header show alike."""
+    return dict(
+        run_id=run.run_id,
+        composer=run.composer,
+        composer_href=composer_href(run.composer),
+        status=run.status,
+        status_label=RUN_STATUS_LABELS.get(run.status, run.status.title()),
+        mode=run.mode,
+        mode_label=MODE_LABELS.get(run.mode, run.mode.title()),
+        started_at=machine_time(run.started_at),
+        started_text=human_time(run.started_at),
+        duration=duration_text(run.started_at, run.ended_at),
+    )
+
+
+def card(row: RunIndexRow) -> Card:
     return Card(
-        run_id=row.run_id,
-        composer=row.composer,
-        composer_href=composer_href(row.composer),
-        status=row.status,
-        status_label=RUN_STATUS_LABELS.get(row.status, row.status.title()),
-        mode=row.mode,
-        mode_label=MODE_LABELS.get(row.mode, row.mode.title()),
-        started_at=machine_time(row.started_at),
-        started_text=human_time(row.started_at),
-        duration=duration_text(row.started_at, row.ended_at),
+        **run_head(row),
         entry_count=row.entry_count,
         href=run_href(row.run_id),
         log_src=run_data_dir(row.run_id) + "log.js",
@@ -281,7 +273,7 @@ def _anchored(items: Sequence, size: int) -> list[Sequence]:
 
 
 def listing(
-    rows: Sequence[IndexRow], *, kind: str, title: str, composer: str | None = None
+    rows: Sequence[RunIndexRow], *, kind: str, title: str, composer: str | None = None
 ) -> Listing:
     """Pages and match index of a listing of `rows` (already newest first).
 
@@ -309,7 +301,7 @@ def listing(
     def href(n: int | None) -> str:
         return runs_href(n) if composer is None else composer_href(composer, n)
 
-    def page(n: int | None, cards: Sequence[IndexRow], newer: str | None, older: str | None
+    def page(n: int | None, cards: Sequence[RunIndexRow], newer: str | None, older: str | None
              ) -> ListingPage:
         path = href(n)
         return ListingPage(
@@ -566,16 +558,7 @@ def run_files(run: Run, *, editor_url: str | None = None,
     page = RunPage(
         path=path,
         root=root_of(path),
-        run_id=run.run_id,
-        composer=run.composer,
-        composer_href=composer_href(run.composer),
-        status=run.status,
-        status_label=RUN_STATUS_LABELS.get(run.status, run.status.title()),
-        mode=run.mode,
-        mode_label=MODE_LABELS.get(run.mode, run.mode.title()),
-        started_at=machine_time(run.started_at),
-        started_text=human_time(run.started_at),
-        duration=duration_text(run.started_at, run.ended_at),
+        **run_head(run),
         error_text=error_text(run.error),
         run_sections=tuple(
             SectionView(k, label, False) for k, label in RUN_SECTION_LABELS.items()
