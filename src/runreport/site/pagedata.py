@@ -170,7 +170,9 @@ def error_text(error: Any) -> str | None:
 
 
 @dataclass(frozen=True)
-class Card:
+class RunHead:
+    """What a run card and a run page's header show alike (built by run_head)."""
+
     run_id: str
     composer: str
     composer_href: str
@@ -181,6 +183,10 @@ class Card:
     started_at: str | None  # machine time
     started_text: str
     duration: str | None
+
+
+@dataclass(frozen=True)
+class Card(RunHead):
     entry_count: int
     href: str
     log_src: str
@@ -385,19 +391,9 @@ class GroupView:
 
 
 @dataclass(frozen=True)
-class RunPage:
+class RunPage(RunHead):
     path: str
     root: str
-    run_id: str
-    composer: str
-    composer_href: str
-    status: str
-    status_label: str
-    mode: str
-    mode_label: str
-    started_at: str | None
-    started_text: str
-    duration: str | None
     error_text: str | None
     run_sections: tuple[SectionView, ...]  # run-level Error / Trigger / Meta (values in v-0)
     data_dir: str
