@@ -76,6 +76,24 @@
     return d.promise;
   };
 
+  /**
+   * The markup a log payload carries: base64 of raw DEFLATE (runreport/site/render.py,
+   * packed_markup), unpacked by the browser. Resolves to the HTML; kept on the payload,
+   * which stays cached for the page's life.
+   */
+  function logMarkup(p) {
+    if (p.rrHtml) return p.rrHtml;
+    if (typeof DecompressionStream !== "function") {
+      return Promise.reject(new Error("cannot be unpacked by this browser (open the run page instead)"));
+    }
+    var bin = atob(p.html_packed);
+    var bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+    p.rrHtml = new Response(stream).text();
+    return p.rrHtml;
+  }
+
   function loadError(box, err) {
     box.textContent = "";
     var p = el("p", "load-error", "Could not show this data: " + err.message + ". The rest of the page still works.");
@@ -1298,7 +1316,9 @@
   /** Append one part's groups to a run log (`log` may be a detached fresh one). */
   function appendPart(log, html) {
     var timeline = log.querySelector(".timeline");
-    var groups = Array.prototype.slice.call(fragment(html).children);
+    var part = fragment(html);
+    if (log.closest(".card-log")) forCard(part);
+    var groups = Array.prototype.slice.call(part.children);
     for (var i = 0; i < groups.length; i++) {
       var last = timeline.lastElementChild;
       if (last && last.getAttribute("data-automation") === groups[i].getAttribute("data-automation")) {
@@ -1314,11 +1334,11 @@
     if (log.rrPartsLoading) return log.rrPartsLoading;
     var n = +log.getAttribute("data-parts");
     var files = [];
-    for (var k = 1; k < n; k++) files.push((load || RunReport.load)(partSrc(log, k)));
+    for (var k = 1; k < n; k++) files.push((load || RunReport.load)(partSrc(log, k)).then(logMarkup));
     var chain = Promise.resolve();
     files.forEach(function (file) {
-      chain = chain.then(function () { return file; }).then(function (p) {
-        if (!log.rrComplete) appendPart(log, p.html); // (a live update may have brought them all)
+      chain = chain.then(function () { return file; }).then(function (html) {
+        if (!log.rrComplete) appendPart(log, html); // (a live update may have brought them all)
       });
     });
     log.rrPartsLoading = chain.then(function () {
@@ -1353,9 +1373,10 @@
     if (!open || box.hasAttribute("data-loaded")) return;
     box.setAttribute("data-loaded", "");
     box.textContent = "Loading…";
-    RunReport.load(btn.getAttribute("data-log")).then(
-      function (payload) {
-        box.innerHTML = payload.html; // rendered by the build's template engine, autoescaped
+    RunReport.load(btn.getAttribute("data-log")).then(logMarkup).then(
+      function (html) {
+        box.textContent = "";
+        box.appendChild(forCard(fragment(html)));
         localTimes(box);
         var log = box.querySelector(".run-log");
         filterLog(log);
@@ -1642,10 +1663,23 @@
     if (s.lastChild && s.lastChild.nodeType === 3) s.lastChild.nodeValue = label;
   }
 
+  /** Markup the build rendered (autoescaped), as nodes; `<noscript>` parts are for readers without the script. */
   function fragment(html) {
     var t = document.createElement("template");
-    t.innerHTML = html; // rendered by the build's template engine, autoescaped
+    t.innerHTML = html;
+    var hidden = t.content.querySelectorAll("noscript");
+    for (var i = 0; i < hidden.length; i++) hidden[i].remove();
     return t.content;
+  }
+
+  /**
+   * A run page's log markup made fit for a card: entry ids name anchors of the run page,
+   * and on a listing two runs may share entry ids.
+   */
+  function forCard(nodes) {
+    var named = nodes.querySelectorAll("[id]");
+    for (var i = 0; i < named.length; i++) named[i].removeAttribute("id");
+    return nodes;
   }
 
   function byAttr(parent, attr, value) {
@@ -1755,13 +1789,15 @@
 
   /** A freshly built run log, every part in (from its log.js payload). */
   function freshLog(p, fetchFile) {
-    var fresh = fragment(p.html).querySelector(".run-log");
-    if (!fresh || !(p.parts > 1)) return Promise.resolve(fresh);
-    var files = [];
-    for (var k = 1; k < p.parts; k++) files.push(fetchFile(partSrc(fresh, k)));
-    return Promise.all(files).then(function (parts) {
-      parts.forEach(function (part) { appendPart(fresh, part.html); });
-      return fresh;
+    return logMarkup(p).then(function (html) {
+      var fresh = fragment(html).querySelector(".run-log");
+      if (!fresh || !(p.parts > 1)) return fresh;
+      var files = [];
+      for (var k = 1; k < p.parts; k++) files.push(fetchFile(partSrc(fresh, k)).then(logMarkup));
+      return Promise.all(files).then(function (parts) {
+        parts.forEach(function (html) { appendPart(fresh, html); });
+        return fresh;
+      });
     });
   }
 
@@ -1777,7 +1813,7 @@
         return;
       }
       return freshLog(p, fetchFile).then(function (fresh) {
-        patchLog(box.querySelector(".run-log"), fresh, fetchFile);
+        patchLog(box.querySelector(".run-log"), fresh && forCard(fresh), fetchFile);
       });
     });
   }

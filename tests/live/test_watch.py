@@ -91,19 +91,19 @@ def test_the_site_follows_a_run_step_by_step(tmp_path):
 
         append(log, line(START))
         assert wait_for(lambda: w.card_status() == "running")
+        run_page = f"runs/{safe_name(RUN)}.html"
 
         append(log, line(STEP_RUNNING))
-        wait_for(lambda: 'data-entry-id=\\"e1\\" data-status=\\"running\\"' in w.log())
+        wait_for(lambda: 'data-entry-id="e1" data-status="running"' in w.text(run_page))
         # A build writes a run's log before its value files: wait for those too.
         wait_for(lambda: "example.com" in w.text(f"data/{safe_name(RUN)}/v-0.js"))
         assert "Example Domain" not in w.text(f"data/{safe_name(RUN)}/v-0.js")
 
         append(log, line(STEP_DONE))
-        wait_for(lambda: 'data-entry-id=\\"e1\\" data-status=\\"success\\"' in w.log())
+        wait_for(lambda: 'data-entry-id="e1" data-status="success"' in w.text(run_page))
         wait_for(lambda: "Example Domain" in w.text(f"data/{safe_name(RUN)}/v-0.js"))
         # No entry is running any more: the run counts as completed (format rule).
         assert wait_for(lambda: w.card_status() == "completed")
-        run_page = f"runs/{safe_name(RUN)}.html"
         assert "took " not in w.text(run_page)
 
         append(log, line(END))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import functools
+import json
+import re
+import zlib
 import http.server
 import shutil
 import threading
@@ -36,6 +40,20 @@ SITES = {
     "problems": ([FIXTURES / "problems.jsonl"], BuildOptions()),
     "samples": ([SAMPLE_RUNS], BuildOptions()),
 }
+
+
+def data_payload(path: Path) -> tuple[str, dict]:
+    """The key and payload of a data file (`RunReport.receive(key, payload);`)."""
+    text = path.read_text(encoding="utf-8")
+    m = re.fullmatch(r"RunReport\.receive\((\"[^\"]*\"),(.*)\);\n", text, re.S)
+    assert m, f"{path} is not a data file"
+    return json.loads(m.group(1)), json.loads(m.group(2))
+
+
+def log_markup(path: Path) -> str:
+    """The run-log HTML a log data file carries packed (log.js, log-<k>.js)."""
+    packed = data_payload(path)[1]["html_packed"]
+    return zlib.decompress(base64.b64decode(packed), -15).decode("utf-8")
 
 
 def build(inputs, out: Path, options: BuildOptions = BuildOptions()):

@@ -18,7 +18,7 @@ from runreport.site.names import entry_anchor, safe_name
 from runreport.site.redact import REDACTED, Redactor
 from runreport.site.render import data_file, js_json
 
-from conftest import FIXTURES
+from conftest import FIXTURES, log_markup
 
 
 # --- names -------------------------------------------------------------------------
@@ -185,7 +185,7 @@ def test_a_5000_entry_run_page_stays_within_its_budget(tmp_path):
     assert html.count(b'data-entry-id="') == pagedata.LOG_PART_ENTRIES
     parts = sorted((tmp_path / "data" / safe_name("big")).glob("log-*.js"))
     assert html.count(b'data-entry-id="') + sum(
-        p.read_text().count('data-entry-id=\\"') for p in parts) == n
+        log_markup(p).count('data-entry-id="') for p in parts) == n
     assert b'"ok"' not in html  # values live in data files, not in the page
     values = sorted((tmp_path / "data" / safe_name("big")).glob("v-*.js"))
     assert len(values) > 1 and all(p.stat().st_size < 2 * pagedata.VALUES_FILE_BUDGET for p in values)

@@ -27,7 +27,7 @@ from runreport.site import manifest as build_manifest
 from runreport.site.chunks import DEFAULT_CHUNK_SIZE
 from runreport.site.redact import Redactor
 from runreport.site.render import (assets_dir, data_file, environment, js_json, render,
-                                   render_macro, templates_dir)
+                                   packed_markup, render_macro, templates_dir)
 
 #: The page's Content-Security-Policy (also sent as <meta http-equiv>): nothing but our own files.
 CSP = (
@@ -200,8 +200,8 @@ def write_listing(
         w.text(head.list_src, data_file(head.list_src, {
             "kind": "list", "counts": asdict(head.counts), "match_chunks": len(lst.match_chunks),
             "problems": problem_count,
-            "cards": [[c.run_id, render_macro("macros.html", "card", c, head.root,
-                                              head.show_composer)] for c in head.cards],
+            "cards": [[c.run_id, str(render_macro("macros.html", "card", c, head.root,
+                                                  head.show_composer))] for c in head.cards],
         }))
 
 
@@ -214,12 +214,16 @@ def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | 
     title = f"{page.composer} · {page.run_id}"
     base = _base(page.path, title, "run", problem_count, w.has_library)
     parts = page.log_parts
-    w.text(page.path, render("run.html", page=page, part=1, **base), page=True)
+    # The log's markup is rendered once per part: the run page (and part pages) show it,
+    # and data files carry it packed for cards and live updates (render.packed_markup).
+    vdir = page.root + page.data_dir
+    groups_html = [render_macro("macros.html", "log_groups", part, vdir) for part in parts]
+    log_html = render_macro("macros.html", "run_log", page, groups_html[0], len(parts))
+    w.text(page.path, render("run.html", page=page, part=1, log_html=log_html, **base), page=True)
     log_src = page.data_dir + "log.js"
-    # Cards expand the first part (ids and no-JavaScript links left out), then load the part files.
-    fragment = render_macro("macros.html", "run_log", page, parts[0], False, len(parts))
     # Status, duration, run error and problem count: what a live page patches outside the log.
-    w.text(log_src, data_file(log_src, {"kind": "log", "run_id": run.run_id, "html": fragment,
+    w.text(log_src, data_file(log_src, {"kind": "log", "run_id": run.run_id,
+                                        "html_packed": packed_markup(log_html),
                                         "parts": len(parts),
                                         "status": page.status,
                                         "status_label": page.status_label,
@@ -232,12 +236,12 @@ def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | 
     for k in range(1, len(parts)):
         src = f"{page.data_dir}log-{k}.js"
         w.text(src, data_file(src, {"kind": "log-part", "run_id": run.run_id, "part": k,
-                                    "html": render_macro("macros.html", "log_groups", parts[k],
-                                                         True)}))
+                                    "html_packed": packed_markup(groups_html[k])}))
         last = first + sum(len(g.entries) for g in parts[k]) - 1
         path = page.part_href(k + 1)
-        w.text(path, render("run.html", page=page, part=k + 1, page_first=first,
-                            page_last=last, **base), page=True)
+        w.text(path, render("run.html", page=page, part=k + 1, page_first=first, page_last=last,
+                            log_html=render_macro("macros.html", "run_log", page, groups_html[k]),
+                            **base), page=True)
         first = last + 1
     for n, payload in enumerate(files.values):
         src = f"{page.data_dir}v-{n}.js"
