@@ -60,6 +60,15 @@ def test_extra_patterns_with_anchors_apply_to_whole_keys():
                     "name": "n"}]
 
 
+def test_secret_names_split_by_separators_or_folded_letters_are_found():
+    r = Redactor()
+    value = {"a": {"Pass word": 1, "to.ken": 2, "pa-ss_wo.rd": 3, "ſecret": 4, "ap\u0131key": 5},
+             "u": "https://h.example/x?to+ken=1&Api.Key=2&%74oken=3&page=4"}
+    out = r.value(value)
+    assert out["a"] == {k: REDACTED for k in value["a"]}
+    assert out["u"] == "https://h.example/x?to+ken=[redacted]&Api.Key=[redacted]&token=[redacted]&page=4"
+
+
 def test_a_value_with_nothing_secret_is_returned_as_is():
     value = {"rows": [{"id": i, "email": f"a{i}@x.example"} for i in range(50)]}
     assert Redactor().value(value) is value
@@ -68,10 +77,13 @@ def test_a_value_with_nothing_secret_is_returned_as_is():
 _KEYS = st.one_of(
     st.text(max_size=10),
     st.sampled_from(["Authorization", "cookie", "PASS-WORD", "api_key", "auth", "AUTH ", "Auth",
-                     "author", ":secret", "se\"cret", "x\\token", "ſecret", "ssn", "id", "name"]),
+                     "author", ":secret", "se\"cret", "x\\token", "ſecret", "ssn", "id", "name",
+                     "Pass word", "to.ken", "X-Api-Key", "\u212aEY", "apı_key", "SİGNATURE",
+                     "sessıon_id", "tok_en", "Set-Cookie", "pass+word"]),
 )
 _URLS = st.builds(lambda k: f"https://h.example/p?{k}=v&a=1",
-                  st.sampled_from(["access_token", "page", "Sig%6eature", "api%5Fkey", "x+token"]))
+                  st.sampled_from(["access_token", "page", "Sig%6eature", "api%5Fkey", "x+token",
+                                   "to+ken", "Api.Key", "ſession-id", "q"]))
 _VALUES = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8), _URLS),
     lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=4)),

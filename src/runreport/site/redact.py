@@ -5,9 +5,12 @@ tokens or API keys become "[redacted]" wherever they appear: data files,
 summary rows, raw views, and query parameters of URL strings.
 
 Most values hold nothing to redact, so a container is first judged on its
-compact JSON text, at C speed: the set of its object keys (one regex over
-the text) and whether it could hold a URL with a query. Only a value that
-fails that precheck is walked and copied; any other is returned as it is.
+compact JSON text, at C speed. With the default patterns, a text in which
+no stem of a secret name occurs at all (lower-cased, separators removed)
+holds nothing to redact: one pass of `str.lower` and substring searches.
+Otherwise the set of its object keys (one regex over the text) and whether
+it could hold a URL with a query decide. Only a value that fails both
+prechecks is walked and copied; any other is returned as it is.
 """
 
 from __future__ import annotations
@@ -47,6 +50,17 @@ DEFAULT_KEY_PATTERNS = (
 
 _SEPARATORS = re.compile(r"[-_ .]")
 
+#: A substring of every name the default rules call secret, once lower-cased and with
+#: separators removed (SECRET_HEADERS: "x-api-key" -> "xapikey" holds "apikey";
+#: "set-cookie" holds "cookie"; "auth" covers "authorization" and "^auth$").
+_DEFAULT_STEMS = ("passw", "passphrase", "secret", "token", "apikey", "accesskey",
+                  "privatekey", "credential", "auth", "cookie", "sessionid", "signature")
+#: Removed from a text before looking for stems: the key separators, and "+", which a
+#: URL query decodes to a space (a separator).
+_STEM_SEPARATORS = ("-", "_", " ", ".", "+")
+#: Letters that match an ASCII letter under re.IGNORECASE but do not lower-case to it.
+_ASCII_FOLDING = ("\u0130", "\u0131", "\u017f", "\u212a")
+
 # Object keys in compact JSON text. `"([^"]*)":` finds every key when no
 # string holds an escaped quote and no key starts with ':' (then a match
 # could start inside a string, or end on a key's opening quote); otherwise
@@ -75,6 +89,8 @@ class Redactor:
     def __init__(self, extra_patterns: Iterable[str] = ()) -> None:
         patterns = list(DEFAULT_KEY_PATTERNS) + [p for p in extra_patterns if p]
         self._key_re = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+        # Extra patterns are regular expressions: no stem is known for them.
+        self._stems = None if len(patterns) > len(DEFAULT_KEY_PATTERNS) else _DEFAULT_STEMS
         self._secret: dict[str, bool] = {}  # key -> is it secret (a log has few distinct keys)
 
     def is_secret_key(self, key: str) -> bool:
@@ -112,6 +128,8 @@ class Redactor:
         True when some string could be a URL with a query (the walk then
         decides per string) or some object key is secret.
         """
+        if self._stems is not None and not self._has_stem(text):
+            return False
         if "?" in text and "://" in text:
             return True
         for key in json_keys(text):
@@ -120,6 +138,28 @@ class Redactor:
             if self.is_secret_key(key):
                 return True
         return False
+
+    def _has_stem(self, text: str) -> bool:
+        """Whether a secret name could occur in `text` (False: none can).
+
+        Names are judged lower-cased with separators removed, so the same is
+        done to the whole text: a secret key or query parameter anywhere in
+        it leaves its stem in the result. A query parameter may be
+        percent-encoded ("%74oken"): a URL text with "%" is never cleared here.
+        Case-insensitive matching also pairs i, s and k with "ı", "İ", "ſ" and
+        the Kelvin sign, which lower-casing leaves apart: a text with one of them
+        is never cleared either.
+        """
+        if not text.isascii() and any(c in text for c in _ASCII_FOLDING):
+            return True
+        low = text.lower()
+        for sep in _STEM_SEPARATORS:
+            if sep in low:
+                low = low.replace(sep, "")
+        if "%" in low and "?" in low:
+            return True
+        assert self._stems is not None
+        return any(stem in low for stem in self._stems)
 
     def value(self, value: Any) -> Any:
         """`value` with secrets replaced: a copy when something was, else the value itself."""
