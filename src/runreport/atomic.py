@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,15 +14,22 @@ def staged(path: Path, data: bytes, *, durable: bool = False) -> Iterator[str]:
     """A temp file beside `path` holding `data`; removed on exit unless it was moved.
 
     The temp file lives in the same folder because a rename is only atomic
-    within one file system. `durable` also flushes it to disk first, for
-    files people keep (the Library); the site and the store are rebuilt from
-    the inputs after a crash, so they skip the cost.
+    within one file system; its name holds the process and thread, so
+    concurrent writers never share one (a build writes tens of thousands of
+    files: `tempfile.mkstemp`'s random names and a `mkdir` per file cost more
+    than the writes, so the folder is made only when the open finds it
+    missing). `durable` also flushes the file to disk first, for files
+    people keep (the Library); the site and the store are rebuilt from the
+    inputs after a crash, so they skip the cost.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = os.path.join(path.parent, f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     try:
-        # mkstemp makes 0600 files; published pages must be readable by a web server.
-        os.fchmod(fd, 0o644)
+        fd = os.open(tmp, flags, 0o644)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, flags, 0o644)
+    try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             if durable:
