@@ -34,6 +34,8 @@ from runreport.store import FileMark, Store, StoreCorrupt, StoredRun, fingerprin
 MAX_RESIDENT = 64
 
 Progress = Callable[[str], None]
+#: Told (run id, content hash) each time a changed run is written to the store.
+Settled = Callable[[str, str], None]
 
 
 def newest_first(rows: Sequence[RunIndexRow]) -> list[RunIndexRow]:
@@ -46,8 +48,10 @@ def newest_first(rows: Sequence[RunIndexRow]) -> list[RunIndexRow]:
 class Collector:
     """Merges records into resident runs, spilling to the store beyond a bound."""
 
-    def __init__(self, store: Store, max_resident: int = MAX_RESIDENT):
+    def __init__(self, store: Store, max_resident: int = MAX_RESIDENT,
+                 on_settle: Settled | None = None):
         self.store = store
+        self.on_settle = on_settle
         self.max_resident = max_resident
         self.resident: OrderedDict[str, RunState] = OrderedDict()
         self.dirty: set[str] = set()
@@ -84,6 +88,8 @@ class Collector:
             return
         run, found = derive_run(state, detail=False)  # (the index row needs no values)
         self.store.runs[state.run_id] = StoredRun(digest, asdict(index_row(run)), [p.to_json() for p in found])
+        if self.on_settle is not None:
+            self.on_settle(state.run_id, digest)
 
     def finish(self) -> None:
         """Settle every run still in memory."""
@@ -130,12 +136,15 @@ def load(
     progress: Progress | None = None,
     max_resident: int = MAX_RESIDENT,
     accept_partial_tail: bool = True,
+    on_settle: Settled | None = None,
 ) -> Loaded:
     """Read run logs into the store (only what changed) and index every run.
 
     `accept_partial_tail`: a last line without a newline is read if it
     parses (a finished read, as `build` does); the watch mode passes False
-    so such a line waits until it is complete.
+    so such a line waits until it is complete. `on_settle` hears of each
+    changed run as soon as it is in the store (a run may be settled more
+    than once), so its pages can be rendered while reading goes on.
     """
     files = find_inputs(inputs)
     tmp = None
@@ -147,13 +156,13 @@ def load(
     read_problems: list[dict] = []
     try:
         collector, bytes_read, plan = _read_into(store, files, progress, max_resident, accept_partial_tail,
-                                                 read_problems)
+                                                 read_problems, on_settle)
     except StoreCorrupt:
         # A spilled or stored run could not be read back: trust nothing, start over.
         store.reset()
         read_problems.clear()
         collector, bytes_read, plan = _read_into(store, files, progress, max_resident, accept_partial_tail,
-                                                 read_problems)
+                                                 read_problems, on_settle)
 
     collector.finish()
     store.save()
@@ -191,10 +200,10 @@ def _unterminated_tail(path: Path, display: str, cursor: Cursor):
 
 
 def _read_into(store: Store, files: list[Path], progress: Progress | None, max_resident: int,
-               accept_partial_tail: bool, read_problems: list):
+               accept_partial_tail: bool, read_problems: list, on_settle: Settled | None = None):
     """Read what is new in `files` into the store's runs."""
     plan = _plan_reads(store, files)
-    collector = Collector(store, max_resident)
+    collector = Collector(store, max_resident, on_settle)
     bytes_read = 0
     for n, (path, display, mark) in enumerate(plan, 1):
         if mark == "unchanged":

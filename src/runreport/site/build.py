@@ -85,6 +85,7 @@ class BuildReport:
     written: list[str] = field(default_factory=list)  # files whose bytes changed, in order
     deleted: list[str] = field(default_factory=list)  # files of the previous build now gone
     rendered_runs: list[str] = field(default_factory=list)  # runs rendered (not kept)
+    prerendered_runs: int = 0  # of those, rendered while the input was read (Prerenderer)
     full: bool = True  # no usable manifest: everything was rendered
     build_id: str = ""
     workers: int = 1  # processes that rendered run pages
@@ -337,14 +338,117 @@ def _render_runs(job: _RunJob, run_ids: list[str], jobs: int | None,
         _JOB = None
 
 
+@dataclass(frozen=True)
+class _PrerenderJob:
+    """What rendering a run straight from the store needs (inherited by forked workers)."""
+
+    store_root: Path
+    out: Path
+    options: BuildOptions
+    redactor: Redactor | None
+    has_library: bool
+
+
+#: The job of the prerender pool (read by its forked workers).
+_PRERENDER: _PrerenderJob | None = None
+
+
+def _prerender_one(run_id: str, digest: str) -> tuple[str, str, list | None]:
+    """Render one settled run from the store, as a build with no problems would."""
+    from runreport.derive import derive_run
+    from runreport.store import Store, StoreCorrupt
+
+    job = _PRERENDER
+    assert job is not None
+    try:
+        state = Store(job.store_root).get_state(run_id)
+    except StoreCorrupt:  # (the store is being rebuilt: the build renders it later)
+        return run_id, digest, None
+    if state is None:
+        return run_id, digest, None
+    sub = _Writer(job.out, BuildReport(job.out))
+    sub.has_library = job.has_library
+    write_run(sub, derive_run(state)[0], job.options, job.redactor, 0)
+    return run_id, digest, [(rel, sub.new.files[rel]) for rel in sub.order]
+
+
+class Prerenderer:
+    """Renders run pages on the other cores while the input is still being read.
+
+    Reading is one process; without this, rendering would wait for the
+    whole input. Pass `settled` as `pipeline.load(on_settle=...)`, then
+    `results()` to `build_site(prerendered=...)`. It works only for a first
+    build (no manifest in the output: nothing to compare with) and renders
+    as if the input had no problems, since pages show the problem count
+    that is known only at the end; `build_site` uses a prerendered run only
+    when its content hash and the problem count (0) still hold, and renders
+    any other again. A run settled twice (spilled, then read again) is
+    rendered again too: its two renders may have finished in either order.
+    """
+
+    def __init__(self, out_dir: Path | str, store_dir: Path, options: BuildOptions,
+                 *, jobs: int | None = None) -> None:
+        global _PRERENDER
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: list = []
+        self.settles: dict[str, int] = defaultdict(int)
+        out = Path(out_dir)
+        if (out / build_manifest.NAME).exists() or _workers(jobs, POOL_MIN_RUNS) < 2:
+            return
+        library = librarypages.load(options.library) is not None
+        redactor = Redactor(options.redact_keys) if options.redact else None
+        _PRERENDER = _PrerenderJob(Path(store_dir), out, options, redactor, library)
+        for name in ("run.html", "macros.html"):  # compiled once, inherited by the workers
+            environment().get_template(name)
+        self.pool = ProcessPoolExecutor(_workers(jobs, POOL_MIN_RUNS),
+                                        mp_context=multiprocessing.get_context("fork"))
+
+    def settled(self, run_id: str, digest: str) -> None:
+        if self.pool is None:
+            return
+        self.settles[run_id] += 1
+        if self.settles[run_id] == 1:
+            self.futures.append(self.pool.submit(_prerender_one, run_id, digest))
+
+    def results(self) -> dict[str, tuple[str, list]]:
+        """{run id: (content hash, [(file, [sha256, size])])} of the runs rendered once."""
+        global _PRERENDER
+        if self.pool is None:
+            return {}
+        done: dict[str, tuple[str, list]] = {}
+        try:
+            for future in self.futures:
+                run_id, digest, produced = future.result()
+                if produced is not None and self.settles[run_id] == 1:
+                    done[run_id] = (digest, produced)
+        finally:
+            self.close()
+        return done
+
+    def close(self) -> None:
+        global _PRERENDER
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        _PRERENDER = None
+
+    def __enter__(self) -> Prerenderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = BuildOptions(),
-               *, full: bool = False, jobs: int | None = None) -> BuildReport:
+               *, full: bool = False, jobs: int | None = None,
+               prerendered: dict[str, tuple[str, list]] | None = None) -> BuildReport:
     """Bring the site in `out_dir` up to date with `loaded` and say what was written.
 
     Incremental unless `full` or the manifest of the previous build is
     missing, damaged or made with other globals (options, templates, assets).
     `jobs`: worker processes for run pages (default: $RUNREPORT_JOBS, else
     one per core when there are enough runs to render; see `_workers`).
+    `prerendered`: runs a `Prerenderer` already wrote, used when still valid.
     """
     started = time.perf_counter()
     out = Path(out_dir)
@@ -388,14 +492,27 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
         if digest and before and before["hash"] == digest and w.keep(before["files"]):
             kept[row.run_id] = before["files"]
     todo = [row.run_id for row in index if row.run_id not in kept]
+    # Prerendered runs assumed no problems and no previous build.
+    ready = {rid: files for rid, (digest, files) in (prerendered or {}).items()
+             if np == 0 and not w.old.files and digests.get(rid) == digest}
     job = _RunJob(loaded, out, w.old, options, redactor, np, w.has_library)
-    for run_id, produced in _render_runs(job, todo, jobs, report):
+    rendered = _render_runs(job, [rid for rid in todo if rid not in ready], jobs, report)
+    for run_id in todo:  # (in index order, whoever rendered them: the manifest is deterministic)
+        if run_id in ready:
+            produced = [(rel, mark, True) for rel, mark in ready[run_id]]
+            report.prerendered_runs += 1
+        else:
+            rendered_id, produced = next(rendered)
+            if rendered_id != run_id:
+                raise RuntimeError(f"run {rendered_id!r} rendered in place of {run_id!r}")
         kept[run_id] = [rel for rel, _, _ in produced]
         for rel, mark, written in produced:
             w._produced(rel, mark)
             if written:
                 report.written.append(rel)
         report.rendered_runs.append(run_id)
+    for _ in rendered:  # (lets the render pool shut down)
+        raise RuntimeError("more runs rendered than asked for")
     for row in index:
         w.new.runs[row.run_id] = {"hash": digests[row.run_id], "files": kept[row.run_id],
                                   "row": _row_dict(row)}
@@ -421,4 +538,4 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     return report
 
 
-__all__ = ["BuildOptions", "BuildReport", "build_site", "CSP", "write_listing"]
+__all__ = ["BuildOptions", "BuildReport", "Prerenderer", "build_site", "CSP", "write_listing"]

@@ -43,15 +43,19 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
     """Build the static HTML site from run log files or folders."""
     from runreport import pipeline
     from runreport.commands import StderrProgress
-    from runreport.site.build import build_site
+    from runreport.site.build import Prerenderer, build_site
     from runreport.site.manifest import default_store_dir
 
     options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs)
-    loaded = pipeline.load(list(inputs), store_dir=store_dir or default_store_dir(output),
-                           progress=StderrProgress())
+    store_dir = store_dir or default_store_dir(output)
+    # A first build renders runs on the other cores while the input is read.
+    with Prerenderer(output, store_dir, options) as prerender:
+        loaded = pipeline.load(list(inputs), store_dir=store_dir, progress=StderrProgress(),
+                               on_settle=prerender.settled)
+        prerendered = prerender.results()
     for problem in loaded.problems:
         click.echo(str(problem), err=True)
-    report = build_site(loaded, output, options)
+    report = build_site(loaded, output, options, prerendered=prerendered)
     click.echo(report.line(), err=True)
     if strict and loaded.problems:
         click.echo(f"--strict: {len(loaded.problems)} input problem(s); the site was written "
