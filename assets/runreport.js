@@ -193,7 +193,13 @@
     return String(key).replace(/~/g, "~0").replace(/\//g, "~1");
   }
 
-  function uiValue(v, ptr, md) {
+  /**
+   * The UI view of `v` (at JSON pointer `ptr`; `md`: rendered Markdown by pointer).
+   * `at`, for a value whose bulk is in chunk files: {ptr, draw} draws the node at
+   * `at.ptr` (a path through objects) in place of what `v` holds there.
+   */
+  function uiValue(v, ptr, md, at) {
+    if (at && ptr === at.ptr) return at.draw();
     if (typeof v === "string") {
       if (Object.prototype.hasOwnProperty.call(md, ptr)) {
         var box = el("div", "md");
@@ -248,7 +254,7 @@
         var th = el("th", "", keys[done]);
         th.scope = "row";
         var td = el("td");
-        td.appendChild(uiValue(v[keys[done]], ptr + "/" + escapePointer(keys[done]), md));
+        td.appendChild(uiValue(v[keys[done]], ptr + "/" + escapePointer(keys[done]), md, at));
         tr.appendChild(th);
         tr.appendChild(td);
         tbody.appendChild(tr);
@@ -352,11 +358,15 @@
 
   // --- values: large values in chunk files ---------------------------------------
   //
-  // A SECTION of {"chunks": {mode, src, bytes, total, count?, items?}} has its value
-  // in chunk files (see runreport/site/chunks.py): "items" chunks hold whole array
-  // items, "text" chunks hold pieces of the pretty-printed JSON. The first chunk is
-  // loaded when the section is shown; Load more loads the next one (the UI view of
-  // an array reveals ARRAY_STEP items at a time and loads chunks as it needs them).
+  // A SECTION of {"chunks": {mode, src, bytes, total, count?, items?, path?, shell?, md?}}
+  // has its value in chunk files (see runreport/site/chunks.py). "items" chunks hold
+  // whole array items: of the value itself, or, with `path`, of the array at that
+  // path in `shell` (the rest of the value, shipped in the descriptor), where the
+  // UI view shows them in place. "text" chunks hold pieces of the compact JSON,
+  // shown indented as they arrive and as the whole value once they are all in.
+  // The first chunk is loaded when the section is shown; Load more loads the next
+  // one (the UI view of an array reveals ARRAY_STEP items at a time and loads
+  // chunks as it needs them).
 
   function formatBytes(n) {
     if (n < 1000) return n + " B";
@@ -365,12 +375,73 @@
   }
 
   function chunkState(desc) {
-    return { desc: desc, loaded: 0, bytes: 0, items: [], text: [], md: {}, shown: ARRAY_STEP,
-             loading: null, error: null, value: undefined };
+    var st = { desc: desc, loaded: 0, bytes: 0, items: [], text: [], pretty: [], md: {}, shown: ARRAY_STEP,
+               indent: { depth: 0, str: false, esc: false, open: false },
+               ptr: (desc.path || []).map(function (k) { return "/" + escapePointer(k); }).join(""),
+               loading: null, error: null, value: undefined };
+    if (desc.md) for (var ptr in desc.md) if (Object.prototype.hasOwnProperty.call(desc.md, ptr)) st.md[ptr] = desc.md[ptr];
+    return st;
   }
 
   function chunksDone(st) {
     return st.loaded >= st.desc.src.length;
+  }
+
+  /** `value` with the array at `path` replaced by `items` (objects on the path copied). */
+  function withItems(value, path, items) {
+    if (!path || !path.length) return items;
+    var out = {};
+    for (var k in value) if (Object.prototype.hasOwnProperty.call(value, k)) out[k] = value[k];
+    out[path[0]] = withItems(value[path[0]], path.slice(1), items);
+    return out;
+  }
+
+  /** What of an "items" value is loaded: its items, in place in the shell when there is one. */
+  function loadedValue(st) {
+    return withItems(st.desc.shell, st.desc.path, st.items);
+  }
+
+  /**
+   * Indent a piece of compact JSON text the way JSON.stringify(value, null, 2) lays
+   * it out, so a partly loaded value reads like the whole one will; `ind` carries
+   * the state (depth, inside a string, after an opening bracket) to the next piece.
+   */
+  function indentPiece(ind, text) {
+    var out = [];
+    var from = 0; // start of the run of characters copied as they are
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charAt(i);
+      if (ind.str) {
+        if (ind.esc) ind.esc = false;
+        else if (c === "\\") ind.esc = true;
+        else if (c === '"') ind.str = false;
+        continue;
+      }
+      if (ind.open) { // the character before opened an object or array
+        ind.open = false;
+        if (c === "}" || c === "]") { ind.depth--; continue; } // {} and [] stay as they are
+        out.push(text.slice(from, i), "\n" + "  ".repeat(ind.depth));
+        from = i;
+      }
+      if (c === '"') {
+        ind.str = true;
+      } else if (c === "{" || c === "[") {
+        ind.depth++;
+        ind.open = true;
+      } else if (c === "}" || c === "]") {
+        ind.depth = Math.max(0, ind.depth - 1);
+        out.push(text.slice(from, i), "\n" + "  ".repeat(ind.depth) + c);
+        from = i + 1;
+      } else if (c === ",") {
+        out.push(text.slice(from, i), ",\n" + "  ".repeat(ind.depth));
+        from = i + 1;
+      } else if (c === ":") {
+        out.push(text.slice(from, i), ": ");
+        from = i + 1;
+      }
+    }
+    out.push(text.slice(from));
+    return out.join("");
   }
 
   /** Load the next chunk file of a section's value; resolves when it is in (or failed). */
@@ -386,15 +457,24 @@
         throw new Error(src + " is damaged (it holds no part of this value)");
       }
       if (items) for (var k = 0; k < part.items.length; k++) st.items.push(part.items[k]);
-      else if (typeof part.text === "string") st.text.push(part.text);
+      else if (typeof part.text === "string") {
+        st.text.push(part.text);
+        st.pretty.push(indentPiece(st.indent, part.text));
+      }
       if (part.md) for (var ptr in part.md) if (Object.prototype.hasOwnProperty.call(part.md, ptr)) st.md[ptr] = part.md[ptr];
       st.bytes += st.desc.bytes[i] || 0;
       st.loaded = i + 1;
-      if (!items && chunksDone(st)) {
-        try {
-          st.value = JSON.parse(st.text.join(""));
-        } catch (e) {
-          throw new Error("the chunks of this value do not join into JSON (" + e.message + ")");
+      if (chunksDone(st)) {
+        if (items) {
+          st.value = loadedValue(st);
+        } else {
+          try {
+            st.value = JSON.parse(st.text.join(""));
+          } catch (e) {
+            throw new Error("the chunks of this value do not join into JSON (" + e.message + ")");
+          }
+          st.text = []; // the views show the parsed value from now on
+          st.pretty = [];
         }
       }
     }).then(
@@ -411,37 +491,63 @@
     if (!data.chunks) return { value: data.value };
     var st = sec.rrChunks;
     if (!st || st.error || !chunksDone(st)) return undefined;
-    return { value: st.desc.mode === "items" ? st.items : st.value };
+    return { value: st.value };
   }
 
   function drawChunked(sec, body, raw) {
     var st = sec.rrChunks;
     var d = st.desc;
-    var done = chunksDone(st);
+    var whole = chunksDone(st) && !st.error;
     if (d.mode === "items") {
-      if (raw) body.appendChild(rawValue(st.items));
-      else if (!d.count) body.appendChild(el("span", "scalar", "[]"));
-      else {
-        var ol = el("ol", "items");
-        var n = Math.min(st.shown, st.items.length);
-        for (var i = 0; i < n; i++) {
-          var li = el("li");
-          li.appendChild(uiValue(st.items[i], "/" + i, st.md));
-          ol.appendChild(li);
+      if (raw) {
+        if (!whole) {
+          body.appendChild(el("p", "note", "Partly loaded: the JSON below holds the first " +
+            st.items.length.toLocaleString("en-US") + " of " + d.count.toLocaleString("en-US") +
+            " items" + (st.ptr ? " at " + st.ptr : "") + "; the rest is not in it yet."));
         }
-        body.appendChild(ol);
+        body.appendChild(rawValue(whole ? st.value : loadedValue(st)));
+        body.appendChild(chunkControl(sec, raw));
+      } else if (st.ptr) {
+        // The shell as usual, with the loaded items (and the chunks' control) at the path.
+        body.appendChild(uiValue(d.shell, "", st.md, {
+          ptr: st.ptr, draw: function () { return chunkedList(sec, raw); },
+        }));
+      } else {
+        body.appendChild(chunkedList(sec, raw));
       }
-    } else if (done && !st.error) {
-      body.appendChild(raw ? rawValue(st.value, st.text.join("")) : uiValue(st.value, "", st.md));
+    } else if (whole) {
+      body.appendChild(raw ? rawValue(st.value) : uiValue(st.value, "", st.md));
+      body.appendChild(chunkControl(sec, raw));
     } else {
-      if (!raw) body.appendChild(el("p", "note", "Partly loaded: the raw text so far is shown; the UI view appears once the whole value is loaded."));
+      body.appendChild(el("p", "note", raw ? "Partly loaded: the JSON text so far is shown." :
+        "Partly loaded: the raw text so far is shown; the UI view appears once the whole value is loaded."));
       var box = rawBox("");  // the text so far, shown as it arrives
       var pre = box.querySelector("pre");
       pre.classList.add("long");
-      for (pre.rrPieces = 0; pre.rrPieces < st.text.length; pre.rrPieces++) pre.appendChild(document.createTextNode(st.text[pre.rrPieces]));
+      for (pre.rrPieces = 0; pre.rrPieces < st.pretty.length; pre.rrPieces++) pre.appendChild(document.createTextNode(st.pretty[pre.rrPieces]));
       body.appendChild(box);
+      body.appendChild(chunkControl(sec, raw));
     }
-    body.appendChild(chunkControl(sec, raw));
+  }
+
+  /** The UI view's list of an "items" value: the items shown so far, then the chunks' control. */
+  function chunkedList(sec, raw) {
+    var st = sec.rrChunks;
+    var out = document.createDocumentFragment();
+    if (!st.desc.count) {
+      out.appendChild(el("span", "scalar", "[]"));
+    } else {
+      var ol = el("ol", "items");
+      var n = Math.min(st.shown, st.items.length);
+      for (var i = 0; i < n; i++) {
+        var li = el("li");
+        li.appendChild(uiValue(st.items[i], st.ptr + "/" + i, st.md));
+        ol.appendChild(li);
+      }
+      out.appendChild(ol);
+    }
+    out.appendChild(chunkControl(sec, raw));
+    return out;
   }
 
   function chunkControl(sec, raw) {
@@ -495,25 +601,26 @@
   function updateChunked(sec, raw) {
     var st = sec.rrChunks;
     var body = sec.querySelector(".sec-body");
-    var control = body && body.querySelector(":scope > .chunks");
+    var control = body && body.querySelector(".chunks"); // one per section: after the list, or last
     var partialText = st.desc.mode === "text" && !(chunksDone(st) && !st.error);
-    var list = body && body.querySelector(":scope > ol.items");
-    if (!control || (!partialText && !(list && !raw))) return drawSection(sec);
+    var list = control && st.desc.mode === "items" && !raw ? control.previousElementSibling : null;
+    if (list && !list.matches("ol.items")) list = null;
+    if (!control || (!partialText && !list)) return drawSection(sec);
     if (partialText) {
       var pre = body.querySelector(":scope > .raw-view pre");
       if (!pre) return drawSection(sec);
-      for (; pre.rrPieces < st.text.length; pre.rrPieces++) pre.appendChild(document.createTextNode(st.text[pre.rrPieces]));
+      for (; pre.rrPieces < st.pretty.length; pre.rrPieces++) pre.appendChild(document.createTextNode(st.pretty[pre.rrPieces]));
     } else {
       var n = Math.min(st.shown, st.items.length);
       for (var i = list.children.length; i < n; i++) {
         var li = el("li");
-        li.appendChild(uiValue(st.items[i], "/" + i, st.md));
+        li.appendChild(uiValue(st.items[i], st.ptr + "/" + i, st.md));
         list.appendChild(li);
       }
     }
     var focused = control.contains(document.activeElement);
     var fresh = chunkControl(sec, raw);
-    body.replaceChild(fresh, control);
+    control.parentNode.replaceChild(fresh, control);
     offerSave(sec);
     var more = fresh.querySelector(".more");
     if (focused && more) more.focus();

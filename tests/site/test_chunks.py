@@ -15,7 +15,8 @@ from playwright.sync_api import expect
 from runreport.site import BuildOptions
 from runreport.site.build import RUN_PAGE_BASE_BUDGET, RUN_PAGE_ENTRY_BUDGET
 from runreport.site.chunks import (DEFAULT_CHUNK_SIZE, FIRST_VIEW_BUDGET, Packer, split_text,
-                                   split_value)
+                                   split_value, with_items)
+from runreport.site.render import data_file
 from runreport.site.names import safe_name
 
 from conftest import FIXTURES, build
@@ -66,16 +67,97 @@ def test_arrays_split_by_items_and_sizes_add_up():
     assert [src for src, _ in c.files] == d["src"] == [f"data/r/c-0-{j}.js" for j in range(len(c.files))]
 
 
-def test_other_values_split_as_pretty_text_with_markdown_after():
-    value = {"doc": "# Title\n\nsome **bold** text", "rows": list(range(2000))}
+def test_other_values_split_as_compact_text_with_markdown_after():
+    # An object of many keys has no array to split at: its compact JSON is cut into pieces.
+    value = {"doc": "# Title\n\nsome **bold** text", "rows": {f"r{i}": i for i in range(2000)}}
     c = split_value(value, "p/c-1-", 1024)
     d = c.descriptor["chunks"]
     assert d["mode"] == "text"
     text = "".join(part.get("text", "") for _, part in c.files)
-    assert json.loads(text) == value and text.startswith('{\n  "doc"')
+    assert json.loads(text) == value and text.startswith('{"doc":"# Title')
     md = {k: v for _, part in c.files for k, v in part.get("md", {}).items()}
     assert "<strong>bold</strong>" in md["/doc"]
+    assert d["total"] == sum(d["bytes"]) == len(orjson.dumps(value)) + sum(
+        len(k) + len(v.encode()) for k, v in md.items())
+
+
+def chunk_file_bytes(c) -> int:
+    return sum(len(data_file(src, part).encode()) for src, part in c.files)
+
+
+def reassembled(c):
+    """The value back from the chunk files as written (parsed from their JavaScript text)."""
+    d = c.descriptor["chunks"]
+    parts = []
+    for src, part in c.files:
+        m = re.fullmatch(r"RunReport\.receive\((\"[^\"]*\"),(.*)\);\n", data_file(src, part), re.S)
+        assert json.loads(m.group(1)) == src
+        parts.append(json.loads(m.group(2)))
+    if d["mode"] == "text":
+        return json.loads("".join(p.get("text", "") for p in parts))
+    items = [item for p in parts for item in p["items"]]
+    assert [p["start"] for p in parts] == [sum(d["items"][:j]) for j in range(len(parts))]
+    return with_items(d.get("shell"), d.get("path", []), items)
+
+
+def records(n: int, extra: str = "") -> list[dict]:
+    return [{"id": i, "name": f"Zoë Ærø {i}{extra}", "email": f"r{i}@example.com", "tags": ["a", "b"]}
+            for i in range(n)]
+
+
+@pytest.mark.parametrize("value, path", [
+    ({"export": records(15_000)}, ["export"]),                       # the benchmark's ~2 MB output
+    ({"a": {"b": records(6_000)}, "meta": {"page": 1}}, ["a", "b"]),  # nested, beside small members
+])
+def test_a_value_whose_bulk_is_a_nested_array_is_split_by_its_items(value, path):
+    c = split_value(value, "data/r/c-0-", DEFAULT_CHUNK_SIZE)
+    d = c.descriptor["chunks"]
+    compact = len(orjson.dumps(value))
+    assert d["mode"] == "items" and d["path"] == path and len(d["src"]) >= 2
+    assert d["count"] == sum(d["items"]) == len(value[path[0]] if len(path) == 1 else value["a"]["b"])
+    # The rest of the value travels in the descriptor, the array left empty.
+    assert d["shell"] == with_items(value, path, [])
+    # Chunk files weigh about what the value weighs (the pretty text took ~1.8 times as much).
+    assert chunk_file_bytes(c) <= 1.1 * compact
+    assert d["total"] == sum(d["bytes"]) == compact
+    assert all(len(data_file(src, part)) < DEFAULT_CHUNK_SIZE * 1.15 for src, part in c.files)
+    assert reassembled(c) == value
+
+
+def test_nested_items_carry_markdown_under_the_path_and_the_shell_its_own():
+    value = {"data": {"title": "# Leads", "rows": [{"note": f"**hot** lead {i}", "n": i} for i in range(400)]}}
+    c = split_value(value, "data/r/c-0-", 4096)
+    d = c.descriptor["chunks"]
+    assert d["mode"] == "items" and d["path"] == ["data", "rows"]
+    assert "<h1>Leads</h1>" in d["md"]["/data/title"]
+    md = {k: v for _, part in c.files for k, v in part.get("md", {}).items()}
+    assert sorted(md, key=lambda p: int(p.split("/")[3])) == [f"/data/rows/{i}/note" for i in range(400)]
+    assert "<strong>hot</strong> lead 399" in md["/data/rows/399/note"]
     assert d["total"] == sum(d["bytes"])
+    assert reassembled(c) == value
+
+
+HOSTILE = "Grüße </script><!-- \u2028 ☃ 😀 \"quoted\" back\\slash"
+
+
+@pytest.mark.parametrize("value, mode", [
+    ({"export": records(300, HOSTILE)}, "items"),
+    ({"deep": {"er": {"rows": records(300, HOSTILE)}}, HOSTILE: HOSTILE}, "items"),
+    ([records(1, HOSTILE)[0], "x" * 5000], "text"),                    # an item larger than a chunk
+    ({"rows": {f"k{i}": HOSTILE for i in range(300)}}, "text"),         # no array at all
+    ({"rows": records(300, HOSTILE), "big": ["y" * 100] * 40}, "text"),  # the shell would be too big
+])
+def test_chunks_give_back_the_value_exactly(value, mode):
+    c = split_value(value, "data/r/c-3-", 4096)
+    assert c.descriptor["chunks"]["mode"] == mode
+    assert reassembled(c) == value
+    for src, part in c.files:
+        text = data_file(src, part)
+        assert "</script" not in text and "<!--" not in text and "\u2028" not in text
+    # The same value splits into the same bytes every time.
+    again = split_value(value, "data/r/c-3-", 4096)
+    assert [data_file(s, p) for s, p in again.files] == [data_file(s, p) for s, p in c.files]
+    assert again.descriptor == c.descriptor
 
 
 def test_small_values_stay_inline_and_an_entry_never_outweighs_a_chunk():
@@ -95,7 +177,7 @@ def test_the_build_writes_chunk_files_for_large_outputs_only(chunk_site):
     site = chunk_site[0]
     obj = descriptor(site, "e-obj")["chunks"]
     assert obj["mode"] == "text" and len(obj["src"]) > 15
-    assert obj["total"] > 5_000_000
+    assert obj["total"] > 4_500_000  # its compact JSON
     arr = descriptor(site, "e-arr")["chunks"]
     assert arr["mode"] == "items" and arr["count"] == 1000 and len(arr["src"]) >= 2
     assert descriptor(site, "e-small")["value"][0] == {"id": 0, "tag": "tëst"}
@@ -169,8 +251,12 @@ def test_object_output_loads_chunk_by_chunk_until_save_appears(page, url, chunk_
     sec = open_output(page, url, "e-obj")
     status = sec.locator(".chunk-status")
     expect(status).to_have_text(f"{mb(d['bytes'][0])} of {mb(d['total'])} loaded")
-    # The UI view shows the raw text so far; no Save button before the end.
+    # The UI view shows the text so far, indented as the whole will be; no Save button before the end.
+    pretty = json.dumps(bigruns.big_object(5_000_000), indent=2, ensure_ascii=False)
     expect(sec.locator("pre.raw")).to_contain_text('"report": "quarterly"')
+    so_far = sec.locator("pre.raw").evaluate("e => e.textContent")
+    assert len(so_far) > 200_000 and pretty.startswith(so_far)
+    expect(sec.locator("p.note")).to_contain_text("Partly loaded")
     assert sec.locator("[data-act=save-output]").count() == 0
     for n in range(2, len(d["src"]) + 1):
         sec.locator(".chunks [data-act=more]").click()
@@ -181,6 +267,9 @@ def test_object_output_loads_chunk_by_chunk_until_save_appears(page, url, chunk_
     expect(sec.locator("[data-act=save-output]")).to_be_visible()
     assert sec.locator(".chunks [data-act=more]").count() == 0
     expect(sec.locator("table.kv th").first).to_have_text("report")
+    # The Raw view shows the whole value's pretty JSON.
+    sec.locator('[data-view="raw"]').click()
+    assert sec.locator("pre.raw").evaluate("e => e.textContent") == pretty
     # Every chunk was loaded exactly once.
     srcs = page.eval_on_selector_all("script[src]", "s => s.map(e => e.getAttribute('src'))")
     chunk_srcs = [s for s in srcs if "/c-0-" in s]
@@ -267,3 +356,128 @@ def test_a_missing_chunk_shows_a_message_in_place_and_the_page_still_works(
     small = page.locator('[data-entry-id="e-small"]')
     small.locator("summary").click()
     expect(small.locator("ol.items > li")).to_have_count(20)
+
+
+# --- in the browser: values split at a nested array ----------------------------------
+
+NESTED_RUN = "r-nested"
+NESTED_CHUNK = 8192
+
+
+def export_value() -> dict:
+    """The benchmark's big output in small: {"export": [records]}, a Markdown note in each."""
+    return {"export": [{"id": i, "name": f"Zoë {i} </script>", "email": f"r{i}@example.com",
+                        "note": f"**hot** lead {i}", "score": i / 10, "tags": ["a", "b"]}
+                       for i in range(300)]}
+
+
+def deep_value() -> dict:
+    return {"data": {"title": "# Leads", "rows": [{"n": i, "label": f"row {i} · Zürich"} for i in range(600)]},
+            "page": 1}
+
+
+@pytest.fixture(scope="module")
+def nested_site(www, tmp_path_factory):
+    """www/sub/nested/: a run whose outputs are split at a nested array (8 KiB chunks)."""
+    out = www / "sub" / "nested"
+    if not out.exists():
+        log = tmp_path_factory.mktemp("nested") / "nested.jsonl"
+        rows = [{"v": 1, "type": "run", "run_id": NESTED_RUN, "composer": "Nested", "mode": "test",
+                 "started_at": "2026-11-20T10:00:00Z"}]
+        for entry_id, value in (("e-export", export_value()), ("e-deep", deep_value())):
+            rows.append({"type": "step", "run_id": NESTED_RUN, "entry_id": entry_id, "name": "Export",
+                         "automation": "Main", "status": "success", "output": value})
+        rows.append({"type": "run_end", "run_id": NESTED_RUN, "status": "completed",
+                     "ended_at": "2026-11-20T10:00:09Z"})
+        log.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        build([log], out, BuildOptions(chunk_size=NESTED_CHUNK))
+    return out
+
+
+def nested_descriptor(site, entry_id):
+    _, p = payload(site / f"data/{safe_name(NESTED_RUN)}/v-0.js")
+    return p["entries"][entry_id]["sections"]["output"]["chunks"]
+
+
+def open_nested(page, url, entry_id):
+    page.goto(url("nested", f"runs/{safe_name(NESTED_RUN)}.html#entry-{entry_id}"))
+    sec = page.locator(f'[data-entry-id="{entry_id}"] [data-section="output"]')
+    expect(sec.locator(".chunk-status")).to_be_visible()
+    return sec
+
+
+@pytest.mark.browser
+def test_export_output_shows_items_in_place_loads_them_all_then_offers_save(page, url, nested_site):
+    value = export_value()
+    d = nested_descriptor(nested_site, "e-export")
+    assert d["mode"] == "items" and d["path"] == ["export"] and len(d["src"]) >= 4
+    sec = open_nested(page, url, "e-export")
+    # The UI view: the object's "export" row holds the first 20 items, Markdown rendered.
+    row = sec.locator(".sec-body > table.kv > tbody > tr")
+    expect(row.locator(":scope > th")).to_have_text(["export"])
+    items = row.locator(":scope > td > ol.items > li")
+    expect(items).to_have_count(20)
+    expect(items.first).to_contain_text("Zoë 0 </script>")
+    expect(items.first.locator(".md strong")).to_have_text("hot")
+    status = sec.locator(".chunk-status")
+    expect(status).to_have_text(f"20 of 300 items shown · {mb(d['bytes'][0])} of {mb(d['total'])} loaded")
+    assert sec.locator("[data-act=save-output]").count() == 0
+    # Load more at that array, 20 items at a time, until all are in.
+    more = row.locator(":scope > td > .chunks [data-act=more]")
+    for shown in range(40, 301, 20):
+        more.click()
+        expect(items).to_have_count(shown)
+        if shown < 300:
+            assert sec.locator("[data-act=save-output]").count() == 0
+    expect(items.nth(299)).to_contain_text("Zoë 299")
+    expect(items.nth(299).locator(".md strong")).to_have_text("hot")
+    expect(status).to_have_text(f"300 of 300 items shown · {mb(d['total'])} of {mb(d['total'])} loaded")
+    assert status.get_attribute("data-loaded-bytes") == status.get_attribute("data-total-bytes")
+    assert sec.locator(".chunks [data-act=more]").count() == 0
+    expect(sec.locator("[data-act=save-output]")).to_be_visible()
+    # The Raw view: the whole value as pretty JSON, with no partial note; Copy copies it.
+    sec.locator('[data-view="raw"]').click()
+    assert json.loads(sec.locator(".raw").inner_text()) == value
+    assert sec.locator("p.note", has_text="Partly loaded").count() == 0
+    sec.locator("[data-act=copy-raw]").click()
+    page.wait_for_function("() => window.__copied.length > 0")
+    copied = page.evaluate("() => window.__copied[window.__copied.length - 1]")
+    assert copied.startswith('{\n  "export": [\n    {\n      "id": 0,') and json.loads(copied) == value
+    # Save Output to Library carries the whole value.
+    sec.locator("[data-act=save-output]").click()
+    dialog = page.locator("dialog.save-dialog")
+    page.get_by_label("New prompt name").fill("exports")
+    page.get_by_label("New test case name").fill("all")
+    with page.expect_download() as dl:
+        dialog.locator(".save-download").click()
+    doc = json.loads(open(dl.value.path(), encoding="utf-8").read())
+    assert doc["variables"]["step.export.output"]["value"] == value
+    srcs = page.eval_on_selector_all("script[src]", "s => s.map(e => e.getAttribute('src'))")
+    assert sorted(s for s in srcs if "/c-0-" in s) == sorted("../" + s for s in d["src"])  # each once
+    assert page.page_errors == []
+
+
+@pytest.mark.browser
+def test_raw_view_of_a_nested_split_says_partial_until_the_last_chunk(page, url, nested_site):
+    value = deep_value()
+    d = nested_descriptor(nested_site, "e-deep")
+    assert d["path"] == ["data", "rows"] and len(d["src"]) >= 3
+    sec = open_nested(page, url, "e-deep")
+    # The shell's own Markdown and members are there, the items at data › rows.
+    expect(sec.locator("table.kv .md h1")).to_have_text("Leads")
+    expect(sec.locator("table.kv table.kv ol.items > li")).to_have_count(20)
+    expect(sec.locator(".sec-body > table.kv > tbody > tr > th")).to_have_text(["data", "page"])
+    sec.locator('[data-view="raw"]').click()
+    note = sec.locator("p.note", has_text="Partly loaded")
+    expect(note).to_contain_text(f"first {d['items'][0]} of 600 items at /data/rows")
+    partial = json.loads(sec.locator(".raw").inner_text())
+    assert partial == {"data": {"title": "# Leads", "rows": value["data"]["rows"][:d["items"][0]]}, "page": 1}
+    status = sec.locator(".chunk-status")
+    for n in range(2, len(d["src"]) + 1):
+        sec.locator(".chunks [data-act=more]").click()
+        expect(status).to_contain_text(f"{sum(d['items'][:n])} of 600 items shown")
+    expect(note).to_have_count(0)
+    assert json.loads(sec.locator(".raw").inner_text()) == value
+    expect(sec.locator("[data-act=save-output]")).to_be_visible()
+    assert page.page_errors == []
+

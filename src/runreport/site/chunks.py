@@ -10,17 +10,27 @@ decides where each value goes, with no I/O:
   in a values file, however many sections it has: a run of 5,000 entries
   with 200 KB outputs still gives values files of at most about one chunk.
 - Otherwise the section holds a descriptor and the value is written as
-  chunk files `c-<k>-<j>.js` (value k of the values files' owner, part j):
-  - an array is split by items (each chunk holds whole items, with the
-    Markdown of those items), so the UI view can show real items at once;
-  - any other value (or an array with one item larger than a chunk) is
-    split as its pretty-printed JSON text (two-space indent), which the Raw
-    view shows as it arrives; Markdown of such a value follows in further
-    chunks holding only `md`.
+  chunk files `c-<k>-<j>.js` (value k of the values files' owner, part j),
+  in one of two modes:
+  - "items": an array is split by items (each chunk holds whole items, with
+    the Markdown of those items), so the UI view can show real items at
+    once. An object whose bulk is one array reached through objects (follow
+    the largest member while it is an object, e.g. `{"export": [...]}` or
+    `{"data": {"rows": [...]}}`) is split the same way at that array: the
+    descriptor carries the rest of the value as a `shell` (the array left
+    empty, at most `chunk_size // SHELL_SHARE` bytes) and the `path` of
+    keys to the array, and the page puts the items back in place. Chunk
+    files then weigh about what the items weigh in compact JSON.
+  - "text": anything else (no such array, an item larger than a chunk, or a
+    shell too large) is split as its compact JSON text, which the page shows
+    indented as it arrives and parses once it is whole; Markdown of such a
+    value follows in further chunks holding only `md`.
 
 Sizes are UTF-8 bytes of the data each chunk adds (item JSON with its
-separators, or text, plus rendered Markdown), so the page can say
-"1.2 MB of 5.0 MB" and the two numbers meet when the last chunk is in.
+separators, the shell with the first chunk, or text, plus rendered
+Markdown), so the page can say "1.2 MB of 5.0 MB" and the two numbers meet
+when the last chunk is in: without Markdown the total is the size of the
+value's compact JSON.
 """
 
 from __future__ import annotations
@@ -39,6 +49,10 @@ from runreport.site import markdown
 DEFAULT_CHUNK_SIZE = 256 * 1024
 #: Smallest chunk size accepted: below this the file overhead dominates.
 MIN_CHUNK_SIZE = 1024
+#: A value split at a nested array keeps the rest of it (its shell) in the descriptor,
+#: which sits in a values file: the shell may take at most chunk_size // SHELL_SHARE bytes
+#: (16 KiB by default), else the value is split as text.
+SHELL_SHARE = 16
 #: Page-weight budget (default chunk size): the data files that opening any one entry
 #: loads (its values file plus the first chunk of each chunked value) stay under this.
 #: The run page's HTML has its own budget (build.RUN_PAGE_BASE_BUDGET + per entry),
@@ -54,12 +68,12 @@ def encoded(value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
 
-def pretty_text(value: Any) -> str:
-    """The value as the Raw view shows it: JSON with a two-space indent."""
+def compact_text(value: Any) -> str:
+    """The value's compact JSON as text (lone surrogates kept: split_text passes them on)."""
     try:
-        return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
+        return orjson.dumps(value).decode("utf-8")
     except TypeError:
-        return json.dumps(value, ensure_ascii=False, indent=2)
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _size(value: Any) -> int:
@@ -101,16 +115,23 @@ def _pack_md(md: dict[str, str], limit: int) -> list[dict[str, str]]:
     return groups if groups[0] else []
 
 
-def _split_items(value: list, limit: int) -> list[tuple[list, dict, int]] | None:
-    """(items, md, bytes) per chunk, or None when one item does not fit a chunk."""
+def _md_size(md: dict[str, str]) -> int:
+    return sum(len(p) + len(h.encode("utf-8")) for p, h in md.items())
+
+
+def _split_items(value: list, limit: int, base: str = "") -> list[tuple[list, dict, int]] | None:
+    """(items, md, bytes) per chunk, or None when one item does not fit a chunk.
+
+    `base`: the JSON pointer of the array in the whole value (Markdown pointers are absolute).
+    """
     chunks: list[tuple[list, dict, int]] = []
     items: list = []
     md: dict[str, str] = {}
     size = 0
     for i, item in enumerate(value):
         data = encoded(item)
-        item_md = markdown.markdown_map(item, f"/{i}", _text(data))
-        n = len(data) + 1 + sum(len(p) + len(h.encode("utf-8")) for p, h in item_md.items())
+        item_md = markdown.markdown_map(item, f"{base}/{i}", _text(data))
+        n = len(data) + 1 + _md_size(item_md)
         if n > limit:
             return None
         if items and size + n > limit:
@@ -127,6 +148,38 @@ def _split_items(value: list, limit: int) -> list[tuple[list, dict, int]] | None
     return chunks
 
 
+def bulk_path(value: Any) -> list[str] | None:
+    """Keys leading to the array that holds the bulk of `value`, or None.
+
+    Follows the largest member (the first of equals) while it is an object;
+    the path ends at an array. A top-level array is the empty path.
+    """
+    path: list[str] = []
+    node = value
+    while isinstance(node, dict) and node:
+        key = max(node, key=lambda k: len(encoded(node[k])))
+        path.append(key)
+        node = node[key]
+    return path if isinstance(node, list) else None
+
+
+def _at(value: Any, path: list[str]) -> Any:
+    for key in path:
+        value = value[key]
+    return value
+
+
+def with_items(value: Any, path: list[str], items: list) -> Any:
+    """`value` with the array at `path` replaced by `items` (objects on the path copied)."""
+    if not path:
+        return items
+    return {**value, path[0]: with_items(value[path[0]], path[1:], items)}
+
+
+def _pointer(path: list[str]) -> str:
+    return "".join("/" + markdown.pointer_escape(k) for k in path)
+
+
 @dataclass
 class ChunkedValue:
     """A value split into chunk files: the descriptor for the values file and the files."""
@@ -135,31 +188,57 @@ class ChunkedValue:
     files: list[tuple[str, dict]]
 
 
-def split_value(value: Any, src_prefix: str, chunk_size: int) -> ChunkedValue:
-    """Split `value` into chunk files named `<src_prefix><j>.js`."""
+def _by_items(value: Any, chunk_size: int) -> tuple[dict, list[dict], list[int]] | None:
+    """Descriptor fields, chunk payloads and sizes of the "items" mode, or None."""
+    path = bulk_path(value)
+    if path is None:
+        return None
+    desc: dict[str, Any] = {"mode": "items"}
+    shell_size = 0
+    if path:
+        shell = with_items(value, path, [])
+        shell_md = markdown.markdown_map(shell)
+        # The shell is the value's compact JSON less the array's, which the chunks count.
+        shell_size = len(encoded(shell)) - 2 + _md_size(shell_md)
+        if shell_size > chunk_size // SHELL_SHARE:
+            return None
+        desc.update({"path": path, "shell": shell})
+        if shell_md:
+            desc["md"] = shell_md
+    array = _at(value, path)
+    split = _split_items(array, chunk_size, _pointer(path))
+    if split is None:
+        return None
     parts: list[dict] = []
     sizes: list[int] = []
-    desc: dict[str, Any]
-    by_items = _split_items(value, chunk_size) if isinstance(value, list) else None
+    counts: list[int] = []
+    start = 0
+    for items, md, size in split:
+        part: dict[str, Any] = {"kind": "chunk", "start": start, "items": items}
+        if md:
+            part["md"] = md
+        parts.append(part)
+        sizes.append(size)
+        counts.append(len(items))
+        start += len(items)
+    sizes[0] += shell_size  # the shell arrives with the descriptor: counted with the first chunk
+    desc.update({"count": len(array), "items": counts})
+    return desc, parts, sizes
+
+
+def split_value(value: Any, src_prefix: str, chunk_size: int) -> ChunkedValue:
+    """Split `value` into chunk files named `<src_prefix><j>.js`."""
+    by_items = _by_items(value, chunk_size)
     if by_items is not None:
-        start = 0
-        counts = []
-        for items, md, size in by_items:
-            part: dict[str, Any] = {"kind": "chunk", "start": start, "items": items}
-            if md:
-                part["md"] = md
-            parts.append(part)
-            sizes.append(size)
-            counts.append(len(items))
-            start += len(items)
-        desc = {"mode": "items", "count": len(value), "items": counts}
+        desc, parts, sizes = by_items
     else:
-        for piece in split_text(pretty_text(value), chunk_size):
+        parts, sizes = [], []
+        for piece in split_text(compact_text(value), chunk_size):
             parts.append({"kind": "chunk", "text": piece})
             sizes.append(len(piece.encode("utf-8", "surrogatepass")))
         for group in _pack_md(markdown.markdown_map(value), chunk_size):
             parts.append({"kind": "chunk", "md": group})
-            sizes.append(sum(len(p) + len(h.encode("utf-8")) for p, h in group.items()))
+            sizes.append(_md_size(group))
         desc = {"mode": "text"}
     srcs = [f"{src_prefix}{j}.js" for j in range(len(parts))]
     desc.update({"src": srcs, "bytes": sizes, "total": sum(sizes)})
@@ -267,5 +346,6 @@ class Packer:
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE", "MIN_CHUNK_SIZE", "ChunkedValue", "Packed", "Packer",
-    "encoded", "other_fields", "pretty_text", "save_source", "section_payload", "split_text", "split_value",
+    "bulk_path", "compact_text", "encoded", "other_fields", "save_source", "section_payload", "split_text",
+    "split_value", "with_items",
 ]
