@@ -372,6 +372,18 @@ def _prerender_one(run_id: str, digest: str) -> tuple[str, str, list | None]:
     return run_id, digest, [(rel, sub.new.files[rel]) for rel in sub.order]
 
 
+#: Niceness of prerender workers: reading is the one process everything waits for.
+PRERENDER_NICENESS = 10
+
+
+def _yield_to_reader() -> None:
+    """Let the reading process have its core; the workers share what is left."""
+    try:
+        os.nice(PRERENDER_NICENESS)
+    except OSError:  # (not allowed here: same priority, still correct)
+        pass
+
+
 class Prerenderer:
     """Renders run pages on the other cores while the input is still being read.
 
@@ -401,7 +413,8 @@ class Prerenderer:
         for name in ("run.html", "macros.html"):  # compiled once, inherited by the workers
             environment().get_template(name)
         self.pool = ProcessPoolExecutor(_workers(jobs, POOL_MIN_RUNS),
-                                        mp_context=multiprocessing.get_context("fork"))
+                                        mp_context=multiprocessing.get_context("fork"),
+                                        initializer=_yield_to_reader)
 
     def settled(self, run_id: str, digest: str) -> None:
         if self.pool is None:

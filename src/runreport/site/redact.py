@@ -152,6 +152,8 @@ class Redactor:
         """
         if not text.isascii() and any(c in text for c in _ASCII_FOLDING):
             return True
+        if "\\\\u" in text:  # a string holding JSON with \u escapes (a body parsed later)
+            return True
         low = text.lower()
         for sep in _STEM_SEPARATORS:
             if sep in low:
@@ -209,7 +211,25 @@ class Redactor:
         memo[id(value)] = (value, out)  # (the value itself keeps its id from being reused)
         return out
 
+    def _clear(self, fields: Any) -> bool:
+        """True when nothing derived from these merged fields can hold a secret.
+
+        An entry's sections, summary rows and review, and a run's error,
+        trigger and meta, are all made from its merged fields (a response
+        body string is parsed, but its keys are in the text, escaped). So
+        one stem check of their JSON text clears the whole entry or run.
+        """
+        if self._stems is None:
+            return False
+        try:
+            text = orjson.dumps(fields).decode("utf-8")
+        except (TypeError, UnicodeDecodeError):
+            return False
+        return not self._has_stem(text)
+
     def entry(self, entry: Entry) -> Entry:
+        if self._clear(entry.raw):
+            return entry
         memo: dict[int, tuple[Any, Any]] = {}
         summary = tuple(
             (label, REDACTED if self.is_secret_key(label) else self.value(v))
@@ -226,11 +246,16 @@ class Redactor:
 
     def run(self, run: Run) -> Run:
         """`run` with every secret replaced by REDACTED (unchanged parts are shared)."""
+        entries = tuple(self.entry(e) for e in run.entries)
+        if self._clear(run.raw):
+            if all(new is old for new, old in zip(entries, run.entries)):
+                return run
+            return dataclasses.replace(run, entries=entries)
         return dataclasses.replace(
             run,
             error=self.value(run.error),
             trigger=self.value(run.trigger),
             meta=self.value(run.meta),
             raw=self.value(run.raw),
-            entries=tuple(self.entry(e) for e in run.entries),
+            entries=entries,
         )
