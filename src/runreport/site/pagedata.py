@@ -381,6 +381,20 @@ class EntryView:
     duration: str | None
     flagged: bool
 
+    # Joined here, not by template filters: a run page renders thousands of entries.
+    @property
+    def section_keys(self) -> str:
+        return " ".join(s.key for s in self.sections)
+
+    @property
+    def lineage_text(self) -> str:
+        return " › ".join(self.lineage)
+
+    @property
+    def depth_class(self) -> int:
+        """The depth CSS indents by (deeper entries share the last step)."""
+        return min(self.depth, 8)
+
 
 @dataclass(frozen=True)
 class GroupView:
