@@ -14,10 +14,12 @@ the largest run and the small per-run index rows, not with the dump.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -154,17 +156,17 @@ def load(
     store = Store.open(Path(store_dir))
     hash_before = {run_id: stored.hash for run_id, stored in store.runs.items()}
     read_problems: list[dict] = []
-    try:
-        collector, bytes_read, plan = _read_into(store, files, progress, max_resident, accept_partial_tail,
-                                                 read_problems, on_settle)
-    except StoreCorrupt:
-        # A spilled or stored run could not be read back: trust nothing, start over.
-        store.reset()
-        read_problems.clear()
-        collector, bytes_read, plan = _read_into(store, files, progress, max_resident, accept_partial_tail,
-                                                 read_problems, on_settle)
-
-    collector.finish()
+    with _collector_paused():
+        try:
+            collector, bytes_read, plan = _read_into(store, files, progress, max_resident,
+                                                     accept_partial_tail, read_problems, on_settle)
+        except StoreCorrupt:
+            # A spilled or stored run could not be read back: trust nothing, start over.
+            store.reset()
+            read_problems.clear()
+            collector, bytes_read, plan = _read_into(store, files, progress, max_resident,
+                                                     accept_partial_tail, read_problems, on_settle)
+        collector.finish()
     store.save()
     changed = {rid for rid in collector.dirty if store.runs[rid].hash != hash_before.get(rid)}
 
@@ -184,6 +186,27 @@ def load(
         peak_resident=collector.peak_resident,
         _tmp=tmp,
     )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while reading, one collection after.
+
+    Reading makes millions of small dicts and lists (parsed records, merged
+    fields) and keeps up to `max_resident` runs of them alive, so the
+    collector's full passes, triggered by allocation counts, rescan all of
+    them again and again: a third of the reading time, for nothing, since
+    parsed JSON and merged state hold no reference cycles (memory is freed
+    by reference counting as runs leave, collector or not).
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+            gc.collect()
 
 
 def _unterminated_tail(path: Path, display: str, cursor: Cursor):

@@ -20,6 +20,7 @@ from runreport.site.render import data_file
 from runreport.site.names import safe_name
 
 from conftest import FIXTURES, build
+from conftest import data_payload as payload
 
 sys.path.insert(0, str(FIXTURES))
 import bigruns  # noqa: E402
@@ -30,12 +31,6 @@ DATA = f"data/{safe_name(bigruns.RUN)}/"
 
 def mb(n: int) -> str:
     return f"{n / 1e3:.1f} kB" if n < 1e6 else f"{n / 1e6:.1f} MB"
-
-
-def payload(path):
-    text = path.read_text(encoding="utf-8")
-    m = re.fullmatch(r"RunReport\.receive\((\"[^\"]*\"),(.*)\);\n", text, re.S)
-    return json.loads(m.group(1)), json.loads(m.group(2))
 
 
 def descriptor(site, entry_id, key="output"):

@@ -8,11 +8,12 @@ changed, and a file is written only when its bytes changed, atomically.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
@@ -374,10 +375,17 @@ def _prerender_one(run_id: str, digest: str) -> tuple[str, str, list | None]:
 
 #: Niceness of prerender workers: reading is the one process everything waits for.
 PRERENDER_NICENESS = 10
+#: Renders queued per prerender worker before reading waits for the oldest.
+PRERENDER_QUEUE_PER_WORKER = 8
 
 
 def _yield_to_reader() -> None:
-    """Let the reading process have its core; the workers share what is left."""
+    """Let the reading process have its core; the workers share what is left.
+
+    Workers are forked while reading, when the reader has paused the cycle
+    collector (runreport.pipeline): rendering needs it back on.
+    """
+    gc.enable()
     try:
         os.nice(PRERENDER_NICENESS)
     except OSError:  # (not allowed here: same priority, still correct)
@@ -402,18 +410,21 @@ class Prerenderer:
                  *, jobs: int | None = None) -> None:
         global _PRERENDER
         self.pool: ProcessPoolExecutor | None = None
-        self.futures: list = []
+        self.futures: deque = deque()  # in flight, oldest first
+        self.done: dict[str, tuple[str, list]] = {}
         self.settles: dict[str, int] = defaultdict(int)
         out = Path(out_dir)
-        if (out / build_manifest.NAME).exists() or _workers(jobs, POOL_MIN_RUNS) < 2:
+        workers = _workers(jobs, POOL_MIN_RUNS)
+        # Reading waits for the oldest render beyond this: memory stays flat with the run count.
+        self.max_in_flight = PRERENDER_QUEUE_PER_WORKER * workers
+        if (out / build_manifest.NAME).exists() or workers < 2:
             return
         library = librarypages.load(options.library) is not None
         redactor = Redactor(options.redact_keys) if options.redact else None
         _PRERENDER = _PrerenderJob(Path(store_dir), out, options, redactor, library)
         for name in ("run.html", "macros.html"):  # compiled once, inherited by the workers
             environment().get_template(name)
-        self.pool = ProcessPoolExecutor(_workers(jobs, POOL_MIN_RUNS),
-                                        mp_context=multiprocessing.get_context("fork"),
+        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                         initializer=_yield_to_reader)
 
     def settled(self, run_id: str, digest: str) -> None:
@@ -421,22 +432,25 @@ class Prerenderer:
             return
         self.settles[run_id] += 1
         if self.settles[run_id] == 1:
+            if len(self.futures) >= self.max_in_flight:
+                self._collect(self.futures.popleft())
             self.futures.append(self.pool.submit(_prerender_one, run_id, digest))
+
+    def _collect(self, future) -> None:
+        run_id, digest, produced = future.result()
+        if produced is not None:
+            self.done[run_id] = (digest, produced)
 
     def results(self) -> dict[str, tuple[str, list]]:
         """{run id: (content hash, [(file, [sha256, size])])} of the runs rendered once."""
-        global _PRERENDER
         if self.pool is None:
             return {}
-        done: dict[str, tuple[str, list]] = {}
         try:
-            for future in self.futures:
-                run_id, digest, produced = future.result()
-                if produced is not None and self.settles[run_id] == 1:
-                    done[run_id] = (digest, produced)
+            while self.futures:
+                self._collect(self.futures.popleft())
         finally:
             self.close()
-        return done
+        return {rid: done for rid, done in self.done.items() if self.settles[rid] == 1}
 
     def close(self) -> None:
         global _PRERENDER
