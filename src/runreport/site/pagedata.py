@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Sequence
 from urllib.parse import quote
 
@@ -214,7 +215,7 @@ class ListingPage:
     kind: str  # "runs" or "composer"
     title: str
     listing: str  # listing name used by match files ("all" or the composer's safe name)
-    cards: tuple[Card, ...]
+    rows: tuple[RunIndexRow, ...]  # its runs, newest first
     counts: Counts | None  # head page only; block pages load them from list_src
     page_no: int | None  # None for the head page, else the block number (1 = oldest)
     label: str | None  # "Page n" text of a block page
@@ -224,6 +225,12 @@ class ListingPage:
     match_chunks: int | None  # head page only
     list_src: str
     show_composer: bool
+
+    @cached_property
+    def cards(self) -> tuple[Card, ...]:
+        """Made when the page is rendered: an incremental build compares rows and skips
+        unchanged pages (10,000 runs make 10,000 cards otherwise)."""
+        return tuple(card(r) for r in self.rows)
 
 
 @dataclass(frozen=True)
@@ -307,8 +314,8 @@ def listing(
     def href(n: int | None) -> str:
         return runs_href(n) if composer is None else composer_href(composer, n)
 
-    def page(n: int | None, cards: Sequence[RunIndexRow], newer: str | None, older: str | None
-             ) -> ListingPage:
+    def page(n: int | None, page_rows: Sequence[RunIndexRow], newer: str | None,
+             older: str | None) -> ListingPage:
         path = href(n)
         return ListingPage(
             path=path,
@@ -316,7 +323,7 @@ def listing(
             kind=kind,
             title=title,
             listing=name,
-            cards=tuple(card(r) for r in cards),
+            rows=tuple(page_rows),
             counts=counts if n is None else None,
             page_no=n,
             label=None if n is None else f"Page {n:,} (page 1 holds the oldest runs)",
