@@ -83,13 +83,16 @@
    */
   function logMarkup(p) {
     if (p.rrHtml) return p.rrHtml;
-    if (typeof DecompressionStream !== "function") {
+    var inflate;
+    try {
+      inflate = new DecompressionStream("deflate-raw"); // (Chromium < 103 knows only gzip/deflate)
+    } catch (e) {
       return Promise.reject(new Error("cannot be unpacked by this browser (open the run page instead)"));
     }
     var bin = atob(p.html_packed);
     var bytes = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+    var stream = new Blob([bytes]).stream().pipeThrough(inflate);
     p.rrHtml = new Response(stream).text();
     return p.rrHtml;
   }

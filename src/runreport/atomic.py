@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,20 +16,26 @@ def staged(path: Path, data: bytes, *, durable: bool = False) -> Iterator[str]:
 
     The temp file lives in the same folder because a rename is only atomic
     within one file system; its name holds the process and thread, so
-    concurrent writers never share one (a build writes tens of thousands of
-    files: `tempfile.mkstemp`'s random names and a `mkdir` per file cost more
-    than the writes, so the folder is made only when the open finds it
-    missing). `durable` also flushes the file to disk first, for files
-    people keep (the Library); the site and the store are rebuilt from the
-    inputs after a crash, so they skip the cost.
+    concurrent writers of one machine never share one, and it is opened
+    exclusively, with a random name when it exists (a build writes tens of
+    thousands of files: `tempfile.mkstemp`'s random names and a `mkdir` per
+    file cost more than the writes, so they are the fallback, and the folder
+    is made only when the open finds it missing). `durable` also flushes
+    the file to disk first, for files people keep (the Library); the site
+    and the store are rebuilt from the inputs after a crash, so they skip
+    the cost.
     """
     tmp = os.path.join(path.parent, f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(tmp, flags, 0o644)
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(tmp, flags, 0o644)
+    except FileExistsError:  # left by a crash, or another host's process with our pid
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # Published pages must be readable by a web server, whatever the umask.
+    os.fchmod(fd, 0o644)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

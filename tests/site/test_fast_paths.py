@@ -70,6 +70,36 @@ def test_secret_names_split_by_separators_or_folded_letters_are_found():
     assert out["u"] == "https://h.example/x?to+ken=[redacted]&Api.Key=[redacted]&token=[redacted]&page=4"
 
 
+def test_a_run_end_with_fields_named_like_the_run_records_hides_no_secret():
+    from runreport.derive import derive_run
+    from runreport.merge import RunState, apply_record
+    from runreport.read import Line
+    from runreport.records import check_record
+
+    state = RunState("r1", "a.jsonl", 1)
+    lines = [{"type": "run", "run_id": "r1", "composer": "C", "mode": "test",
+              "started_at": "2026-11-20T10:00:00Z",
+              "trigger": {"token": "SEKRIT"}, "meta": {"password": "PW"}},
+             {"type": "run_end", "run_id": "r1", "ended_at": "2026-11-20T10:00:09Z",
+              "trigger": "manual", "meta": None}]
+    for n, line in enumerate(lines, 1):
+        record, problems = check_record(Line("a.jsonl", n, line))
+        assert record is not None, problems
+        apply_record(state, record, n)
+    out = Redactor().run(derive_run(state)[0])
+    assert out.trigger == {"token": REDACTED} and out.meta == {"password": REDACTED}
+
+
+def test_summary_rows_holding_objects_are_redacted_inside():
+    fields = {"summary": {"info": {"token": "x", "n": 1}, "list": [{"api_key": "k"}], "plain": "{x"}}
+    entry = Entry("e1", "Step", "code", "A", None, None, "success", "success", 0, ("Step",), ("e1",),
+                  (), None, None, None, None, derive.summary_rows(fields), (), None, None, (), False,
+                  dict(fields))
+    rows = dict(Redactor().entry(entry).summary)
+    assert rows == {"info": '{"token":"[redacted]","n":1}', "list": '[{"api_key":"[redacted]"}]',
+                    "plain": "{x"}
+
+
 def test_a_value_with_nothing_secret_is_returned_as_is():
     value = {"rows": [{"id": i, "email": f"a{i}@x.example"} for i in range(50)]}
     assert Redactor().value(value) is value

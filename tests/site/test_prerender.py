@@ -28,8 +28,17 @@ from pathlib import Path
 from runreport import pipeline
 from runreport.site.build import BuildOptions, Prerenderer, build_site
 
-inputs, out, store, overlap, max_resident = sys.argv[1:6]
+from runreport.site import build
+
+inputs, out, store, overlap, max_resident, failing = sys.argv[1:7]
 out, store = Path(out), Path(store)
+if failing:  # a render that fails in the worker (forked workers see this module as patched)
+    real = build._prerender_one
+    def _prerender_one(run_id, digest):
+        if run_id == failing:
+            raise RuntimeError("render failed")
+        return real(run_id, digest)
+    build._prerender_one = _prerender_one
 options = BuildOptions()
 with Prerenderer(out, store, options, jobs=2 if overlap == "1" else 1) as pre:
     loaded = pipeline.load([inputs], store_dir=store, max_resident=int(max_resident),
@@ -63,11 +72,12 @@ def _write(path: Path, records: list, extra_lines: tuple[str, ...] = ()) -> Path
     return path
 
 
-def _build(inputs: Path, out: Path, *, overlap: bool, max_resident: int = 64) -> dict:
+def _build(inputs: Path, out: Path, *, overlap: bool, max_resident: int = 64,
+           failing: str = "") -> dict:
     env = {**os.environ, "RUNREPORT_JOBS": ""}
     done = subprocess.run(
         [sys.executable, "-c", _SCRIPT, str(inputs), str(out), str(out.parent / (out.name + ".store")),
-         "1" if overlap else "0", str(max_resident)],
+         "1" if overlap else "0", str(max_resident), failing],
         capture_output=True, text=True, env=env, timeout=300, check=True)
     return json.loads(done.stdout)
 
@@ -114,3 +124,11 @@ def test_a_run_settled_twice_is_rendered_from_its_final_state(tmp_path):
     _same_site(tmp_path / "a", tmp_path / "b")
     log = next((tmp_path / "a" / "data").glob("run-000-*/log.js"))
     assert 'data-entry-id="e3"' in log_markup(log)
+
+
+def test_a_render_failing_while_reading_is_rendered_again_after(tmp_path):
+    inputs = _write(tmp_path / "runs.jsonl", _runs(24))
+    overlapped = _build(inputs, tmp_path / "a", overlap=True, failing="run-003")
+    assert overlapped == {"prerendered": 23, "runs": 24, "problems": 0}
+    _build(inputs, tmp_path / "b", overlap=False)
+    _same_site(tmp_path / "a", tmp_path / "b")

@@ -188,7 +188,8 @@ def write_listing(
     lst = pagedata.listing(rows, kind=kind, title=title, composer=composer)
     for page in lst.pages:
         # Rendering is the cost: skip a page whose data is what it was last time.
-        if w.unchanged(page.path, content_hash([page, problem_count, w.has_library])):
+        # (Fields only: the page's cards, once made, must not change its key.)
+        if w.unchanged(page.path, content_hash([_row_dict(page), problem_count, w.has_library])):
             continue
         w.text(page.path, render("listing.html", page=page,
                                  **_base(page.path, page.title, kind, problem_count,
@@ -198,7 +199,7 @@ def write_listing(
         src = f"{head.match_prefix}{n}.js"
         w.text(src, data_file(src, chunk))
     # The listing's list file: counts for block pages, head cards for live updates.
-    if not w.unchanged(head.list_src, content_hash([head, len(lst.match_chunks)])):
+    if not w.unchanged(head.list_src, content_hash([_row_dict(head), len(lst.match_chunks)])):
         w.text(head.list_src, data_file(head.list_src, {
             "kind": "list", "counts": asdict(head.counts), "match_chunks": len(lst.match_chunks),
             "problems": problem_count,
@@ -383,8 +384,10 @@ def _yield_to_reader() -> None:
     """Let the reading process have its core; the workers share what is left.
 
     Workers are forked while reading, when the reader has paused the cycle
-    collector (runreport.pipeline): rendering needs it back on.
+    collector (runreport.pipeline): rendering needs it back on, but not
+    scanning (and so copying) every object inherited from the reader.
     """
+    gc.freeze()
     gc.enable()
     try:
         os.nice(PRERENDER_NICENESS)
@@ -434,10 +437,24 @@ class Prerenderer:
         if self.settles[run_id] == 1:
             if len(self.futures) >= self.max_in_flight:
                 self._collect(self.futures.popleft())
-            self.futures.append(self.pool.submit(_prerender_one, run_id, digest))
+            if self.pool is None:
+                return
+            try:
+                self.futures.append(self.pool.submit(_prerender_one, run_id, digest))
+            except Exception:  # (a broken pool: the build renders the rest after reading)
+                self.close()
 
     def _collect(self, future) -> None:
-        run_id, digest, produced = future.result()
+        """Keep a finished render; a failed one (or a broken pool) is left to `build_site`.
+
+        Prerendering only saves time: it never fails a build. A run whose
+        render failed is rendered again after reading, where a real error in
+        rendering it then shows as usual.
+        """
+        try:
+            run_id, digest, produced = future.result()
+        except Exception:
+            return
         if produced is not None:
             self.done[run_id] = (digest, produced)
 
@@ -455,8 +472,8 @@ class Prerenderer:
     def close(self) -> None:
         global _PRERENDER
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+            pool, self.pool = self.pool, None
+            pool.shutdown(wait=True, cancel_futures=True)
         _PRERENDER = None
 
     def __enter__(self) -> Prerenderer:
