@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -46,6 +47,7 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
     from runreport.site.build import Prerenderer, build_site
     from runreport.site.manifest import default_store_dir
 
+    started = time.perf_counter()
     options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs)
     store_dir = store_dir or default_store_dir(output)
     # A first build renders runs on the other cores while the input is read.
@@ -56,6 +58,7 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
     for problem in loaded.problems:
         click.echo(str(problem), err=True)
     report = build_site(loaded, output, options, prerendered=prerendered)
+    report.seconds = time.perf_counter() - started  # (pages were rendered while reading too)
     click.echo(report.line(), err=True)
     if strict and loaded.problems:
         click.echo(f"--strict: {len(loaded.problems)} input problem(s); the site was written "
