@@ -207,10 +207,8 @@ def summary_rows(fields: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
                 rows.append((label, review[key]))
     summary = fields.get("summary")
     if isinstance(summary, Mapping):
-        for label, value in summary.items():
-            if isinstance(value, (dict, list)):
-                value = orjson.dumps(value).decode()
-            rows.append((str(label), value))
+        # Values stay as logged (objects too): redaction walks them, the page writes them as text.
+        rows.extend((str(label), value) for label, value in summary.items())
     return tuple(rows)
 
 

@@ -99,6 +99,12 @@ class Collector:
             self.settle(self.resident.popitem(last=False)[1])
 
 
+def stored_run(store: Store, run_id: str) -> Run | None:
+    """A run read back from the store and derived in full, or None when it has no state there."""
+    state = store.get_state(run_id)
+    return None if state is None else derive_run(state)[0]
+
+
 @dataclass
 class Loaded:
     """The result of a load: index rows for every run, runs on demand."""
@@ -115,12 +121,10 @@ class Loaded:
 
     def run(self, run_id: str) -> Run:
         """The derived run; KeyError for an unknown id."""
-        if run_id not in self.store.runs:
+        run = stored_run(self.store, run_id) if run_id in self.store.runs else None
+        if run is None:
             raise KeyError(run_id)
-        state = self.store.get_state(run_id)
-        if state is None:
-            raise KeyError(run_id)
-        return derive_run(state)[0]
+        return run
 
     def runs(self) -> Iterator[Run]:
         """Every run, newest first, one at a time."""

@@ -189,7 +189,7 @@ def write_listing(
     for page in lst.pages:
         # Rendering is the cost: skip a page whose data is what it was last time.
         # (Fields only: the page's cards, once made, must not change its key.)
-        if w.unchanged(page.path, content_hash([_row_dict(page), problem_count, w.has_library])):
+        if w.unchanged(page.path, content_hash([_fields_of(page), problem_count, w.has_library])):
             continue
         w.text(page.path, render("listing.html", page=page,
                                  **_base(page.path, page.title, kind, problem_count,
@@ -199,7 +199,7 @@ def write_listing(
         src = f"{head.match_prefix}{n}.js"
         w.text(src, data_file(src, chunk))
     # The listing's list file: counts for block pages, head cards for live updates.
-    if not w.unchanged(head.list_src, content_hash([_row_dict(head), len(lst.match_chunks)])):
+    if not w.unchanged(head.list_src, content_hash([_fields_of(head), len(lst.match_chunks)])):
         w.text(head.list_src, data_file(head.list_src, {
             "kind": "list", "counts": asdict(head.counts), "match_chunks": len(lst.match_chunks),
             "problems": problem_count,
@@ -262,11 +262,12 @@ def write_assets(w: _Writer) -> None:
         w.text(f"assets/icons/{icon.name}", icon.read_text(encoding="utf-8"))
 
 
-def _row_dict(row: Any) -> dict:
-    """An index row as a dict (`asdict` deep-copies: slow for 100,000 flat rows)."""
-    if is_dataclass(row):
-        return {f.name: getattr(row, f.name) for f in fields(row)}
-    return dict(row)
+def _fields_of(obj: Any) -> dict:
+    """A dataclass's own fields as a dict, one level deep (`asdict` deep-copies: slow for
+    100,000 index rows), without cached properties (hashes of listing pages)."""
+    if is_dataclass(obj):
+        return {f.name: getattr(obj, f.name) for f in fields(obj)}
+    return dict(obj)
 
 
 @dataclass(frozen=True)
@@ -321,6 +322,16 @@ def _workers(jobs: int | None, runs: int) -> int:
     return min(jobs, runs)
 
 
+def _compile_run_templates() -> None:
+    """Compile the run templates before forking, so the workers inherit them compiled."""
+    for name in ("run.html", "macros.html"):
+        environment().get_template(name)
+
+
+def _redactor(options: BuildOptions) -> Redactor | None:
+    return Redactor(options.redact_keys) if options.redact else None
+
+
 def _render_runs(job: _RunJob, run_ids: list[str], jobs: int | None,
                  report: BuildReport) -> Iterator[tuple[str, list]]:
     """Render `run_ids`, results in that order (so the build's output is deterministic)."""
@@ -332,8 +343,7 @@ def _render_runs(job: _RunJob, run_ids: list[str], jobs: int | None,
         if workers == 1:
             yield from map(_render_one, run_ids)
             return
-        for name in ("run.html", "macros.html"):  # compiled once, inherited by the workers
-            environment().get_template(name)
+        _compile_run_templates()
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             yield from pool.map(_render_one, run_ids, chunksize=2)
     finally:
@@ -357,20 +367,20 @@ _PRERENDER: _PrerenderJob | None = None
 
 def _prerender_one(run_id: str, digest: str) -> tuple[str, str, list | None]:
     """Render one settled run from the store, as a build with no problems would."""
-    from runreport.derive import derive_run
+    from runreport.pipeline import stored_run
     from runreport.store import Store, StoreCorrupt
 
     job = _PRERENDER
     assert job is not None
     try:
-        state = Store(job.store_root).get_state(run_id)
+        run = stored_run(Store(job.store_root), run_id)
     except StoreCorrupt:  # (the store is being rebuilt: the build renders it later)
         return run_id, digest, None
-    if state is None:
+    if run is None:
         return run_id, digest, None
     sub = _Writer(job.out, BuildReport(job.out))
     sub.has_library = job.has_library
-    write_run(sub, derive_run(state)[0], job.options, job.redactor, 0)
+    write_run(sub, run, job.options, job.redactor, 0)
     return run_id, digest, [(rel, sub.new.files[rel]) for rel in sub.order]
 
 
@@ -422,11 +432,9 @@ class Prerenderer:
         self.max_in_flight = PRERENDER_QUEUE_PER_WORKER * workers
         if (out / build_manifest.NAME).exists() or workers < 2:
             return
-        library = librarypages.load(options.library) is not None
-        redactor = Redactor(options.redact_keys) if options.redact else None
-        _PRERENDER = _PrerenderJob(Path(store_dir), out, options, redactor, library)
-        for name in ("run.html", "macros.html"):  # compiled once, inherited by the workers
-            environment().get_template(name)
+        _PRERENDER = _PrerenderJob(Path(store_dir), out, options, _redactor(options),
+                                   librarypages.exists(options.library))
+        _compile_run_templates()
         self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                         initializer=_yield_to_reader)
 
@@ -505,7 +513,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     for row in index:
         by_composer[row.composer].append(row)
     problem_rows = pagedata.problem_rows(problems, {r.run_id for r in index})
-    redactor = Redactor(options.redact_keys) if options.redact else None
+    redactor = _redactor(options)
     report.runs = len(index)
     report.entries = sum(r.entry_count for r in index)
     report.problems = len(problems)
@@ -559,7 +567,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
         raise RuntimeError("more runs rendered than asked for")
     for row in index:
         w.new.runs[row.run_id] = {"hash": digests[row.run_id], "files": kept[row.run_id],
-                                  "row": _row_dict(row)}
+                                  "row": _fields_of(row)}
     write_listing(w, index, title="Runs", composer=None, problem_count=np)
     for composer in sorted(by_composer):
         write_listing(w, by_composer[composer], title=composer, composer=composer,

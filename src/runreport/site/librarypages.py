@@ -52,9 +52,14 @@ def case_anchor(case: str) -> str:
     return "case-" + safe_name(case)
 
 
+def exists(folder: Path | str | None) -> bool:
+    """Whether there is a library at `folder` (pages then link to the Library page)."""
+    return folder is not None and Path(folder).is_dir()
+
+
 def load(folder: Path | str | None) -> lib.Library | None:
     """The library at `folder`, or None when there is none (no Library pages then)."""
-    if folder is None or not Path(folder).is_dir():
+    if not exists(folder):
         return None
     return lib.load_library(Path(folder))
 

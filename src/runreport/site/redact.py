@@ -232,7 +232,7 @@ class Redactor:
             return entry
         memo: dict[int, tuple[Any, Any]] = {}
         summary = tuple(
-            (label, REDACTED if self.is_secret_key(label) else self._summary_value(v))
+            (label, REDACTED if self.is_secret_key(label) else self.value(v))
             for label, v in entry.summary
         )
         sections = tuple(Section(s.key, self._shared(s.value, memo, 0)) for s in entry.sections)
@@ -243,17 +243,6 @@ class Redactor:
             raw=self._shared(entry.raw, memo, 3),  # raw > http > response > body
             review=self._shared(entry.review, memo, 0),
         )
-
-    def _summary_value(self, value: Any) -> Any:
-        """A summary row's value; an object or array there is JSON text (derive.summary_rows)."""
-        if isinstance(value, str) and value[:1] in ("{", "["):
-            try:
-                parsed = orjson.loads(value)
-            except orjson.JSONDecodeError:
-                return self.value(value)
-            redacted = self.value(parsed)
-            return value if redacted is parsed else orjson.dumps(redacted).decode("utf-8")
-        return self.value(value)
 
     def run(self, run: Run) -> Run:
         """`run` with every secret replaced by REDACTED (unchanged parts are shared)."""
