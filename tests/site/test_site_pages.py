@@ -188,6 +188,31 @@ def test_links_are_relative_and_resolve(samples):
             assert target.is_file(), (path, ref)
 
 
+def test_every_page_names_the_site_icon(samples):
+    folder, _ = samples
+    for path in html_files(folder):
+        icons = soup(path).select('head link[rel="icon"]')
+        assert len(icons) == 1, path
+        assert icons[0]["type"] == "image/svg+xml"
+        assert (path.parent / icons[0]["href"]).resolve() == (folder / "assets/icons/runreport.svg").resolve()
+
+
+def test_browsers_fetch_the_site_icon_not_a_favicon_ico(browser, site, http_root):
+    # Without an icon link a browser asks the server for /favicon.ico, which no site has
+    # (a 404 in the server's log); from file:// browsers fetch no page icon at all.
+    site("samples")
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        asked: dict[str, int] = {}
+        page.on("response", lambda r: asked.__setitem__(r.url.rsplit("/", 1)[-1], r.status))
+        page.goto(f"{http_root}/sub/samples/index.html", wait_until="networkidle")
+        assert "favicon.ico" not in asked
+        assert asked.get("runreport.svg") == 200
+    finally:
+        context.close()
+
+
 def test_building_twice_gives_byte_identical_trees(tmp_path):
     def tree(folder: Path) -> dict[str, bytes]:
         return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
