@@ -1859,7 +1859,12 @@
     }
   }
 
-  function patchList(oldList, newList, key, patch) {
+  /**
+   * Patch the items of `oldList` (keyed by the attribute `key`) with those of
+   * `newList`: new items inserted in order and items gone removed, unless
+   * `shownOnly` (a part page: it keeps its own slice of the log).
+   */
+  function patchList(oldList, newList, key, patch, shownOnly) {
     var prev = null;
     var seen = Object.create(null);
     var items = Array.prototype.slice.call(newList.children);
@@ -1868,6 +1873,7 @@
       seen[value] = true;
       var old = byAttr(oldList, key, value);
       if (old) patch(old, items[i]);
+      else if (shownOnly) continue;
       else {
         old = items[i];
         oldList.insertBefore(old, prev ? prev.nextSibling : oldList.firstChild);
@@ -1875,23 +1881,31 @@
       }
       prev = old;
     }
+    if (shownOnly) return;
     var stale = Array.prototype.slice.call(oldList.children).filter(function (c) { return !seen[c.getAttribute(key)]; });
     stale.forEach(function (c) { c.remove(); });
   }
 
-  /** Bring a shown run log up to date with a freshly built fragment. */
+  /**
+   * Bring a shown run log up to date with a freshly built fragment. A part
+   * page (`data-part`: entries k… of a large run, for readers without the
+   * script) keeps its slice: its entries are patched, new ones show on the run page.
+   */
   function patchLog(log, fresh, fetchFile) {
     var timeline = log && log.querySelector(".timeline");
     if (!fresh || !timeline) return;
-    log.rrComplete = true; // `fresh` holds every part: nothing left to append
-    log.setAttribute("data-parts", fresh.getAttribute("data-parts") || "1");
+    var slice = log.hasAttribute("data-part");
+    if (!slice) {
+      log.rrComplete = true; // `fresh` holds every part: nothing left to append
+      log.setAttribute("data-parts", fresh.getAttribute("data-parts") || "1");
+    }
     patchList(timeline, fresh.querySelector(".timeline"), "data-automation", function (og, ng) {
       og.setAttribute("data-status", ng.getAttribute("data-status"));
       og.querySelector(".group-head").innerHTML = ng.querySelector(".group-head").innerHTML;
       patchList(og.querySelector(".entries"), ng.querySelector(".entries"), "data-entry-id", function (oe, ne) {
         patchEntry(oe, ne, fetchFile);
-      });
-    });
+      }, slice);
+    }, slice);
     var none = log.querySelector(":scope > p.none");
     if (none && timeline.children.length) none.remove();
     filterLog(log);

@@ -149,3 +149,39 @@ def test_a_finished_static_page_does_not_poll(tmp_path, browser):
     page.wait_for_timeout(3500)
     page.close()
     assert not any("build.js" in u or "__runreport" in u for u in requested)
+
+
+def test_a_part_page_of_a_large_run_patches_its_own_entries_only(tmp_path, serve, browser):
+    from runreport.site.pagedata import LOG_PART_ENTRIES
+
+    rid = "live-big"
+    count = LOG_PART_ENTRIES + 10  # part 2 holds the last ten entries
+    start = {"v": 1, "type": "run", "run_id": rid, "composer": "Live", "mode": "test",
+             "started_at": "2026-11-20T12:00:00Z"}
+    steps = [{"type": "step", "run_id": rid, "entry_id": f"s{n}", "name": f"Step {n}",
+              "status": "running" if n == count - 1 else "success"} for n in range(count)]
+    log = write(tmp_path / "big.jsonl", [start, *steps])
+    served = serve([log], "--watch")
+    page = browser.new_page()
+    page.set_default_timeout(DEADLINE_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{served.base}/runs/{safe_name(rid)}-part-2.html")
+        last = page.locator(f'.entry[data-entry-id="s{count - 1}"]')
+        assert last.get_attribute("data-status") == "running"
+        entries = page.locator(".run-log .entry")
+        expect(entries).to_have_count(10)
+        navs = watch_page(page)
+        write(log, [{"type": "step", "run_id": rid, "entry_id": f"s{count - 1}", "status": "success"},
+                    {"type": "step", "run_id": rid, "entry_id": "late", "name": "Late step",
+                     "status": "success"},
+                    {"type": "run_end", "run_id": rid, "ended_at": "2026-11-20T12:01:00Z"}])
+        page.locator(f'.entry[data-entry-id="s{count - 1}"][data-status="success"]').wait_for()
+        expect(page.locator(".run-meta .status")).to_have_text("Completed", timeout=DEADLINE_MS)
+        # The page keeps its slice: no entry of part 1, the new entry is for the run page.
+        expect(entries).to_have_count(10)
+        assert page.locator('.entry[data-entry-id="s0"], .entry[data-entry-id="late"]').count() == 0
+        assert navs == [] and errors == []
+    finally:
+        page.close()

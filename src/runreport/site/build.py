@@ -243,7 +243,8 @@ def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | 
         last = first + sum(len(g.entries) for g in parts[k]) - 1
         path = page.part_href(k + 1)
         w.text(path, render("run.html", page=page, part=k + 1, page_first=first, page_last=last,
-                            log_html=render_macro("macros.html", "run_log", page, groups_html[k]),
+                            log_html=render_macro("macros.html", "run_log", page, groups_html[k],
+                                                  1, k + 1),
                             **base), page=True)
         first = last + 1
     for n, payload in enumerate(files.values):
