@@ -183,10 +183,21 @@ def test_http_5xx_keeps_logged_error_and_adds_response():
 
 
 def test_body_parsing_rules():
-    assert parse_body('{"a":1}', {}) == {"a": 1}  # a string that parses
-    assert parse_body("plain text", {"content-type": "text/plain"}) == "plain text"
-    assert parse_body("not json", {"content-type": "application/json"}) == "not json"
-    assert parse_body({"a": 1}, None) == {"a": 1}
+    assert parse_body('{"a":1}') == {"a": 1}  # a string that parses
+    assert parse_body(' [1, 2] ') == [1, 2]
+    assert parse_body("42") == 42  # any JSON text, not only objects and arrays
+    assert parse_body("plain text") == "plain text"
+    assert parse_body("{not json") == "{not json"
+    assert parse_body({"a": 1}) == {"a": 1}
+
+
+def test_a_header_of_any_shape_never_stops_a_build():
+    # Header values are whatever the engine logged: a list, a number, null.
+    for headers in ({"Content-Type": ["application/json"]}, {"content-type": 7}, ["x"], None):
+        fields = {"kind": "http", "status": "success",
+                  "http": {"response": {"status": 200, "headers": headers, "body": '{"ok":true}'}}}
+        output = next(s for s in sections(fields) if s.key == "output")
+        assert output.value == {"ok": True}
 
 
 def test_iteration_data_section_and_section_order():

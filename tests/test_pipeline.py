@@ -212,3 +212,17 @@ def test_half_written_line_in_a_finished_read_is_a_problem_then_read_whole_later
         f.write(lines[-1][10:] + "\n")
     second = load([path], store_dir=store)
     assert second.problems == [] and second.index[0].status == "completed"
+
+
+def test_numbers_beyond_64_bits_cost_their_field_not_the_build(tmp_path):
+    run = small_run(1)
+    run[2] = {**run[2], "seq": 1e20, "page": 18446744073709551616,
+              "iteration": {"index": -9223372036854775809}}
+    loaded = load([write_lines(tmp_path / "big-numbers.jsonl", run)], store_dir=tmp_path / "store")
+    assert [(p.line, p.message.split(" to be ")[0]) for p in loaded.problems] == [
+        (3, 'step record: expected "iteration"'),
+        (3, 'step record: expected "page"'),
+        (3, 'step record: expected "seq"'),
+    ]
+    (shown,) = list(loaded.runs())
+    assert shown.entries_by_id["e1"].status == "success"

@@ -45,7 +45,7 @@ def test_unterminated_last_line_is_held_back_unless_final():
 
 def test_unterminated_last_line_that_does_not_parse_is_a_problem_when_final():
     items, used, lines = parse_block(b'{"a":1}\n{"b":', "a.jsonl", 1, final=True)
-    assert items[1] == error(2, "expected a JSON object, found invalid JSON: unexpected end of data: line 1 column 6 (char 5)")
+    assert items[1] == error(2, "expected a JSON object, found invalid JSON: unexpected end of data at column 6")
     assert (used, lines) == (13, 2)
 
 

@@ -120,7 +120,7 @@ def test_type_that_is_not_a_string_is_refused():
 def test_unknown_type_is_skipped_with_a_warning():
     assert check({"type": "heartbeat", "run_id": "r1"}) == (
         None,
-        [Problem("logs/a.jsonl", 7, "r1", "warning", 'unknown record type "heartbeat"; skipped')],
+        [Problem("logs/a.jsonl", 7, "r1", "warning", 'unknown record type "heartbeat" (expected "run", "run_end" or "step"); skipped')],
     )
 
 
@@ -285,21 +285,23 @@ def test_status_names_outside_ascii_are_not_folded():
         ("kind", False, "a string"),
         ("automation", {}, "a string"),
         ("parent", ["e0"], "a string"),
-        ("iteration", 0, 'an object with an integer "index" >= 0'),
-        ("iteration", {"index": -1}, 'an object with an integer "index" >= 0'),
-        ("iteration", {"index": "0"}, 'an object with an integer "index" >= 0'),
-        ("iteration", {"item": 1}, 'an object with an integer "index" >= 0'),
-        ("page", 0, "an integer >= 1"),
-        ("page", 1.5, "an integer >= 1"),
-        ("page", True, "an integer >= 1"),
+        ("iteration", 0, 'an object with a 64-bit integer "index" >= 0'),
+        ("iteration", {"index": -1}, 'an object with a 64-bit integer "index" >= 0'),
+        ("iteration", {"index": "0"}, 'an object with a 64-bit integer "index" >= 0'),
+        ("iteration", {"item": 1}, 'an object with a 64-bit integer "index" >= 0'),
+        ("page", 0, "a 64-bit integer >= 1"),
+        ("page", 1.5, "a 64-bit integer >= 1"),
+        ("page", True, "a 64-bit integer >= 1"),
         ("started_at", "2026-11-20", "an RFC 3339 timestamp"),
         ("ended_at", 1700000000, "an RFC 3339 timestamp"),
         ("error", 3, "an object or a string"),
         ("http", "GET", "an object"),
         ("review", [], "an object"),
         ("summary", "rows", "an object"),
-        ("seq", "3", "an integer"),
-        ("seq", True, "an integer"),
+        ("seq", "3", "a 64-bit integer"),
+        ("seq", True, "a 64-bit integer"),
+        ("seq", 1e20, "a 64-bit integer"),
+        ("page", 18446744073709551616, "a 64-bit integer >= 1"),
     ],
 )
 def test_mistyped_optional_step_field_is_dropped_with_a_warning(field, value, expected):
@@ -423,3 +425,22 @@ def test_check_record_never_raises(data):
     assert all(isinstance(p, Problem) and p.file == "logs/a.jsonl" and p.line == 7 for p in problems)
     if record is None:
         assert problems, "a refused record always says why"
+
+
+def test_a_problem_never_quotes_an_object_which_could_hold_a_secret():
+    # Problem messages reach the Problems page and stderr unredacted.
+    _, problems = check({**STEP, "name": "Call", "http": ["GET /x", {"Authorization": "Bearer sk_live_A"}],
+                         "review": [{"token": "sk_live_B"}], "summary": 7, "error": {"password": "x"}})
+    assert [p.message for p in problems] == [
+        'step record: expected "http" to be an object, found an array; field dropped',
+        'step record: expected "review" to be an object, found an array; field dropped',
+        'step record: expected "summary" to be an object, found 7; field dropped',
+    ]
+
+
+def test_a_long_escaped_string_is_described_as_a_string():
+    _, problems = check({**STEP, "name": "Fetch", "status": '"quoted" ' * 8})
+    assert [p.message for p in problems] == [
+        "step record: unknown status a string of 72 characters; shown as unknown "
+        "(expected running, success, error, rejected or skipped)"
+    ]

@@ -94,6 +94,9 @@ def valid(schema: dict, value, root: dict = SCHEMA) -> bool:
         elif key == "minimum":
             numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
             results.append(not numeric or value >= arg)
+        elif key == "maximum":
+            numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+            results.append(not numeric or value <= arg)
         elif key == "pattern":
             results.append(not isinstance(value, str) or ecma_search(arg, value))
         elif key == "format":

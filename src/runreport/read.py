@@ -132,7 +132,8 @@ def _parse_line(raw: bytes, file: str, number: int) -> Line | Problem:
                 f"at column {bad.start + 1}"
             )
         else:
-            message = f"expected a JSON object, found invalid JSON: {exc}"
+            # (orjson says "line 1 column N": the line is the file's, named by the problem.)
+            message = f"expected a JSON object, found invalid JSON: {exc.msg} at column {exc.colno}"
         return Problem(file, number, None, "error", message)
     if not isinstance(value, dict):
         return Problem(file, number, None, "error", f"expected a JSON object, found {_json_kind(value)}")

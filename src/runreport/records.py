@@ -94,12 +94,17 @@ class Kind:
     check: Callable[[Any], Any]  # returns the value as kept, _BAD, or _UNKNOWN
 
 
+#: Integers kept by a check: what a JSON parser reads as an integer and the store can write
+#: back (a larger `seq` or `page` is a mistyped field, not a crash of the whole read).
+INT_MIN, INT_MAX = -(2**63), 2**64 - 1
+
+
 def _int_value(value: Any) -> int | None:
     # JSON has one number type; 3.0 is the integer 3 (as JSON Schema says), true is not.
-    if type(value) is int:
-        return value
     if type(value) is float and value.is_integer():
-        return int(value)
+        value = int(value)
+    if type(value) is int and INT_MIN <= value <= INT_MAX:
+        return value
     return None
 
 
@@ -190,11 +195,12 @@ OBJECT_OR_TEXT = Kind(
     {"type": ["object", "string"]},
     lambda v: v if isinstance(v, (dict, str)) else _BAD,
 )
-INTEGER = Kind("an integer", {"type": "integer"}, _int_at_least(None))
-PAGE = Kind("an integer >= 1", {"type": "integer", "minimum": 1}, _int_at_least(1))
+_INT_SCHEMA = {"type": "integer", "minimum": INT_MIN, "maximum": INT_MAX}
+INTEGER = Kind("a 64-bit integer", _INT_SCHEMA, _int_at_least(None))
+PAGE = Kind("a 64-bit integer >= 1", {**_INT_SCHEMA, "minimum": 1}, _int_at_least(1))
 ITERATION = Kind(
-    'an object with an integer "index" >= 0',
-    {"type": "object", "required": ["index"], "properties": {"index": {"type": "integer", "minimum": 0}}},
+    'an object with a 64-bit integer "index" >= 0',
+    {"type": "object", "required": ["index"], "properties": {"index": {**_INT_SCHEMA, "minimum": 0}}},
     _iteration,
 )
 ANY = Kind("any JSON value", {}, lambda v: v)
@@ -341,7 +347,8 @@ def check_record(line: Line) -> tuple[Record | None, list[Problem]]:
         return None, problems
     table = RECORD_FIELDS.get(record_type)
     if table is None:
-        report("warning", f"unknown record type {_found(record_type)}; skipped")
+        expected = _words(tuple(f'"{t}"' for t in RECORD_FIELDS))
+        report("warning", f"unknown record type {_found(record_type)} (expected {expected}); skipped")
         return None, problems
 
     what = f"{record_type} record"
@@ -388,13 +395,23 @@ def check_record(line: Line) -> tuple[Record | None, list[Problem]]:
 
 
 def _found(value: Any) -> str:
-    """Describe a value for a message: verbatim JSON when short, else cut (strings) or named by kind."""
-    if isinstance(value, str) and len(value) > 60:
-        value = value[:60] + "…"
+    """Describe a value for a message: short scalars and arrays of them verbatim, else by kind.
+
+    An object (or an array holding one) is named, never quoted: it may hold
+    a secret-named key, and problem messages, on the Problems page and on
+    stderr, are not redacted.
+    """
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        return "an array"
+    shown = value[:60] + "…" if isinstance(value, str) and len(value) > 60 else value
     try:
-        text = orjson.dumps(value).decode()
+        text = orjson.dumps(shown).decode()
     except orjson.JSONEncodeError:  # values orjson cannot write (huge integers, lone surrogates)
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
     if len(text) <= 70:
         return text
-    return "an object" if isinstance(value, dict) else "an array"
+    if isinstance(value, str):  # (escapes made it long: quotes, newlines)
+        return f"a string of {len(value):,} characters"
+    return "an array"
