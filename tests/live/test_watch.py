@@ -233,3 +233,31 @@ class _Interrupting:
             wait_for(self.built.is_file)
             raise KeyboardInterrupt
         self.thread.join(timeout)
+
+
+def test_a_single_build_reads_a_last_line_without_its_newline(tmp_path):
+    # `serve` without --watch builds once: like `build`, it reads a complete last line.
+    log = tmp_path / "run.jsonl"
+    log.write_text(line(START) + line(END).rstrip("\n"))
+    out = tmp_path / "site"
+    told: list[str] = []
+    Watcher([log], out, BuildOptions(), tmp_path / "store", echo=told.append, following=False).build()
+    assert f'data-run-id="{RUN}" data-status="completed"' in (out / "index.html").read_text()
+    followed = tmp_path / "followed"
+    Watcher([log], followed, BuildOptions(), tmp_path / "store2", echo=told.append).build()
+    assert f'data-run-id="{RUN}" data-status="running"' in (followed / "index.html").read_text()
+
+
+def test_input_problems_are_printed_once_as_they_appear(tmp_path):
+    log = tmp_path / "run.jsonl"
+    log.write_text(line(START) + "{not json\n")
+    with Watching(tmp_path, [log]) as w:
+        first = [s for s in w.lines if not s.startswith("rebuilt ")]
+        assert first == [f"{log}:2: expected a JSON object, found invalid JSON: "
+                         "unexpected character, expected a string key at column 2"]
+        builds = w.builds()
+        append(log, line({"type": "heartbeat", "run_id": RUN}))
+        wait_for(lambda: w.builds() > builds, "a rebuild after the append")
+        told = [s for s in w.lines if not s.startswith("rebuilt ")]
+        assert told[:1] == first and len(told) == 2  # the old problem is not printed again
+        assert told[1].startswith(f"{log}:3: unknown record type \"heartbeat\"")

@@ -236,3 +236,14 @@ def test_bad_config_keys_are_all_reported(tmp_path):
                                        "--config", str(cfg)])
     assert result.exit_code != 0
     assert "'editor'" in result.output and "'redact'" in result.output
+
+
+def test_a_redact_key_that_is_not_a_regular_expression_is_a_config_error(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('redact_keys = ["ssn", "[", "(a"]\n')
+    result = CliRunner().invoke(main, ["build", str(FIXTURES / "filters.jsonl"), "-o", str(tmp_path / "s"),
+                                       "--config", str(cfg)])
+    assert result.exit_code == 1
+    assert f"{cfg}: 'redact_keys'[1] is not a regular expression: unterminated character set" in result.output
+    assert f"{cfg}: 'redact_keys'[2] is not a regular expression: missing )" in result.output
+    assert not (tmp_path / "s").exists()

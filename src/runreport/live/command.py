@@ -12,7 +12,7 @@ from runreport.site.command import site_options
 
 
 def _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size, library_dir,
-             store_dir, on_build=None):
+             store_dir, on_build=None, following=True):
     from runreport.live.watch import Watcher
     from runreport.site.command import build_options
     from runreport.site.manifest import default_store_dir
@@ -20,7 +20,7 @@ def _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size, lib
     options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs)
     echo = functools.partial(click.echo, err=True)
     return Watcher(list(inputs), output, options, store_dir or default_store_dir(output),
-                   echo=echo, on_build=on_build)
+                   echo=echo, on_build=on_build, following=following)
 
 
 def _until_interrupted(stop: threading.Event, work: threading.Thread) -> None:
@@ -68,7 +68,8 @@ def serve(inputs, output, config_path, editor_url, no_redact, chunk_size, store_
     site = LiveSite(output, library_dir, live=watching)
     watcher = _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size,
                        library_dir, store_dir,
-                       on_build=lambda loaded, report: site.publish(loaded, report.build_id))
+                       on_build=lambda loaded, report: site.publish(loaded, report.build_id),
+                       following=watching)
     if watcher.build() is None:
         raise click.ClickException("the first build failed; nothing to serve")
     try:

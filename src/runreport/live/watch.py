@@ -35,15 +35,19 @@ class Watcher:
 
     def __init__(self, inputs: Sequence[Path | str], output: Path, options: BuildOptions,
                  store_dir: Path, *, echo: Callable[[str], None],
-                 on_build: OnBuild | None = None) -> None:
+                 on_build: OnBuild | None = None, following: bool = True) -> None:
         self.inputs = [Path(p) for p in inputs]
         self.output = Path(output)
         self.options = options
         self.store_dir = Path(store_dir)
         self.echo = echo
         self.on_build = on_build
+        # While following the inputs, a last line without its newline may still be
+        # being written: it waits. A single build (serve without --watch) reads it.
+        self.following = following
         self.lock = threading.Lock()  # one build at a time
         self._seen: tuple = ()
+        self._told: set[str] = set()  # problems printed so far (each is printed once)
 
     # --- one build ----------------------------------------------------------------
 
@@ -55,11 +59,17 @@ class Watcher:
             try:
                 # An input file that was deleted drops its runs; it may come back later.
                 present = [p for p in self.inputs if p.exists()]
-                loaded = pipeline.load(present, store_dir=self.store_dir, accept_partial_tail=False)
+                loaded = pipeline.load(present, store_dir=self.store_dir,
+                                       accept_partial_tail=not self.following)
                 report = build_site(loaded, self.output, self.options)
             except Exception as exc:  # the watch loop survives anything
                 self.echo(f"rebuild failed: {type(exc).__name__}: {exc} (still watching)")
                 return None
+            for problem in loaded.problems:  # (as `build` does; a rebuild adds only the new ones)
+                told = str(problem)
+                if told not in self._told:
+                    self._told.add(told)
+                    self.echo(told)
             changed = len(report.rendered_runs) + len(loaded.removed)
             self.echo(
                 f"rebuilt {self.output}: {changed} run{'' if changed == 1 else 's'} changed, "

@@ -43,7 +43,8 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
           store_dir):
     """Build the static HTML site from run log files or folders."""
     from runreport import pipeline
-    from runreport.commands import StderrProgress
+    from runreport.commands import InputNotFound, StderrProgress
+    from runreport.read import InputError
     from runreport.site.build import Prerenderer, build_site
     from runreport.site.manifest import default_store_dir
 
@@ -52,8 +53,11 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
     store_dir = store_dir or default_store_dir(output)
     # A first build renders runs on the other cores while the input is read.
     with Prerenderer(output, store_dir, options) as prerender:
-        loaded = pipeline.load(list(inputs), store_dir=store_dir, progress=StderrProgress(),
-                               on_settle=prerender.settled)
+        try:
+            loaded = pipeline.load(list(inputs), store_dir=store_dir, progress=StderrProgress(),
+                                   on_settle=prerender.settled)
+        except InputError as exc:  # (an input that went away or became unreadable since the check)
+            raise InputNotFound(str(exc)) from exc
         prerendered = prerender.results()
     for problem in loaded.problems:
         click.echo(str(problem), err=True)

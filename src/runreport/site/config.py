@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,9 @@ def load_config(path: Path | None) -> SiteConfig:
             errors.append(f"{path}: {key!r} must be a {expected.__name__}")
         elif key == "chunk_size" and value < MIN_CHUNK_SIZE:
             errors.append(f"{path}: 'chunk_size' must be at least {MIN_CHUNK_SIZE} bytes")
+        elif key == "redact_keys":
+            errors.extend(f"{path}: 'redact_keys'[{n}] is not a regular expression: {problem}"
+                          for n, problem in _bad_patterns(value))
     if errors:
         raise click.ClickException("\n".join(errors))
     return SiteConfig(
@@ -55,3 +59,14 @@ def load_config(path: Path | None) -> SiteConfig:
         chunk_size=data.get("chunk_size", DEFAULT_CHUNK_SIZE),
         source=str(path),
     )
+
+
+def _bad_patterns(patterns: list[str]) -> list[tuple[int, str]]:
+    """(index, why) of each pattern that does not compile (redaction compiles them all)."""
+    bad = []
+    for n, pattern in enumerate(patterns):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            bad.append((n, str(exc)))
+    return bad
