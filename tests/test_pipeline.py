@@ -226,3 +226,51 @@ def test_numbers_beyond_64_bits_cost_their_field_not_the_build(tmp_path):
     ]
     (shown,) = list(loaded.runs())
     assert shown.entries_by_id["e1"].status == "success"
+
+
+def _statuses(loaded) -> dict:
+    return {run.run_id: (run.status, {e.entry_id: e.status for e in run.entries}) for run in loaded.runs()}
+
+
+def _problems(loaded) -> list:
+    return [(p.file, p.line, p.message) for p in loaded.problems]
+
+
+@pytest.mark.parametrize("change", ["new file sorting first", "earlier file grows"])
+def test_a_continued_read_gives_what_a_read_from_the_start_gives(tmp_path, change):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    first = {"type": "run", "run_id": "r1", "composer": "C", "mode": "test", "started_at": "2026-11-20T10:00:00Z"}
+    step = {"type": "step", "run_id": "r1", "entry_id": "e1", "name": "Fetch", "status": "success"}
+    failed = {"type": "step", "run_id": "r1", "entry_id": "e1", "status": "error"}
+    if change == "new file sorting first":
+        write_lines(logs / "b.jsonl", [first, step])
+    else:
+        write_lines(logs / "a.jsonl", [first])
+        write_lines(logs / "b.jsonl", [step])
+    store = tmp_path / "store"
+    load([logs], store_dir=store)
+    # Read from the start, the error comes before "success" in b.jsonl: success is later and wins.
+    if change == "new file sorting first":
+        write_lines(logs / "a.jsonl", [failed])  # (a's first record of e1 has no name: skipped)
+    else:
+        with open(logs / "a.jsonl", "a") as f:
+            f.write(json.dumps(failed) + "\n")
+    continued = load([logs], store_dir=store)
+    fresh = load([logs], store_dir=tmp_path / "fresh-store")
+    assert _statuses(continued) == _statuses(fresh) == {"r1": ("completed", {"e1": "success"})}
+    assert _problems(continued) == _problems(fresh)
+
+
+def test_appending_to_an_earlier_file_is_still_read_incrementally_when_no_later_file_shares_its_runs(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    a = write_lines(logs / "a.jsonl", small_run(1)[:2])
+    write_lines(logs / "b.jsonl", small_run(2))
+    store = tmp_path / "store"
+    load([logs], store_dir=store)
+    with open(a, "a") as f:
+        f.write("".join(json.dumps(r) + "\n" for r in small_run(1)[2:]))
+    continued = load([logs], store_dir=store)
+    assert continued.bytes_read == sum(len(json.dumps(r)) + 1 for r in small_run(1)[2:])
+    assert _statuses(continued) == _statuses(load([logs], store_dir=tmp_path / "fresh"))

@@ -235,17 +235,20 @@ def test_folders_are_read_recursively_for_log_suffixes_in_sorted_order(tmp_path,
     ]
 
 
-def test_files_given_keep_argument_order_and_any_suffix(tmp_path, monkeypatch):
+def test_files_are_read_in_sorted_path_order_whatever_the_argument_order(tmp_path, monkeypatch):
     make(tmp_path, "z.log", "dir/b.jsonl", "dir/a.jsonl", "a.txt")
     monkeypatch.chdir(tmp_path)
-    assert [p.as_posix() for p in find_inputs(["z.log", "dir", "a.txt"])] == ["z.log", "dir/a.jsonl", "dir/b.jsonl", "a.txt"]
+    # Files named explicitly are read whatever their suffix.
+    expected = ["a.txt", "dir/a.jsonl", "dir/b.jsonl", "z.log"]
+    assert [p.as_posix() for p in find_inputs(["z.log", "dir", "a.txt"])] == expected
+    assert [p.as_posix() for p in find_inputs(["a.txt", "dir", "z.log"])] == expected
 
 
 def test_duplicates_are_read_once(tmp_path, monkeypatch):
     make(tmp_path, "dir/a.jsonl", "dir/b.jsonl")
     monkeypatch.chdir(tmp_path)
     found = find_inputs(["dir/b.jsonl", "dir", "./dir/a.jsonl", os.path.abspath("dir")])
-    assert [p.as_posix() for p in found] == ["dir/b.jsonl", "dir/a.jsonl"]
+    assert [p.as_posix() for p in found] == ["dir/a.jsonl", "dir/b.jsonl"]
 
 
 def test_missing_path_is_an_input_error(tmp_path):

@@ -89,6 +89,7 @@ class RunState:
     end: FieldSet | None = None  # merged `run_end` records
     end_place: tuple[str, int] | None = None
     entries: dict[str, EntryState] = field(default_factory=dict)  # first-seen order
+    files: list[str] = field(default_factory=list)  # every file with a record of the run, first seen first
 
     @property
     def ended(self) -> bool:
@@ -103,6 +104,7 @@ class RunState:
             "end": self.end.to_json() if self.end else None,
             "end_place": list(self.end_place) if self.end_place else None,
             "entries": [e.to_json() for e in self.entries.values()],
+            "files": self.files,
         }
 
     @classmethod
@@ -111,6 +113,7 @@ class RunState:
         state.run = FieldSet.from_json(data["run"]) if data["run"] else None
         state.end = FieldSet.from_json(data["end"]) if data["end"] else None
         state.end_place = tuple(data["end_place"]) if data["end_place"] else None
+        state.files = list(data["files"])
         for e in data["entries"]:
             entry = EntryState.from_json(e)
             state.entries[entry.entry_id] = entry
@@ -123,6 +126,9 @@ def new_run_state(record: RunRecord | RunEndRecord | StepRecord) -> RunState:
 
 def apply_record(state: RunState, record: RunRecord | RunEndRecord | StepRecord, order: int) -> list[Problem]:
     """Merge one checked record (read as number `order`) into its run's state."""
+    if not state.files or state.files[-1] != record.file:
+        if record.file not in state.files:
+            state.files.append(record.file)
     if isinstance(record, RunRecord):
         if state.run is None:
             state.run = FieldSet()

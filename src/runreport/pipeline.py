@@ -47,12 +47,24 @@ def newest_first(rows: Sequence[RunIndexRow]) -> list[RunIndexRow]:
     return sorted(rows, key=lambda r: (-sort_instant(r.started_at), r.run_id))
 
 
+class ReadOrderChanged(Exception):
+    """Continuing the last read would merge a run's records in another order than a fresh read."""
+
+
 class Collector:
-    """Merges records into resident runs, spilling to the store beyond a bound."""
+    """Merges records into resident runs, spilling to the store beyond a bound.
+
+    `rank` (file -> its place in the read order) guards continued reads:
+    merging depends on read order ("later" wins, the first record names an
+    entry), so a record may join a run only if no file after its own already
+    gave that run a record, as in a read from the start. Appending to the
+    last file, or to any file whose runs no later file touches, passes.
+    """
 
     def __init__(self, store: Store, max_resident: int = MAX_RESIDENT,
-                 on_settle: Settled | None = None):
+                 on_settle: Settled | None = None, rank: dict[str, int] | None = None):
         self.store = store
+        self.rank = rank
         self.on_settle = on_settle
         self.max_resident = max_resident
         self.resident: OrderedDict[str, RunState] = OrderedDict()
@@ -67,6 +79,12 @@ class Collector:
             self._evict()
         else:
             self.resident.move_to_end(record.run_id)
+        if self.rank is not None and state.files and state.files[-1] != record.file:
+            place = self.rank.get(record.file, -1)
+            later = [f for f in state.files if self.rank.get(f, -1) > place]
+            if later:
+                raise ReadOrderChanged(f"{record.file}:{record.line} adds to run {record.run_id!r}, "
+                                       f"which {later[0]} (read after it) already has")
         self.dirty.add(record.run_id)
         return apply_record(state, record, order)
 
@@ -164,8 +182,10 @@ def load(
         try:
             collector, bytes_read, plan = _read_into(store, files, progress, max_resident,
                                                      accept_partial_tail, read_problems, on_settle)
-        except StoreCorrupt:
-            # A spilled or stored run could not be read back: trust nothing, start over.
+        except (StoreCorrupt, ReadOrderChanged):
+            # A spilled or stored run could not be read back, or new records belong before
+            # records already merged (a new file sorting first, a growing earlier file):
+            # trust nothing, start over.
             store.reset()
             read_problems.clear()
             collector, bytes_read, plan = _read_into(store, files, progress, max_resident,
@@ -230,7 +250,8 @@ def _read_into(store: Store, files: list[Path], progress: Progress | None, max_r
                accept_partial_tail: bool, read_problems: list, on_settle: Settled | None = None):
     """Read what is new in `files` into the store's runs."""
     plan = _plan_reads(store, files)
-    collector = Collector(store, max_resident, on_settle)
+    rank = {display: n for n, (_path, display, _mark) in enumerate(plan)}
+    collector = Collector(store, max_resident, on_settle, rank)
     bytes_read = 0
     for n, (path, display, mark) in enumerate(plan, 1):
         if mark == "unchanged":

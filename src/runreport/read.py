@@ -58,7 +58,11 @@ class Cursor:
 
 
 def find_inputs(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Expand the given files and folders into the list of files to read."""
+    """Expand the given files and folders into the files to read, in sorted path order.
+
+    One order for every file, whatever the order of the arguments: merging
+    depends on read order, and the same inputs must give the same site.
+    """
     found: list[Path] = []
     seen: set[Path] = set()
     for given in paths:
@@ -74,7 +78,7 @@ def find_inputs(paths: Iterable[str | os.PathLike]) -> list[Path]:
             if key not in seen:
                 seen.add(key)
                 found.append(file)
-    return found
+    return sorted(found, key=lambda p: p.as_posix())
 
 
 def _folder_files(folder: Path) -> list[Path]:

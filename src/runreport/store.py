@@ -27,7 +27,7 @@ from runreport.atomic import write_bytes
 from runreport.hashing import bytes_hash, safe_name
 from runreport.merge import RunState
 
-FORMAT = 1
+FORMAT = 2  # 2: run states list the files holding their records
 MANIFEST = "manifest.json"
 #: Bytes hashed at the start of a file and just before the read position to
 #: tell an append (both unchanged) from a rewrite, truncation or rotation.

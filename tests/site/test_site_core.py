@@ -247,3 +247,27 @@ def test_a_redact_key_that_is_not_a_regular_expression_is_a_config_error(tmp_pat
     assert f"{cfg}: 'redact_keys'[1] is not a regular expression: unterminated character set" in result.output
     assert f"{cfg}: 'redact_keys'[2] is not a regular expression: missing )" in result.output
     assert not (tmp_path / "s").exists()
+
+
+def test_a_folder_of_other_files_is_never_built_into(tmp_path):
+    # `-o .` in a project: a build would replace index.html and sweep data/, runs/, assets/.
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    (project / "data" / "important.csv").write_text("keep me\n")
+    (project / "index.html").write_text("<p>my page</p>\n")
+    for command in (["build"], ["watch"], ["serve", "--port", "0"]):
+        result = CliRunner().invoke(main, [*command, str(FIXTURES / "filters.jsonl"), "-o", str(project)])
+        assert result.exit_code == 1, (command, result.output)
+        assert f"{project} is not empty and holds no runreport site" in result.output
+    assert sorted(p.relative_to(project).as_posix() for p in project.rglob("*")) == [
+        "data", "data/important.csv", "index.html"]
+    assert (project / "index.html").read_text() == "<p>my page</p>\n"
+    # A new folder, an empty one, and a site built before (even mid-way, manifest gone) are built into.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for out in (tmp_path / "new", empty, empty):
+        assert CliRunner().invoke(main, ["build", str(FIXTURES / "filters.jsonl"), "-o", str(out)]).exit_code == 0
+    (empty / ".runreport-manifest.json").unlink()
+    (empty / "data" / "stale.js").write_text("left by an interrupted build\n")
+    assert CliRunner().invoke(main, ["build", str(FIXTURES / "filters.jsonl"), "-o", str(empty)]).exit_code == 0
+    assert not (empty / "data" / "stale.js").exists()

@@ -46,6 +46,35 @@ RUN_PAGE_ENTRY_BUDGET = 800
 OWNED = ("index.html", "problems.html", "runs", "composers", "data", "assets",
          "library.html", "prompts", "build.js")
 
+#: Marks a folder as a runreport site for good (the manifest is removed while a build runs).
+SITE_MARKER = ".runreport-site"
+SITE_MARKER_TEXT = "This folder is a site built by runreport: its builds replace what is in it.\n"
+
+
+class ForeignOutput(Exception):
+    """The output folder holds files and no runreport site: building would replace them."""
+
+
+def claim_output(out: Path) -> None:
+    """Make `out` a runreport site folder, unless it already holds something else.
+
+    A build deletes what it no longer writes under its own paths (`OWNED`),
+    and replaces index.html and the rest; in a folder of other files (`-o .`
+    in a project) that would destroy them. A folder that is new, empty, or
+    marked by an earlier build (or holding its manifest) is ours.
+    """
+    if out.is_dir() and not (out / SITE_MARKER).is_file() \
+            and not (out / build_manifest.NAME).is_file() and any(out.iterdir()):
+        raise ForeignOutput(
+            f"{out} is not empty and holds no runreport site; a build would replace "
+            "index.html, runs/, data/ and assets/ there and delete files it did not write. "
+            "Choose a new or empty output folder.")
+    out.mkdir(parents=True, exist_ok=True)
+    marker = out / SITE_MARKER
+    if not marker.is_file():
+        write_bytes(marker, SITE_MARKER_TEXT.encode())
+
+
 #: The build stamp: `RunReport.build("<id>")`, rewritten whenever any file changed.
 BUILD_STAMP = "build.js"
 
@@ -428,6 +457,7 @@ class Prerenderer:
         self.done: dict[str, tuple[str, list]] = {}
         self.settles: dict[str, int] = defaultdict(int)
         out = Path(out_dir)
+        claim_output(out)  # (before anything is written into it)
         workers = _workers(jobs, POOL_MIN_RUNS)
         # Reading waits for the oldest render beyond this: memory stays flat with the run count.
         self.max_in_flight = PRERENDER_QUEUE_PER_WORKER * workers
@@ -527,7 +557,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
         [options, library is not None], np, templates_dir(), assets_dir())
     old = None if full else build_manifest.read(out, globals_digest)
     report.full = old is None
-    out.mkdir(parents=True, exist_ok=True)
+    claim_output(out)
     # Without a manifest a build interrupted half-way is rebuilt in full next time.
     (out / build_manifest.NAME).unlink(missing_ok=True)
 

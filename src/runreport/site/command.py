@@ -50,6 +50,7 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
 
     started = time.perf_counter()
     options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs)
+    claim_output_or_exit(output)
     store_dir = store_dir or default_store_dir(output)
     # A first build renders runs on the other cores while the input is read.
     with Prerenderer(output, store_dir, options) as prerender:
@@ -86,3 +87,13 @@ def build_options(config_path, editor_url, no_redact, chunk_size, library_dir, i
             DEFAULT_FOLDER if DEFAULT_FOLDER.is_dir() else None),
         inputs=tuple(str(p) for p in inputs),
     )
+
+
+def claim_output_or_exit(output: Path) -> None:
+    """Make OUTPUT a site folder, or stop with why not (shared with watch and serve)."""
+    from runreport.site.build import ForeignOutput, claim_output
+
+    try:
+        claim_output(Path(output))
+    except ForeignOutput as exc:
+        raise click.ClickException(str(exc)) from None
