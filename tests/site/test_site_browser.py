@@ -255,3 +255,40 @@ def test_an_entry_opened_before_the_script_ran_still_gets_its_data(browser, site
     body = page.locator('[data-entry-id="e3"] .sec-body')
     expect(body.locator("table.kv th")).to_have_text("id")
     page.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_step_data_keeps_its_words_whole_on_a_phone_and_a_desktop(browser, site, width):
+    # A value nested in an object was squeezed to one letter a line on a 390 px screen,
+    # and a Markdown table ran off the right edge.
+    folder = site("samples")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto((folder / "runs" / f"{safe_name('r1117-export-01')}.html").as_uri())
+        entry = page.locator("#entry-e002")
+        expect(entry).to_contain_text("Build export")
+        entry.locator("summary").first.click()
+        entry.locator('[data-section="output"] [data-act=section]').click()
+        nested = entry.locator(".kv .kv td").first
+        expect(nested).to_be_visible()
+        cells = entry.locator(".kv .kv td").evaluate_all("tds => tds.map(td => [td.innerText, td.clientHeight])")
+        line_height = page.evaluate("() => parseFloat(getComputedStyle(document.body).lineHeight) || 20")
+        # No short value wraps: each word of a nested value fits on its line.
+        assert all(h < 2.5 * line_height for text, h in cells if len(text) <= 12), cells
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+
+        page.goto((folder / "runs" / f"{safe_name('r1116-digest-01')}.html").as_uri())
+        digest = page.locator(".entry", has_text="Write digest").first
+        digest.locator("summary").first.click()
+        section = digest.locator('[data-section="output"]')
+        if section.locator("[data-act=section]").get_attribute("aria-expanded") != "true":
+            section.locator("[data-act=section]").click()
+        md = section.locator(".md").first
+        expect(md).to_contain_text("By region")
+        body = section.locator(".sec-body").bounding_box()
+        # The Markdown (its table scrolls on its own when too wide) stays inside the section.
+        assert md.bounding_box()["x"] + md.bounding_box()["width"] <= body["x"] + body["width"] + 1
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    finally:
+        context.close()
