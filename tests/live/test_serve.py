@@ -10,7 +10,7 @@ from pathlib import Path
 
 from runreport.library import load_library
 
-from polling import DEADLINE_MS
+from polling import DEADLINE_MS, wait_for
 
 RUN = "s-1"
 RECORDS = [
@@ -88,9 +88,15 @@ def test_the_save_endpoint_needs_the_token_and_the_servers_own_origin(tmp_path, 
     case = load_library(tmp_path / "library").prompt("summaries").cases[0]
     assert case.name == "good"
     assert [v.value for v in case.variables] == [{"summary": "All good"}]
-    # Saving again without replace says why, with 409.
+    # The site is built again: its Library page shows what was saved.
+    library_page = tmp_path / "site" / "library.html"
+    wait_for(lambda: library_page.is_file() and "summaries" in library_page.read_text(),
+             "the Library page to show the saved prompt")
+    # Saving again without replace says why, with 409, in the dialog's words.
     status, answer = post(served.base, SAVE, token=token, origin=served.base)
-    assert status == 409 and "already exists" in answer["error"]
+    assert status == 409 and answer["error"] == (
+        "variable 'step.summarize.output' already exists in test case summaries/good; "
+        "tick Replace to overwrite it, or choose another variable path")
 
 
 def test_a_save_through_the_dialog_lands_in_the_library(tmp_path, serve, browser):

@@ -73,6 +73,7 @@ def serve(inputs, output, config_path, editor_url, no_redact, chunk_size, store_
                        following=watching)
     if watcher.build() is None:
         raise click.ClickException("the first build failed; nothing to serve")
+    site.on_saved = watcher.build  # the Library pages show what the dialog saved
     try:
         server = make_server(site, host, port)
     except OSError as exc:

@@ -23,7 +23,7 @@ import json
 import secrets
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from runreport import library as lib
@@ -50,6 +50,9 @@ class LiveSite:
         self.stopping = threading.Event()
         self.host = "127.0.0.1"
         self.port = 0
+        # Called after a save: rebuilds the site so its Library pages and Save choices
+        # show what was saved (set by `serve`; runs on a thread of its own).
+        self.on_saved: Callable[[], Any] | None = None
 
     def publish(self, loaded: Any, build_id: str) -> None:
         """A build succeeded: remember its runs and tell every open page."""
@@ -116,9 +119,15 @@ class LiveSite:
         try:
             written = lib.save_variable(self.library_dir, request["prompt"], request["case"], path,
                                         section.value, source, create=create, replace=replace)
+        except lib.VariableExists:
+            # (The library's own message names command-line flags; this one the dialog's.)
+            return 409, {"ok": False, "error": f"variable {path!r} already exists in test case "
+                                               f"{request['prompt']}/{request['case']}; tick Replace "
+                                               "to overwrite it, or choose another variable path"}
         except lib.LibraryError as exc:
-            status = 409 if isinstance(exc, lib.VariableExists) else 400
-            return status, {"ok": False, "error": exc.format_message()}
+            return 400, {"ok": False, "error": exc.format_message()}
+        if self.on_saved is not None:
+            threading.Thread(target=self.on_saved, daemon=True).start()
         return 200, {"ok": True, "path": str(written), "var": path}
 
 
