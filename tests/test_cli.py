@@ -68,13 +68,13 @@ def test_validate_prints_path_line_message_and_count_and_fails(tmp_path):
     assert lines[0].startswith(f"{bad}:8: ")
     assert lines[1].startswith(f"{bad}:9: ") and '"composer"' in lines[1]
     assert '"mode"' in lines[2] and '"started_at"' in lines[3]  # every missing field is named
-    assert lines[-1] == "4 problems in 1 file(s), 1 run(s)"  # the run record was skipped
+    assert lines[-1] == "4 problems in 1 of 1 file; 1 run read"  # the run record was skipped
 
 
 def test_validate_clean_input_exits_zero():
     result = invoke("validate", SPEC_EXAMPLE)
     assert result.exit_code == 0
-    assert result.stdout.strip() == "0 problems in 1 file(s), 1 run(s)"
+    assert result.stdout.strip() == "no problems in 1 file; 1 run read"
 
 
 def test_strict_makes_problems_fail_summary(tmp_path):
@@ -110,3 +110,11 @@ def test_every_command_has_help_and_is_in_the_readme():
 def test_python_dash_m_and_version():
     out = subprocess.run([sys.executable, "-m", "runreport", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("runreport, version ")
+
+
+def test_the_validate_footer_says_how_many_files_hold_the_problems():
+    from runreport.commands import validate_footer
+
+    assert validate_footer(4, 1, 8, 37) == "4 problems in 1 of 8 files; 37 runs read"
+    assert validate_footer(1, 1, 1, 1) == "1 problem in 1 of 1 file; 1 run read"
+    assert validate_footer(0, 0, 3, 1200) == "no problems in 3 files; 1,200 runs read"

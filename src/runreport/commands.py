@@ -112,10 +112,9 @@ def validate(inputs, strict: bool) -> None:
     loaded = load_inputs(inputs)
     for problem in loaded.problems:
         click.echo(str(problem))
-    runs = len(loaded.index)
-    count = len(loaded.problems)
-    click.echo(f"{count} problem{'s' if count != 1 else ''} in {len(loaded.files)} file(s), {runs} run(s)")
-    if count:
+    click.echo(validate_footer(len(loaded.problems), len({p.file for p in loaded.problems}),
+                               len(loaded.files), len(loaded.index)))
+    if loaded.problems:
         sys.exit(1)
 
 
@@ -128,3 +127,12 @@ def schema() -> None:
 
     sys.stdout.buffer.write(orjson.dumps(json_schema(), option=orjson.OPT_INDENT_2) + b"\n")
     sys.stdout.flush()
+
+
+def validate_footer(problems: int, files_with_problems: int, files: int, runs: int) -> str:
+    """`4 problems in 1 of 8 files; 37 runs read` (not "in 8 file(s)": they were in one)."""
+    def n(count: int, word: str) -> str:
+        return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+    where = f"in {files_with_problems:,} of {n(files, 'file')}" if problems else f"in {n(files, 'file')}"
+    return f"{n(problems, 'problem') if problems else 'no problems'} {where}; {n(runs, 'run')} read"

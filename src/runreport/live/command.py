@@ -71,14 +71,15 @@ def serve(inputs, output, config_path, editor_url, no_redact, chunk_size, store_
                        library_dir, store_dir,
                        on_build=lambda loaded, report: site.publish(loaded, report.build_id),
                        following=watching)
-    if watcher.build() is None:
-        raise click.ClickException("the first build failed; nothing to serve")
-    site.on_saved = watcher.build  # the Library pages show what the dialog saved
-    try:
+    try:  # (listening first: a busy port is said at once, not after a long first build)
         server = make_server(site, host, port)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
                                    "pick another --port") from None
+    if watcher.build() is None:
+        server.server_close()
+        raise click.ClickException("the first build failed; nothing to serve")
+    site.on_saved = watcher.build  # the Library pages show what the dialog saved
     if host not in LOOPBACK:
         click.echo(f"warning: --host {host}: the site and its save endpoint (which writes into "
                    f"{library_dir}) are reachable from other machines", err=True)
