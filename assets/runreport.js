@@ -17,6 +17,7 @@
   var RunReport = (window.RunReport = window.RunReport || {});
 
   var LOAD_TIMEOUT_MS = 15000; // a data file that neither loads nor fails in time is reported
+  var lastReceived = 0; // when some data file last delivered (loads in progress are not slow)
   var ARRAY_STEP = 20; // array items shown at once in the UI view
   var KEY_STEP = 100; // object keys shown at once in the UI view (huge objects stay quick)
   var LIST_STEP = 100; // matching runs shown at once in a filtered listing
@@ -38,6 +39,7 @@
   /** Called by every data file: store its payload and wake whoever waits for it. */
   RunReport.receive = function (key, payload) {
     received[key] = payload;
+    lastReceived = Date.now();
     var p = pending[key];
     if (p) p.resolve(payload);
   };
@@ -56,9 +58,18 @@
       return d.promise;
     }
     var script = document.createElement("script");
-    var timer = setTimeout(function () {
-      fail("did not load in time");
-    }, LOAD_TIMEOUT_MS);
+    var started = Date.now();
+    // Slow only when nothing arrived for a while: a busy page loading many files (the
+    // parts of a large run) keeps delivering, and the last of them is not late.
+    var timer;
+    var wait = function (ms) {
+      timer = setTimeout(function () {
+        var idle = Date.now() - Math.max(started, lastReceived);
+        if (idle < LOAD_TIMEOUT_MS) wait(LOAD_TIMEOUT_MS - idle);
+        else fail("did not load in time");
+      }, ms);
+    };
+    wait(LOAD_TIMEOUT_MS);
     function fail(why) {
       clearTimeout(timer);
       if (!(src in received)) d.reject(new Error(src + " " + why));
