@@ -1,4 +1,4 @@
-"""RFC 3339 timestamps: parsing for ordering and durations (pure)."""
+"""RFC 3339 timestamps: one parser (the records check's) for ordering, times and durations (pure)."""
 
 from __future__ import annotations
 
@@ -20,23 +20,19 @@ def sort_instant(text: str | None) -> float:
     return parsed.timestamp() if parsed else -math.inf
 
 
-def duration_seconds(start: str | None, end: str | None) -> float | None:
+def duration_text(start: str | None, end: str | None) -> str | None:
+    """How long from `start` to `end` as pages show it (`4.2 s`, `3 min 5 s`, `2 h 4 min`)."""
     a, b = parse_instant(start), parse_instant(end)
     if a is None or b is None:
         return None
-    return (b - a).total_seconds()
-
-
-def format_duration(seconds: float | None) -> str:
-    """`850 ms`, `4.2 s`, `3 min 05 s`, `2 h 04 min`."""
-    if seconds is None or seconds < 0:
-        return ""
-    if seconds < 1:
-        return f"{round(seconds * 1000)} ms"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    seconds = (b - a).total_seconds()
+    if seconds < 0:
+        return None
+    if seconds < 10:
+        return f"{seconds:.1f} s".replace(".0 s", " s")
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    if h:
+        return f"{h} h {m} min"
+    return f"{m} min {s} s" if m else f"{s} s"

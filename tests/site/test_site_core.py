@@ -271,3 +271,14 @@ def test_a_folder_of_other_files_is_never_built_into(tmp_path):
     (empty / "data" / "stale.js").write_text("left by an interrupted build\n")
     assert CliRunner().invoke(main, ["build", str(FIXTURES / "filters.jsonl"), "-o", str(empty)]).exit_code == 0
     assert not (empty / "data" / "stale.js").exists()
+
+
+def test_a_leap_second_is_a_time_the_pages_show():
+    # The records check accepts "…:60Z" (RFC 3339); pages read times with the same parser.
+    from runreport.site.pagedata import human_time, machine_time
+    from runreport.timefmt import duration_text
+
+    assert machine_time("2026-12-31T23:59:60Z") == "2026-12-31T23:59:59Z"
+    assert human_time("2026-12-31T23:59:60+00:00") == "2026-12-31 23:59:59 UTC"
+    assert duration_text("2026-12-31T23:59:57Z", "2026-12-31T23:59:60Z") == "2 s"
+    assert machine_time("2026-02-30T10:00:00Z") is None  # not a calendar date: not a time

@@ -19,7 +19,6 @@ Site layout (see docs/site-internals.md):
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from functools import cached_property
@@ -32,6 +31,7 @@ from runreport.model import Entry, Run, RunIndexRow
 from runreport.problems import Problem
 from runreport.site import chunks
 from runreport.site.names import entry_anchor, safe_name
+from runreport.timefmt import duration_text, parse_instant
 
 #: Cards per listing page (Runs page and composer pages).
 PAGE_SIZE = 100
@@ -104,45 +104,18 @@ def root_of(path: str) -> str:
 # --- formatting ---------------------------------------------------------------
 
 
-def parse_time(value: str | None) -> dt.datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        t = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
-
-
 def machine_time(value: str | None) -> str | None:
     """The `<time datetime>` value (UTC, seconds) or None when unparsable."""
-    t = parse_time(value)
-    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if t else None
+    t = parse_instant(value)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ") if t else None
 
 
 def human_time(value: str | None) -> str:
     """UTC text shown without JavaScript (the script rewrites it to local time)."""
-    t = parse_time(value)
+    t = parse_instant(value)
     if t is None:
         return value or "unknown time"
-    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def duration_text(start: str | None, end: str | None) -> str | None:
-    a, b = parse_time(start), parse_time(end)
-    if a is None or b is None:
-        return None
-    seconds = (b - a).total_seconds()
-    if seconds < 0:
-        return None
-    if seconds < 10:
-        return f"{seconds:.1f} s".replace(".0 s", " s")
-    seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    if h:
-        return f"{h} h {m} min"
-    return f"{m} min {s} s" if m else f"{s} s"
+    return t.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def scalar_text(value: Any) -> str:
