@@ -1,8 +1,11 @@
-"""One canonical content hash, used everywhere a "did this change?" is asked."""
+"""One canonical content hash (everywhere a "did this change?" is asked), and file names of ids."""
 
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -25,13 +28,37 @@ def bytes_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def safe_name(text: str, *, length: int = 40) -> str:
-    """A file-name-safe, unique stem for any string (run ids, composer names).
+# --- file names of ids --------------------------------------------------------
+# Run ids and composer names are untrusted strings (`../x`, `a/b`, 200
+# characters, non-ASCII, ids that differ only by case on a case-insensitive
+# file system). A name is an ASCII slug for people (at most SLUG_MAX chars)
+# plus the first HASH_LEN hex digits of the SHA-256 of the exact id, so two
+# ids never share a file and no id can leave its folder. One rule for the
+# site's files and the store's.
 
-    A readable ASCII slug (so people can find files) plus a hash of the exact
-    text (so `a/b`, `a_b`, `A_b` and 200-character ids never collide or
-    escape the folder).
+SLUG_MAX = 40
+HASH_LEN = 10
+
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def digest(text: str) -> str:
+    """First HASH_LEN hex digits of the SHA-256 of `text` (UTF-8, lone surrogates kept)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_LEN]
+
+
+def slug(text: str) -> str:
+    """Lower-case ASCII words joined by '-', at most SLUG_MAX chars ('' if none)."""
+    ascii_text = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode("ascii")
+    return _NON_SLUG.sub("-", ascii_text.lower()).strip("-")[:SLUG_MAX].strip("-")
+
+
+@lru_cache(maxsize=65536)  # listings ask for the same runs' and composers' names again
+def safe_name(text: str) -> str:
+    """A file name stem for `text`: `<slug>-<hash>`, or just `<hash>` without a slug.
+
+    The stem always ends in '-' + 10 hex digits or is 10 hex digits, which is
+    why fixed names like `page-2` can live in the same folder without clashing.
     """
-    slug = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in text)
-    slug = slug.strip("_.-")[:length] or "x"
-    return f"{slug}-{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}"
+    s = slug(text)
+    return f"{s}-{digest(text)}" if s else digest(text)
