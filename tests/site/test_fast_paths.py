@@ -8,6 +8,8 @@ every Markdown string still rendered.
 
 from __future__ import annotations
 
+import json
+
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -68,7 +70,8 @@ def test_secret_names_split_by_separators_or_folded_letters_are_found():
              "u": "https://h.example/x?to+ken=1&Api.Key=2&%74oken=3&page=4"}
     out = r.value(value)
     assert out["a"] == {k: REDACTED for k in value["a"]}
-    assert out["u"] == "https://h.example/x?to+ken=[redacted]&Api.Key=[redacted]&token=[redacted]&page=4"
+    # (Parameter names are kept as logged: only values are replaced.)
+    assert out["u"] == "https://h.example/x?to+ken=[redacted]&Api.Key=[redacted]&%74oken=[redacted]&page=4"
 
 
 def test_a_run_end_with_fields_named_like_the_run_records_hides_no_secret():
@@ -113,12 +116,50 @@ _KEYS = st.one_of(
                      "Pass word", "to.ken", "X-Api-Key", "\u212aEY", "apı_key", "SİGNATURE",
                      "sessıon_id", "tok_en", "Set-Cookie", "pass+word"]),
 )
-_URLS = st.builds(lambda k: f"https://h.example/p?{k}=v&a=1",
-                  st.sampled_from(["access_token", "page", "Sig%6eature", "api%5Fkey", "x+token",
-                                   "to+ken", "Api.Key", "ſession-id", "q"]))
+_URLS = st.one_of(
+    st.builds(lambda k: f"https://h.example/p?{k}=v&a=1",
+              st.sampled_from(["access_token", "page", "Sig%6eature", "api%5Fkey", "x+token",
+                               "to+ken", "Api.Key", "ſession-id", "q"])),
+    # Passwords in URLs hold no secret name: the prechecks must still send them to the walk.
+    st.builds(lambda user, rest: f"https://{user}@h.example{rest}",
+              st.sampled_from(["admin:pw", "admin", "a@b:c", "u:", ":p", "u\t:p"]),
+              st.sampled_from(["", "/x", ":8080/p?q=1", "#access_token=1", "/@x:y"])),
+    st.builds(lambda user: f"no route to postgres://{user}@db:5432/main", st.sampled_from(["app:pw", "app"])),
+)
+# Form-encoded strings (request bodies), names plain, percent-encoded or folded.
+_FORMS = st.builds(lambda name, value: f"{name}={value}&scope=read",
+                   st.sampled_from(["client_secret", "%73ecret", "%C5%BFecret", "to+ken", "x%2Dapi%2Dkey",
+                                    "id", "pass", "q"]),
+                   st.sampled_from(["s3cr3t", "", "a=b"]))
+
+
+def _compact(value) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)  # (integers of any size)
+
+
+def _as_json_text(value_and_style) -> str:
+    """`value` as JSON text written as some writer would: compact, indented, "/" or letters escaped."""
+    value, style = value_and_style
+    compact = _compact(value)
+    if style == "indented":
+        return json.dumps(value, indent=1)  # (non-ASCII letters as \u escapes)
+    if style == "slashes":
+        return compact.replace("/", "\\/")
+    if style == "escaped":
+        return compact.replace("t", "\\u0074").replace("k", "\\u006B")
+    return compact
+
+
+def _with_json_texts(inner):
+    """Containers of `inner`, and strings holding one of them (or a scalar) as JSON text."""
+    return st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=4),
+                     st.tuples(inner, st.sampled_from(["compact", "indented", "slashes", "escaped"]))
+                     .map(_as_json_text))
+
+
 _VALUES = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8), _URLS),
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=4)),
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8), _URLS, _FORMS),
+    _with_json_texts,
     max_leaves=16,
 )
 
@@ -128,6 +169,16 @@ _VALUES = st.recursive(
 def test_precheck_never_changes_what_is_redacted(value, extra):
     r = Redactor(extra)
     assert r.value(value) == r._walk(value)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_URLS, _FORMS, _VALUES.map(_compact)))
+def test_a_string_the_walk_changes_is_never_cleared(text):
+    r = Redactor()
+    if r.text(text) != text:
+        assert r._may_hold_secret(text)  # the string itself (a body before it is parsed)
+        assert r._may_hold_secret(orjson.dumps(text).decode())  # and inside a value's JSON text
+        assert r.may_change(orjson.dumps([text]).decode())
 
 
 def _entry(sections: list[Section], raw: dict) -> Entry:
@@ -154,8 +205,9 @@ def test_an_entry_redacts_sections_and_raw_fields_alike(request_body, response_b
 
 # As read from JSON Lines: orjson reads integers beyond 64 bits as floats.
 _READ_VALUES = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**64 - 1), st.text(max_size=8), _URLS),
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=4)),
+    st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**64 - 1), st.text(max_size=8), _URLS,
+              _FORMS),
+    _with_json_texts,
     max_leaves=16,
 )
 _BODIES = st.one_of(_READ_VALUES, _READ_VALUES.map(lambda v: orjson.dumps(v).decode()),

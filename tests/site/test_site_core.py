@@ -109,6 +109,56 @@ def test_redaction_of_headers_keys_and_url_parameters():
     assert out["name"] == "kept"
 
 
+def test_json_text_in_a_string_is_redacted_inside_and_kept_when_nothing_is_secret():
+    r = Redactor()
+    body = '{"username": "ann", "password": "hunter2", "items": [{"id": 1}]}'
+    assert r.value({"body": body}) == {
+        "body": '{"username":"ann","password":"[redacted]","items":[{"id":1}]}'}  # written compact
+    # Nothing secret: the string is kept exactly, spaces and all.
+    plain = ' [ {"username": "ann"},  {"id": 2} ]'
+    assert r.value({"token_count": 3, "body": plain})["body"] is plain
+    # JSON text inside JSON text, a \u-escaped key and escaped slashes are read as a parser reads them.
+    nested = json.dumps({"request": '{"\\u0074oken": "t", "ok": 1}'})
+    assert json.loads(json.loads(r.text(nested))["request"]) == {"token": REDACTED, "ok": 1}
+    escaped = '{"url": "https:\\/\\/ann:hunter2@h.example\\/x"}'
+    assert r.text(escaped) == '{"url":"https://ann:[redacted]@h.example/x"}'
+    # JSON text nested deeper than the walk can go is hidden whole rather than failing the build.
+    assert r.text("[" * 1000 + '{"token": 1}' + "]" * 1000) == REDACTED
+    # Text that only looks like JSON stays as it is.
+    for text in ("[redacted]", "[INFO] token refreshed", "{password}", "[1, 2, 3]"):
+        assert r.text(text) is text
+
+
+def test_form_encoded_strings_lose_the_values_of_secret_named_parameters():
+    r = Redactor()
+    assert r.text("grant_type=password&client_secret=s3cr3t") == "grant_type=password&client_secret=[redacted]"
+    # Names are decoded like a query's; every other byte is kept as logged.
+    assert r.text("a=%5B1%5D&%74oken=x&pass+word=y&b=c+d&flag") == \
+        "a=%5B1%5D&%74oken=[redacted]&pass+word=[redacted]&b=c+d&flag"
+    assert r.text("api_key=k") == "api_key=[redacted]"
+    # Prose with an equals sign is not a form.
+    for text in ("set token=abc to log in", "password = hunter2", "token=a\nb", "=token"):
+        assert r.text(text) is text
+
+
+def test_url_passwords_are_replaced_and_user_names_kept():
+    r = Redactor()
+    assert r.text("https://admin:hunter2@api.example.com/x") == "https://admin:[redacted]@api.example.com/x"
+    assert r.text("https://admin:p@ss:w0rd@h.example:8443/x?page=2&token=t#top") == \
+        "https://admin:[redacted]@h.example:8443/x?page=2&token=[redacted]#top"
+    # Also inside longer text, such as an error message naming a connection URL.
+    assert r.text("could not connect to postgres://app:hunter2@db:5432/main: timeout") == \
+        "could not connect to postgres://app:[redacted]@db:5432/main: timeout"
+    # A fragment carries tokens too (OAuth redirects).
+    assert r.text("https://app.example/cb#access_token=abc&state=s") == \
+        "https://app.example/cb#access_token=[redacted]&state=s"
+    # No password: a user name alone, a port, an "@" in the path or in an e-mail address.
+    for text in ("https://admin@h.example/x", "https://h.example:8080/x", "https://h.example/@ann:1",
+                 "mail ann@x.example via https://h.example", "https://admin:@h.example/"):
+        assert r.text(text) is text
+    assert r.value({"u": "ftp://u:pw@h"}) == {"u": "ftp://u:[redacted]@h"}
+
+
 # --- scale: the Runs page at 100,000 runs --------------------------------------------------
 
 

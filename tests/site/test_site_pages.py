@@ -255,6 +255,24 @@ def test_secrets_appear_in_no_file_of_the_site(site):
     assert "bad credentials" in text  # the rest of the value is still there
 
 
+def test_secrets_inside_bodies_and_urls_are_hidden_and_the_rest_is_shown(site):
+    from conftest import log_markup
+
+    folder = site("secrets")
+    page = next((folder / "runs").glob("s-1-*.html")).read_text(encoding="utf-8")
+    data = "".join(p.read_text(encoding="utf-8") for p in (folder / "data").rglob("*.js"))
+    packed = "".join(log_markup(p) for p in (folder / "data").rglob("log*.js"))  # not greppable
+    for secret in ("SECRET-JSONBODY-12", "SECRET-RESPTEXT-13", "SECRET-FORM-14", "SECRET-URLPASS-15"):
+        assert secret not in page + data + packed
+    # A JSON request body logged as text stays text, with only the password replaced.
+    assert r'"body":"{\"username\":\"ann\",\"password\":\"[redacted]\"}"' in data
+    # A form-encoded body keeps its other parameters as logged.
+    assert '"body":"grant_type=password&client_id=runner&client_secret=[redacted]"' in data
+    # A URL keeps its user name, host and query: in the URL summary row and in the values.
+    assert "<code>https://admin:[redacted]@api.example.com/x?page=3</code>" in page
+    assert '"url":"https://admin:[redacted]@api.example.com/x?page=3"' in data
+
+
 def test_no_redact_publishes_values_as_logged(tmp_path):
     from conftest import FIXTURES
     from runreport.site import BuildOptions

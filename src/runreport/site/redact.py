@@ -2,23 +2,31 @@
 
 Values of sensitive headers and of keys that look like passwords, secrets,
 tokens or API keys become "[redacted]" wherever they appear: data files,
-summary rows, raw views, and query parameters of URL strings.
+summary rows, raw views. Strings are looked into as well: a string holding
+JSON object or array text (a request body, a body logged as text) is
+redacted inside and written back as compact JSON; secret-named parameters
+of a URL's query or fragment, or of a form-encoded string
+(`grant_type=password&client_secret=...`), lose their values; and a URL's
+password (`https://user:password@host`) becomes "[redacted]", the user
+name kept. A string with nothing to redact is kept exactly as logged.
 
 Most values hold nothing to redact, so a container is first judged on its
 compact JSON text, at C speed. With the default patterns, a text in which
 no stem of a secret name occurs at all (lower-cased, separators removed)
-holds nothing to redact: one pass of `str.lower` and substring searches.
-Otherwise the set of its object keys (one regex over the text) and whether
-it could hold a URL with a query decide. Only a value that fails both
+and no URL could carry a password holds nothing to redact: one pass of
+`str.lower` and substring searches. Otherwise the set of its object keys
+(one regex over the text) and whether it could hold a URL, a form-encoded
+string or JSON text in a string decide. Only a value that fails both
 prechecks is walked and copied; any other is returned as it is.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from typing import Any, Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus
 
 import orjson
 
@@ -68,6 +76,18 @@ _ASCII_FOLDING = ("\u0130", "\u0131", "\u017f", "\u212a")
 _KEYS_FAST = re.compile(r'"([^"]*)":')
 _KEYS_EXACT = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)":|"[^"\\]*(?:\\.[^"\\]*)*"')
 
+# The password of a URL's userinfo, anywhere in a string: after "://", a user name
+# (which may hold "@"), ":", then up to the last "@" before the host; the authority
+# ends at "/", "?", "#" or white space. A port ("https://host:8080/") has no "@".
+_URL_PASSWORD = re.compile(r"(://[^/?#\s:]*:)([^/?#\s]*)@")
+# What `_URL_PASSWORD` matches, as it can look in a JSON text, escaped once or more:
+# a JSON writer may escape "/" as "\/" (a text holding JSON text doubles the
+# backslash), and escapes never add "/", "?", "#" or ":" to the authority.
+_URL_PASSWORD_IN_JSON = re.compile(r"/\\*/[^/?#:]*:[^/?#]*@")
+# A form-encoded string: `name=value` pairs joined by "&", no white space.
+_FORM = re.compile(r"[^\s&=]+=[^\s&]*(?:&[^\s&]*)*")
+_JSON_START = ("{", "[")
+
 #: Distinct keys remembered per Redactor (a log keyed by ids could have many).
 _KEY_CACHE_LIMIT = 100_000
 
@@ -81,6 +101,32 @@ def json_keys(text: str) -> set[str]:
             keys.add("")
         return keys
     return set(_KEYS_FAST.findall(text))
+
+
+def may_hold_url_password(text: str) -> bool:
+    """Whether a URL with a password could occur in `text`, a string or JSON text (False: none can)."""
+    return "@" in text and _URL_PASSWORD_IN_JSON.search(text) is not None
+
+
+def _parse_json_text(value: str) -> Any:
+    """The object or array the string `value` holds as JSON text, else None."""
+    if value.lstrip()[:1] not in _JSON_START:
+        return None
+    try:
+        parsed = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        try:  # orjson refuses numbers beyond a double ("1e999"): the standard parser reads them
+            parsed = json.loads(value)
+        except (ValueError, RecursionError):
+            return None
+    return parsed if isinstance(parsed, (dict, list)) else None
+
+
+def _compact_json(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except TypeError:  # integers beyond 64 bits, read by the standard parser
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 class Redactor:
@@ -107,30 +153,62 @@ class Redactor:
         return bool(self._key_re.search(_SEPARATORS.sub("", key.lower())))
 
     def text(self, value: str) -> str:
-        """Redact secret-named query parameters of a URL string; other strings unchanged."""
-        if "?" not in value or "://" not in value[:16]:
-            return value
-        try:
-            parts = urlsplit(value)
-            pairs = parse_qsl(parts.query, keep_blank_values=True)
-        except ValueError:
-            return value
-        if not any(self.is_secret_key(k) for k, _ in pairs):
-            return value
-        query = urlencode(
-            [(k, REDACTED if self.is_secret_key(k) else v) for k, v in pairs], safe="[]"
-        )
-        return urlunsplit(parts._replace(query=query))
+        """`value` with secrets replaced: inside JSON text, URLs and form-encoded strings.
+
+        Returns `value` itself when nothing was replaced, so a string is
+        only ever rewritten to hide a secret.
+        """
+        if value.lstrip()[:1] in _JSON_START and (self._stems is None or self._may_hold_secret(value)):
+            parsed = _parse_json_text(value)
+            if parsed is not None:
+                try:
+                    out = self.value(parsed)
+                except RecursionError:  # nested deeper than the walk goes: hide it rather than fail
+                    return REDACTED
+                return value if out is parsed else _compact_json(out)
+        out = value
+        if "@" in out and "://" in out:
+            out = _URL_PASSWORD.sub(self._hide_password, out)
+        if "://" in out[:16]:
+            head, hash_sign, fragment = out.partition("#")
+            path, question_mark, query = head.partition("?")
+            out = path + question_mark + self._form(query) + hash_sign + self._form(fragment)
+        elif "=" in out and _FORM.fullmatch(out):
+            out = self._form(out)
+        return value if out == value else out
+
+    @staticmethod
+    def _hide_password(match: re.Match[str]) -> str:
+        return f"{match[1]}{REDACTED}@" if match[2] else match[0]
+
+    def _form(self, text: str) -> str:
+        """Form-encoded `text` (or a URL query) with the values of secret-named parameters replaced.
+
+        Names are decoded as a query parser decodes them ("%74oken", "to+ken");
+        every other byte of the text is kept as it is.
+        """
+        if "=" not in text:
+            return text
+        pairs = text.split("&")
+        for i, pair in enumerate(pairs):
+            name, equals, _ = pair.partition("=")
+            if equals and self.is_secret_key(unquote_plus(name)):
+                pairs[i] = f"{name}={REDACTED}"
+        return "&".join(pairs)
 
     def may_change(self, text: str) -> bool:
         """False only when the value whose compact JSON is `text` holds nothing to redact.
 
-        True when some string could be a URL with a query (the walk then
-        decides per string) or some object key is secret.
+        True when some object key is secret, or when some string could be
+        a URL with a query or a password, a form-encoded string, or JSON text
+        with keys or strings in it (its quotes are escaped in `text`): the
+        walk then decides per string.
         """
-        if self._stems is not None and not self._has_stem(text):
+        if self._stems is not None and not self._may_hold_secret(text):
             return False
-        if "?" in text and "://" in text:
+        if "://" in text and ("?" in text or "@" in text):
+            return True
+        if "=" in text or '\\"' in text:
             return True
         for key in json_keys(text):
             if "\\" in key:
@@ -139,26 +217,32 @@ class Redactor:
                 return True
         return False
 
+    def _may_hold_secret(self, text: str) -> bool:
+        """Whether the walk could change a value whose JSON text, or a string, is `text` (False: it cannot)."""
+        return self._has_stem(text) or may_hold_url_password(text)
+
     def _has_stem(self, text: str) -> bool:
         """Whether a secret name could occur in `text` (False: none can).
 
         Names are judged lower-cased with separators removed, so the same is
-        done to the whole text: a secret key or query parameter anywhere in
-        it leaves its stem in the result. A query parameter may be
-        percent-encoded ("%74oken"): a URL text with "%" is never cleared here.
-        Case-insensitive matching also pairs i, s and k with "ı", "İ", "ſ" and
-        the Kelvin sign, which lower-casing leaves apart: a text with one of them
-        is never cleared either.
+        done to the whole text: a secret key or parameter name anywhere in
+        it leaves its stem in the result. A parameter name may be
+        percent-encoded ("%74oken"): a text with "%" and "=" (a URL query, a
+        form-encoded string) is never cleared here. Case-insensitive matching
+        also pairs i, s and k with "ı", "İ", "ſ" and the Kelvin sign, which
+        lower-casing leaves apart: a text with one of them is never cleared
+        either. `text` may also be the string itself rather than its JSON
+        text: a JSON text inside it holds keys as written, `\\u` escapes aside.
         """
         if not text.isascii() and any(c in text for c in _ASCII_FOLDING):
             return True
-        if "\\\\u" in text:  # a string holding JSON with \u escapes (a body parsed later)
+        if "\\u" in text:  # JSON text with \u escapes in a string (parsed by the walk)
             return True
         low = text.lower()
         for sep in _STEM_SEPARATORS:
             if sep in low:
                 low = low.replace(sep, "")
-        if "%" in low and "?" in low:
+        if "%" in low and "=" in low:
             return True
         assert self._stems is not None
         return any(stem in low for stem in self._stems)
@@ -176,14 +260,15 @@ class Redactor:
         return value
 
     def _walk(self, value: Any) -> Any:
-        """A copy of a JSON value with secrets replaced."""
+        """A JSON value with secrets replaced: a copy when something was, else the value itself."""
         if isinstance(value, dict):
-            return {
-                k: (REDACTED if v is not None and self.is_secret_key(str(k)) else self._walk(v))
-                for k, v in value.items()
-            }
+            out = {k: (REDACTED if v is not None and self.is_secret_key(str(k)) else self._walk(v))
+                   for k, v in value.items()}
+            # (Kept when unchanged: a string holding JSON text is rewritten only when this is a copy.)
+            return value if all(out[k] is v for k, v in value.items()) else out
         if isinstance(value, list):
-            return [self._walk(v) for v in value]
+            out = [self._walk(v) for v in value]
+            return value if all(new is old for new, old in zip(out, value)) else out
         if isinstance(value, str):
             return self.text(value)
         return value
@@ -217,7 +302,7 @@ class Redactor:
         An entry's sections, summary rows and review, and a run's error,
         trigger and meta, are all made from its merged fields (a response
         body string is parsed, but its keys are in the text, escaped). So
-        one stem check of their JSON text clears the whole entry or run.
+        one check of their JSON text clears the whole entry or run.
         """
         if self._stems is None:
             return False
@@ -225,7 +310,7 @@ class Redactor:
             text = orjson.dumps(fields).decode("utf-8")
         except (TypeError, UnicodeDecodeError):
             return False
-        return not self._has_stem(text)
+        return not self._may_hold_secret(text)
 
     def entry(self, entry: Entry) -> Entry:
         if self._clear(entry.raw):
