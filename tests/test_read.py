@@ -291,3 +291,21 @@ def test_parse_block_accounts_for_every_line(data, final):
     assert all(isinstance(i, (Line, Problem)) for i in items)
     assert [i.line for i in items] == sorted({i.line for i in items})
     assert used == (len(data) if final else len(data) - len(data.split(b"\n")[-1]))
+
+
+def _nested(levels: int) -> bytes:
+    """A record `levels` deep (the record itself is level 1)."""
+    inner = "1"
+    for _ in range(levels - 1):
+        inner = '{"l":' + inner + "}"
+    return ('{"type":"step","v":' + inner + "}").encode()
+
+
+def test_a_record_nested_deeper_than_the_limit_is_a_bad_line():
+    from runreport.read import MAX_DEPTH
+
+    items, _, _ = parse_block(_nested(MAX_DEPTH) + b"\n" + _nested(MAX_DEPTH + 1) + b"\n", "a.jsonl", 1,
+                              final=True)
+    assert isinstance(items[0], Line)
+    assert items[1] == error(2, f"expected a JSON object nested at most {MAX_DEPTH} levels deep, "
+                                "found one nested deeper; line skipped")

@@ -27,6 +27,10 @@ from runreport.problems import Problem
 
 #: Suffixes of the files a folder contributes (files named explicitly are read whatever their name).
 INPUT_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz")
+#: Deepest nesting of a record (the record itself is level 1). Values are written back
+#: inside a few levels of the store's and the site's own JSON, and orjson writes at most
+#: 254 levels: a deeper record would fail the whole build, so it is a bad line instead.
+MAX_DEPTH = 200
 
 # JSON's own whitespace; other control bytes on a line are a JSON error, not a blank line.
 _JSON_SPACE = b" \t\r"
@@ -141,7 +145,24 @@ def _parse_line(raw: bytes, file: str, number: int) -> Line | Problem:
         return Problem(file, number, None, "error", message)
     if not isinstance(value, dict):
         return Problem(file, number, None, "error", f"expected a JSON object, found {_json_kind(value)}")
+    # (Counting brackets is cheap and rules out almost every line before any walk.)
+    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and _deeper_than(value, MAX_DEPTH):
+        return Problem(file, number, None, "error",
+                       f"expected a JSON object nested at most {MAX_DEPTH} levels deep, found one "
+                       "nested deeper; line skipped")
     return Line(file, number, value)
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether `value` nests objects and arrays more than `limit` levels (it is level 1)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def _json_kind(value: object) -> str:

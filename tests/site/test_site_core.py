@@ -332,3 +332,29 @@ def test_a_leap_second_is_a_time_the_pages_show():
     assert human_time("2026-12-31T23:59:60+00:00") == "2026-12-31 23:59:59 UTC"
     assert duration_text("2026-12-31T23:59:57Z", "2026-12-31T23:59:60Z") == "2 s"
     assert machine_time("2026-02-30T10:00:00Z") is None  # not a calendar date: not a time
+
+
+def test_a_value_nested_too_deep_to_walk_is_redacted_whole_not_a_failed_build():
+    from runreport.site.redact import REDACTED, Redactor
+
+    deep: dict = {"password": "hunter2"}
+    for _ in range(990):
+        deep = {"level": deep}
+    assert Redactor().value(deep) == REDACTED
+    assert Redactor().value({"level": {"plain": 1}}) == {"level": {"plain": 1}}
+
+
+def test_a_value_nested_as_deep_as_a_record_may_be_is_built_and_shown(tmp_path):
+    from runreport.read import MAX_DEPTH
+
+    value: object = "bottom"
+    for _ in range(MAX_DEPTH - 1):  # the step record is level 1, its output level 2
+        value = {"l": value}
+    log = tmp_path / "deep.jsonl"
+    log.write_text(json.dumps({"type": "run", "run_id": "r1", "composer": "C", "mode": "test",
+                               "started_at": "2026-11-20T10:00:00Z"}) + "\n" +
+                   json.dumps({"type": "step", "run_id": "r1", "entry_id": "e1", "name": "Deep",
+                               "status": "success", "output": value}) + "\n")
+    result = CliRunner().invoke(main, ["build", str(log), "-o", str(tmp_path / "site")])
+    assert result.exit_code == 0, result.output
+    assert "bottom" in (tmp_path / "site" / "data" / safe_name("r1") / "v-0.js").read_text()

@@ -253,8 +253,13 @@ class Redactor:
             try:
                 text = orjson.dumps(value).decode("utf-8")
             except TypeError:  # beyond what orjson encodes (huge integers): walk it
+                text = None
+            if text is not None and not self.may_change(text):
+                return value
+            try:
                 return self._walk(value)
-            return self._walk(value) if self.may_change(text) else value
+            except RecursionError:  # nested too deep to walk (~1,000 levels): publish none of it
+                return REDACTED
         if isinstance(value, str):
             return self.text(value)
         return value
