@@ -153,9 +153,10 @@
       if (!t.getAttribute("datetime") || isNaN(d.getTime())) continue;
       t.setAttribute("data-local", "");
       t.title = t.textContent;
+      // The reader's own time, with its zone named: without the script the page says UTC.
       t.textContent = d.toLocaleString(undefined, {
         year: "numeric", month: "short", day: "numeric",
-        hour: "2-digit", minute: "2-digit", second: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short",
       });
     }
   }

@@ -85,10 +85,6 @@ class Entry:
     flagged: bool  # still running after its run ended
     raw: dict  # every merged field of the entry as logged (Raw view), unknown fields included
 
-    @property
-    def has_children(self) -> bool:
-        return bool(self.children)
-
     def section(self, key: str) -> Section | None:
         for s in self.sections:
             if s.key == key:
@@ -127,10 +123,6 @@ class Run:
     @property
     def entries_by_id(self) -> dict[str, Entry]:
         return {e.entry_id: e for e in self.entries}
-
-    @property
-    def finished(self) -> bool:
-        return self.status in ("completed", "failed")
 
 
 @dataclass(slots=True)

@@ -78,7 +78,6 @@ class Store:
         self.files: dict[str, FileMark] = {}
         self.file_problems: dict[str, list[dict]] = {}
         self.runs: dict[str, StoredRun] = {}
-        self.was_reset = False
 
     # --- opening ------------------------------------------------------------
 
@@ -112,15 +111,11 @@ class Store:
         self.files = {}
         self.file_problems = {}
         self.runs = {}
-        self.was_reset = True
 
     # --- runs ---------------------------------------------------------------
 
     def run_path(self, run_id: str) -> Path:
         return self.root / "runs" / f"{safe_name(run_id)}.json"
-
-    def has_state(self, run_id: str) -> bool:
-        return self.run_path(run_id).exists()
 
     def get_state(self, run_id: str) -> RunState | None:
         """The stored state of a run, or None; an unreadable file is treated as absent."""

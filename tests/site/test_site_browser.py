@@ -292,3 +292,18 @@ def test_step_data_keeps_its_words_whole_on_a_phone_and_a_desktop(browser, site,
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     finally:
         context.close()
+
+
+def test_times_are_shown_in_the_readers_zone_and_name_it(browser, site):
+    folder = site("spec")
+    context = browser.new_context(timezone_id="Asia/Tokyo", locale="en-US")
+    try:
+        page = context.new_page()
+        page.goto((folder / "runs" / f"{safe_name('r-104')}.html").as_uri())
+        when = page.locator(".run-meta time")
+        # Without the script: "2026-11-20 10:00:00 UTC"; with it, Tokyo time, zone named.
+        expect(when).to_have_attribute("data-local", "")
+        assert when.get_attribute("title") == "2026-11-20 10:00:00 UTC"
+        assert when.inner_text() == "Nov 20, 2026, 07:00:00 PM GMT+9"
+    finally:
+        context.close()

@@ -145,7 +145,7 @@ class _Writer:
         self.new = build_manifest.Manifest()
         self.order: list[str] = []  # files produced, in order (a run's files are a slice)
 
-    def text(self, rel: str, text: str, *, page: bool = False) -> None:
+    def text(self, rel: str, text: str) -> None:
         data = text.encode("utf-8")
         digest = bytes_hash(data)
         self._produced(rel, [digest, len(data)])
@@ -222,7 +222,7 @@ def write_listing(
             continue
         w.text(page.path, render("listing.html", page=page,
                                  **_base(page.path, page.title, kind, problem_count,
-                                         w.has_library)), page=True)
+                                         w.has_library)))
     head = lst.pages[0]
     for n, chunk in enumerate(lst.match_chunks):
         src = f"{head.match_prefix}{n}.js"
@@ -251,7 +251,7 @@ def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | 
     vdir = page.root + page.data_dir
     groups_html = [render_macro("macros.html", "log_groups", part, vdir) for part in parts]
     log_html = render_macro("macros.html", "run_log", page, groups_html[0], len(parts))
-    w.text(page.path, render("run.html", page=page, part=1, log_html=log_html, **base), page=True)
+    w.text(page.path, render("run.html", page=page, part=1, log_html=log_html, **base))
     log_src = page.data_dir + "log.js"
     # Status, duration, run error and problem count: what a live page patches outside the log.
     w.text(log_src, data_file(log_src, {"kind": "log", "run_id": run.run_id,
@@ -274,7 +274,7 @@ def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | 
         w.text(path, render("run.html", page=page, part=k + 1, page_first=first, page_last=last,
                             log_html=render_macro("macros.html", "run_log", page, groups_html[k],
                                                   1, k + 1),
-                            **base), page=True)
+                            **base))
         first = last + 1
     for n, payload in enumerate(files.values):
         src = f"{page.data_dir}v-{n}.js"
@@ -607,8 +607,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
                                lambda path, title, kind: _base(path, title, kind, np, True))
     w.text("problems.html", render("problems.html", rows=problem_rows,
                                    **_base("problems.html", "Problems", "problems", np,
-                                           w.has_library)),
-           page=True)
+                                           w.has_library)))
     # The stamp changes exactly when some file did; pages poll it (see runreport.js).
     build_id = content_hash(sorted(w.new.files.items()))[:16]
     w.text(BUILD_STAMP, f"RunReport.build({js_json(build_id)});\n")

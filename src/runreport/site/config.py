@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -21,8 +21,6 @@ class SiteConfig:
     redact_keys: tuple[str, ...] = ()
     redact: bool = True
     chunk_size: int = DEFAULT_CHUNK_SIZE
-    source: str | None = None  # the file it came from, for messages
-    extra: dict = field(default_factory=dict)
 
 
 def load_config(path: Path | None) -> SiteConfig:
@@ -57,7 +55,6 @@ def load_config(path: Path | None) -> SiteConfig:
         redact_keys=tuple(data.get("redact_keys", ())),
         redact=data.get("redact", True),
         chunk_size=data.get("chunk_size", DEFAULT_CHUNK_SIZE),
-        source=str(path),
     )
 
 

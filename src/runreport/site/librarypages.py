@@ -33,7 +33,7 @@ VALUES_FILE_BUDGET = DEFAULT_CHUNK_SIZE
 
 
 class WriterLike(Protocol):
-    def text(self, rel: str, text: str, *, page: bool = False) -> None: ...
+    def text(self, rel: str, text: str) -> None: ...
 
 
 def prompt_href(name: str) -> str:
@@ -222,10 +222,10 @@ def write_library(w: WriterLike, library: lib.Library | None, options: Any, reda
                           redact=redactor.value if redactor is not None else (lambda v: v),
                           chunk_size=options.chunk_size)
     w.text(files.index.path, render("library.html", page=files.index,
-                                    **base(files.index.path, "Library", "library")), page=True)
+                                    **base(files.index.path, "Library", "library")))
     for page in files.prompts:
         w.text(page.path, render("prompt.html", page=page,
-                                 **base(page.path, f"{page.name} · Library", "prompt")), page=True)
+                                 **base(page.path, f"{page.name} · Library", "prompt")))
     for src, payload in files.data:
         w.text(src, data_file(src, payload))
 
