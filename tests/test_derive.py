@@ -310,3 +310,24 @@ def test_problems_from_derivation_name_their_place():
     assert texts[1] == (3, 'entry "a": parent "ghost" names no entry of this run; placed at the top level of its group')
     assert texts[2][0] == 4 and 'missing required field "status"' in texts[2][1]
     assert texts[3] == (5, 'entry "c" is still "running" after the run ended (a.jsonl:99)')
+
+
+# --- fields of the run the format does not define -------------------------------
+
+
+def test_unknown_run_fields_come_from_run_and_run_end_and_the_run_end_wins():
+    state = run_state(
+        run(region="eu-west-1", worker="w-1", trigger={"type": "manual"}, ended_at="2026-11-20T10:04:00Z"),
+        run(region="eu-west-2"),  # a later run record replaces the field, as for entries
+        end(exit_code=3, worker="w-2", trigger="restarted", error=None),
+    )
+    r, _ = derive_run(state)
+    # Names the format defines for a run are never "other", whichever record logs them.
+    assert r.other_fields == {"region": "eu-west-2", "worker": "w-2", "exit_code": 3}
+
+
+def test_a_run_without_unknown_fields_has_no_other_fields():
+    r, _ = derive_run(run_state(run(automations=["A"], meta={"x": 1}), end(error="boom")))
+    assert r.other_fields == {}
+    r, _ = derive_run(run_state(step("a", name="Orphan", status="success", region="eu")))
+    assert r.other_fields == {}  # (an entry's unknown fields are the entry's own)

@@ -15,6 +15,7 @@ import orjson
 from runreport.merge import EntryState, RunState
 from runreport.model import UNKNOWN_COMPOSER, Entry, Group, Run, Section
 from runreport.problems import Problem
+from runreport.records import RUN_END_FIELDS, RUN_FIELDS
 
 # --- small rules -------------------------------------------------------------
 
@@ -201,6 +202,16 @@ def summary_rows(fields: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple(rows)
 
 
+#: Every field the format defines for a run, on either of its records (a `trigger` logged
+#: on a `run_end` is still the trigger, not a field of its own), plus `v` and `type`.
+RUN_LEVEL_FIELDS = frozenset(f.name for f in (*RUN_FIELDS, *RUN_END_FIELDS)) | {"v", "type"}
+
+
+def run_other_fields(run_fields: Mapping[str, Any], end_fields: Mapping[str, Any]) -> dict:
+    """The run's fields the format does not define, as logged; the `run_end` record's win."""
+    return {k: v for k, v in {**run_fields, **end_fields}.items() if k not in RUN_LEVEL_FIELDS}
+
+
 # --- the tree ----------------------------------------------------------------
 
 
@@ -364,7 +375,6 @@ def derive_run(state: RunState, *, detail: bool = True) -> tuple[Run, list[Probl
     status = run_status(ended, end_fields.get("error"),
                         ((f.get("kind"), own[eid], f.get("review")) for eid, f in fields_of.items()))
     mode = run_fields.get("mode") if known else "unknown"
-    raw = {**run_fields, **end_fields}
     run = Run(
         run_id=state.run_id,
         composer=composer,
@@ -379,7 +389,7 @@ def derive_run(state: RunState, *, detail: bool = True) -> tuple[Run, list[Probl
         groups=groups,
         entries=tuple(model_entries),
         known=known,
-        raw=raw,
+        other_fields=run_other_fields(run_fields, end_fields),
     )
     return run, problems
 

@@ -118,7 +118,9 @@ class Run:
     groups: tuple[Group, ...]
     entries: tuple[Entry, ...]  # display order, depth first
     known: bool  # False when no `run` record arrived (placeholder composer)
-    raw: dict = field(default_factory=dict)  # merged run + run_end fields, unknown ones included
+    # Fields of its `run` and `run_end` records the format does not define, as logged
+    # (shown as the run's "Other fields"); {} when there are none.
+    other_fields: dict = field(default_factory=dict)
 
     @property
     def entries_by_id(self) -> dict[str, Entry]:

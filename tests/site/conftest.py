@@ -38,6 +38,7 @@ SITES = {
     "hostile": ([FIXTURES / "hostile.jsonl"], BuildOptions()),
     "secrets": ([FIXTURES / "secrets.jsonl"], BuildOptions(redact_keys=("ssn",))),
     "problems": ([FIXTURES / "problems.jsonl"], BuildOptions()),
+    "run_fields": ([FIXTURES / "run_fields.jsonl"], BuildOptions()),
     "samples": ([SAMPLE_RUNS], BuildOptions()),
 }
 

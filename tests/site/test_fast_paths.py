@@ -94,6 +94,21 @@ def test_a_run_end_with_fields_named_like_the_run_records_hides_no_secret():
     assert out.trigger == {"token": REDACTED} and out.meta == {"password": REDACTED}
 
 
+def test_unknown_run_fields_are_redacted_and_a_clear_run_is_returned_as_it_is():
+    from runreport.model import Run
+
+    run = Run("r1", "C", None, "test", None, None, "completed", None, None, None, (), (), True,
+              other_fields={"api_token": "xyz", "region": "eu-west-1",
+                            "callback": "https://h.example/done?signature=abc&id=7"})
+    out = Redactor().run(run)
+    assert out.other_fields == {"api_token": REDACTED, "region": "eu-west-1",
+                                "callback": "https://h.example/done?signature=[redacted]&id=7"}
+    assert run.other_fields["api_token"] == "xyz"  # the model is copied, not changed
+    clear = Run("r2", "C", None, "test", None, None, "completed", None, None, None, (), (), True,
+                other_fields={"region": "eu-west-1"})
+    assert Redactor().run(clear) is clear
+
+
 def test_summary_rows_holding_objects_are_redacted_inside():
     fields = {"summary": {"info": {"token": "x", "n": 1}, "list": [{"api_key": "k"}], "plain": "{x"}}
     entry = Entry("e1", "Step", "code", "A", None, None, "success", "success", 0, ("Step",), ("e1",),

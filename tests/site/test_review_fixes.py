@@ -448,7 +448,7 @@ def test_live_pages_update_the_run_header_and_the_problems_banner(tmp_path, brow
              "started_at": "2026-11-20T10:00:00Z"}
     step = {"type": "step", "run_id": run, "entry_id": "e1", "name": "Fetch", "status": "running"}
     end = {"type": "run_end", "run_id": run, "ended_at": "2026-11-20T10:00:05Z",
-           "error": {"type": "Timeout", "message": "gave up after 5 s"}}
+           "error": {"type": "Timeout", "message": "gave up after 5 s"}, "exit_code": 3}
     log, out = tmp_path / "run.jsonl", tmp_path / "site"
     log.write_text(json.dumps(start) + "\n" + json.dumps(step) + "\n")
     build_site(pipeline.load([str(log)]), out)
@@ -484,6 +484,10 @@ def test_live_pages_update_the_run_header_and_the_problems_banner(tmp_path, brow
         expect(run_page.locator('.run-data [data-section="error"] .sec-body')).to_contain_text(
             "gave up after 5 s")
         run_page.get_by_role("button", name="Run Error").click()
+        # So does the Other fields section of the run_end's field the format does not define.
+        run_page.get_by_role("button", name="Other fields").click()
+        expect(run_page.locator('.run-data [data-section="other"] .sec-body')).to_contain_text("exit_code")
+        run_page.get_by_role("button", name="Other fields").click()
         # Once the page is reloaded it reads the same as the live one.
         live = [run_page.locator(sel).inner_text() for sel in (".run-head", ".banner", "nav")]
         run_page.reload()

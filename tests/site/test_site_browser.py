@@ -121,6 +121,32 @@ def test_http_500_json_body_is_shown_parsed_in_error(page, url):
     assert md.locator("td", has_text="just text").locator(".str").count() == 1
 
 
+def test_a_runs_other_fields_open_in_ui_and_raw_views_and_copy(page, url):
+    page.goto(url("run_fields", run_path("rf-1")))
+    head = page.locator(".run-head")
+    assert head.locator("[data-act=section]").all_inner_texts() == ["Trigger", "Other fields"]
+    other = head.locator('[data-section="other"]')
+    toggle = other.locator("[data-act=section]")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    table = other.locator(".sec-body > table.kv")
+    expect(table).to_be_visible()
+    rows = dict(zip(table.locator(":scope > tbody > tr > th").all_inner_texts(),
+                    table.locator(":scope > tbody > tr > td").all_inner_texts()))
+    assert rows == {"region": "eu-west-1", "api_token": "[redacted]", "worker": "w-2", "exit_code": "3"}
+    other.locator('[data-view="raw"]').click()
+    raw = other.locator(".raw")
+    expect(raw).to_be_visible()
+    text = raw.inner_text()
+    assert "eu-west-1" in text and "exit_code" in text and "xyz" not in text
+    other.locator("[data-act=copy-raw]").click()
+    page.wait_for_function("t => window.__copied.includes(t)", arg=text)
+    toggle.click()  # the label folds it again
+    assert not other.locator(".sec-body").is_visible()
+    assert page.page_errors == []
+
+
 def test_a_missing_data_file_shows_a_message_and_the_page_keeps_working(page, scheme, site, url, tmp_path):
     folder = site("spec")
     broken = folder.parent / f"spec-broken-{scheme}"

@@ -13,7 +13,7 @@ from runreport import pipeline
 from runreport.model import RUN_STATUSES, ENTRY_STATUSES, GROUP_STATUSES
 from runreport.site.names import safe_name
 
-from conftest import SAMPLE_RUNS, build
+from conftest import SAMPLE_RUNS, build, data_payload
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -220,6 +220,45 @@ def test_building_twice_gives_byte_identical_trees(tmp_path):
     build([SAMPLE_RUNS], tmp_path / "a")
     build([SAMPLE_RUNS], tmp_path / "b")
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+# --- a run's fields the format does not define ----------------------------------------
+
+
+def test_unknown_run_fields_are_a_run_section_with_their_values_in_the_first_values_file(site):
+    folder = site("run_fields")
+    page = run_page(folder, "rf-1")
+    sections = page.select(".run-data[data-v='0'] > .sec[data-run-section]")
+    assert [(s["data-section"], s.get_text()) for s in sections] == [
+        ("trigger", "Trigger"), ("other", "Other fields")]
+    # Without JavaScript the page links the values file, as for every run section.
+    v0 = f"data/{safe_name('rf-1')}/v-0.js"
+    assert page.select_one(f'noscript a[href="../{v0}"]') is not None
+    key, payload = data_payload(folder / v0)
+    assert key == v0
+    # run and run_end merged (the run_end's "worker" wins), a secret-looking name redacted.
+    assert payload["run"]["other"] == {"value": {
+        "region": "eu-west-1", "api_token": "[redacted]", "worker": "w-2", "exit_code": 3}}
+
+
+def test_a_run_without_unknown_fields_has_no_other_fields_section(site):
+    folder = site("run_fields")
+    page = run_page(folder, "rf-2")
+    assert [s["data-section"] for s in page.select(".run-data > .sec")] == ["trigger"]
+    _, payload = data_payload(folder / "data" / safe_name("rf-2") / "v-0.js")
+    assert list(payload["run"]) == ["trigger"]
+
+
+def test_a_secret_looking_unknown_run_field_is_in_no_file_of_the_site(site, tmp_path):
+    def texts(folder):
+        return "\n".join(p.read_text(encoding="utf-8") for p in folder.rglob("*") if p.is_file())
+
+    assert '"api_token":"xyz"' not in texts(site("run_fields"))
+    from conftest import FIXTURES
+    from runreport.site import BuildOptions
+
+    build([FIXTURES / "run_fields.jsonl"], tmp_path, BuildOptions(redact=False))
+    assert '"api_token":"xyz"' in texts(tmp_path)
 
 
 # --- problems ----------------------------------------------------------------------

@@ -389,7 +389,7 @@ class RunPage(RunHead):
     path: str
     root: str
     error_text: str | None
-    run_sections: tuple[SectionView, ...]  # run-level Error / Trigger / Meta (values in v-0)
+    run_sections: tuple[SectionView, ...]  # run-level Error / Trigger / Meta / Other fields (values in v-0)
     data_dir: str
     groups: tuple[GroupView, ...]
     entry_count: int
@@ -456,11 +456,21 @@ def _badge(text: str) -> Badge:
     return Badge(kind=text.split(" ", 1)[0], text=text)
 
 
-#: Run fields shown as data sections in the header: key -> label.
-RUN_SECTION_LABELS = {"error": "Run Error", "trigger": "Trigger", "meta": "Meta"}
-
-#: The entry section of fields the format does not define (kept, shown as logged).
+#: The section of an entry's or a run's fields the format does not define (kept, shown as logged).
 OTHER_SECTION = ("other", "Other fields")
+
+#: A run's data sections in the header, in display order: key -> label.
+RUN_SECTION_LABELS = {"error": "Run Error", "trigger": "Trigger", "meta": "Meta",
+                      OTHER_SECTION[0]: OTHER_SECTION[1]}
+
+
+def run_sections(run: Run) -> list[tuple[str, Any]]:
+    """(key, value) of a run's data sections, "Other fields" last when there are any."""
+    logged = (("error", run.error), ("trigger", run.trigger), ("meta", run.meta))
+    out: list[tuple[str, Any]] = [(k, v) for k, v in logged if v is not None]
+    if run.other_fields:
+        out.append((OTHER_SECTION[0], run.other_fields))
+    return out
 
 
 def entry_sections(e: Entry) -> list[tuple[str, Any]]:
@@ -489,9 +499,8 @@ def run_files(run: Run, *, editor_url: str | None = None,
     # Values files and chunk files of large values: see runreport.site.chunks.
     packer = chunks.Packer(data_dir, {"kind": "values", "run_id": run.run_id},
                            chunk_size=chunk_size, budget=VALUES_FILE_BUDGET)
-    packer.head("run", ((k, getattr(run, k)) for k in RUN_SECTION_LABELS
-                        if getattr(run, k) is not None))
-    run_values = packer.packed.values[0].get("run", {})
+    shown_run_sections = run_sections(run)
+    packer.head("run", shown_run_sections)
     for e in run.entries:
         packer.add(e.entry_id, entry_sections(e), chunks.save_source(e))
     values_file = packer.packed.values_file
@@ -550,10 +559,7 @@ def run_files(run: Run, *, editor_url: str | None = None,
         root=root_of(path),
         **run_head(run),
         error_text=error_text(run.error),
-        run_sections=tuple(
-            SectionView(k, label, False) for k, label in RUN_SECTION_LABELS.items()
-            if k in run_values
-        ),
+        run_sections=tuple(SectionView(k, RUN_SECTION_LABELS[k], False) for k, _ in shown_run_sections),
         data_dir=data_dir,
         groups=groups,
         entry_count=len(run.entries),

@@ -161,9 +161,8 @@ class Redactor:
         if value.lstrip()[:1] in _JSON_START and (self._stems is None or self._may_hold_secret(value)):
             parsed = _parse_json_text(value)
             if parsed is not None:
-                try:
-                    out = self.value(parsed)
-                except RecursionError:  # nested deeper than the walk goes: hide it rather than fail
+                out = self.value(parsed)
+                if out is REDACTED:  # nested deeper than the walk goes: hidden whole
                     return REDACTED
                 return value if out is parsed else _compact_json(out)
         out = value
@@ -305,9 +304,9 @@ class Redactor:
         """True when nothing derived from these merged fields can hold a secret.
 
         An entry's sections, summary rows and review, and a run's error,
-        trigger and meta, are all made from its merged fields (a response
-        body string is parsed, but its keys are in the text, escaped). So
-        one check of their JSON text clears the whole entry or run.
+        trigger, meta and other fields, are all made from its merged fields
+        (a response body string is parsed, but its keys are in the text,
+        escaped). So one check of their JSON text clears the whole entry or run.
         """
         if self._stems is None:
             return False
@@ -337,9 +336,7 @@ class Redactor:
     def run(self, run: Run) -> Run:
         """`run` with every secret replaced by REDACTED (unchanged parts are shared)."""
         entries = tuple(self.entry(e) for e in run.entries)
-        # (A run_end record may carry fields named like the run record's: `raw` merges
-        # them, so the run's own trigger and meta are checked as well.)
-        if self._clear([run.raw, run.error, run.trigger, run.meta]):
+        if self._clear([run.other_fields, run.error, run.trigger, run.meta]):
             if all(new is old for new, old in zip(entries, run.entries)):
                 return run
             return dataclasses.replace(run, entries=entries)
@@ -348,6 +345,6 @@ class Redactor:
             error=self.value(run.error),
             trigger=self.value(run.trigger),
             meta=self.value(run.meta),
-            raw=self.value(run.raw),
+            other_fields=self.value(run.other_fields),
             entries=entries,
         )
