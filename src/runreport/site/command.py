@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from runreport.commands import strict_option
+
 
 def site_options(command):
     """The inputs and site options shared by `build`, `watch` and `serve`."""
@@ -35,7 +37,7 @@ def site_options(command):
 
 @click.command()
 @site_options
-@click.option("--strict", is_flag=True, help="Exit with code 1 when the input has any problem.")
+@strict_option
 @click.option("--library", "library_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Library folder for the Library pages and the Save dialog "
                    "(default: ./library when it exists).")
