@@ -652,7 +652,8 @@
       if (sec.hasAttribute("data-run-section")) {
         found = payload.run && payload.run[key];
       } else {
-        var entry = payload.entries && payload.entries[holder.getAttribute("data-entry-id")];
+        // (A log entry's key is its id; a Library variable names its own with data-key.)
+        var entry = payload.entries && payload.entries[holder.getAttribute("data-key") || holder.getAttribute("data-entry-id")];
         found = entry && entry.sections && entry.sections[key];
         if (entry && entry.save) sec.rrSave = entry.save;
       }
