@@ -98,6 +98,7 @@ class Case:
     name: str
     variables: tuple[Variable, ...]  # sorted by path
     path: Path | None = None  # the case file
+    document: dict | None = None  # the case file as read (what the Save dialog updates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,7 +469,7 @@ def _load_case(path: Path, prompt: str, problems: list[str]) -> Case | None:
     problems.extend(f"{path}: {p}" for p in found)
     if case is None:
         return None
-    return Case(case.prompt, case.name, case.variables, path)
+    return Case(case.prompt, case.name, case.variables, path, doc)
 
 
 # --- writing ---------------------------------------------------------------

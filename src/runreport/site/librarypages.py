@@ -14,7 +14,6 @@ hands every file to the build's writer.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
@@ -132,17 +131,6 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _case_document(case: lib.Case) -> dict | None:
-    """The case file as the store would read it for an update (None when unreadable)."""
-    if case.path is None:
-        return None
-    try:
-        doc = json.loads(Path(case.path).read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    return doc if isinstance(doc, dict) and isinstance(doc.get("variables"), dict) else None
-
-
 def library_files(library: lib.Library, known_runs: set[str], *,
                   redact: Callable[[Any], Any] = lambda v: v,
                   chunk_size: int = DEFAULT_CHUNK_SIZE) -> LibraryFiles:
@@ -171,7 +159,7 @@ def library_files(library: lib.Library, known_runs: set[str], *,
                     saved_at=_text(src.get("saved_at")), entry_href=href,
                 ))
             cases.append(CaseView(case.name, case_anchor(case.name), tuple(variables)))
-            doc = _case_document(case)
+            doc = case.document
             if doc is not None:
                 data.append((case_src(prompt.name, case.name),
                              {"kind": "library-case", "prompt": prompt.name, "case": case.name,
@@ -198,7 +186,7 @@ def save_data(library: lib.Library | None, *, inputs: tuple[str, ...],
     prompts = []
     for p in (library.prompts if library is not None else ()):
         prompts.append({"name": p.name, "cases": [
-            {"name": c.name, "src": case_src(p.name, c.name) if _case_document(c) is not None else None}
+            {"name": c.name, "src": case_src(p.name, c.name) if c.document is not None else None}
             for c in p.cases
         ]})
     return {"kind": "save", "inputs": list(inputs), "library": library_arg, "prompts": prompts}
