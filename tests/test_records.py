@@ -444,3 +444,16 @@ def test_a_long_escaped_string_is_described_as_a_string():
         "step record: unknown status a string of 72 characters; shown as unknown "
         "(expected running, success, error, rejected or skipped)"
     ]
+
+
+def test_a_review_with_an_unknown_mode_or_decision_is_kept_with_a_warning():
+    review = {"mode": "Wait", "decision": "maybe", "reviewer": "dana"}
+    record, problems = check({**STEP, "name": "Approve", "kind": "review", "review": review})
+    assert record.fields["review"] == review
+    assert [(p.severity, p.message) for p in problems] == [
+        ("warning", 'step record: unknown review mode "Wait"; kept as logged (expected "wait", "notify" or null)'),
+        ("warning", 'step record: unknown review decision "maybe"; kept as logged '
+                    '(expected "approved", "rejected" or null)'),
+    ]
+    record, problems = check({**STEP, "name": "Approve", "review": {"mode": None, "decision": "approved"}})
+    assert problems == []

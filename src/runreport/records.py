@@ -204,6 +204,15 @@ ITERATION = Kind(
     _iteration,
 )
 ANY = Kind("any JSON value", {}, lambda v: v)
+#: Values a review's `mode` and `decision` may take (null: none yet / the default mode).
+REVIEW_MODES = ("wait", "notify")
+REVIEW_DECISIONS = ("approved", "rejected")
+REVIEW = Kind(
+    "an object",
+    {"type": "object", "properties": {"mode": {"enum": [*REVIEW_MODES, None]},
+                                      "decision": {"enum": [*REVIEW_DECISIONS, None]}}},
+    lambda v: v if isinstance(v, dict) else _BAD,
+)
 MODE = Kind(
     '"test" or "live"',
     _name_schema(INPUT_MODES),
@@ -264,7 +273,7 @@ STEP_FIELDS = (
     Field("output", ANY),
     Field("error", OBJECT_OR_TEXT),
     Field("http", OBJECT),
-    Field("review", OBJECT),
+    Field("review", REVIEW),
     Field("summary", OBJECT),
     Field("seq", INTEGER),
 )
@@ -383,6 +392,15 @@ def check_record(line: Line) -> tuple[Record | None, list[Problem]]:
             fields[field.name] = checked
     if refused:
         return None, problems
+    review = fields.get("review")
+    if record_type == "step" and isinstance(review, dict):
+        # Kept as logged: an unknown mode or decision never awaits a reviewer (spec), which is
+        # worth a word when it is a typo of one that would.
+        for key, names in (("mode", REVIEW_MODES), ("decision", REVIEW_DECISIONS)):
+            if review.get(key) is not None and review.get(key) not in names:
+                expected = _words(tuple(f'"{n}"' for n in names) + ("null",))
+                report("warning", f"{what}: unknown review {key} {_found(review[key])}; kept as logged "
+                                  f"(expected {expected})")
 
     if record_type == "run":
         return RunRecord(line.file, line.line, fields["run_id"], fields), problems
