@@ -117,7 +117,7 @@ def test_a_file_page_follows_a_watched_build_through_its_build_stamp(tmp_path, b
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        wait_for(lambda: any(s.startswith("rebuilt ") for s in built), "the first build")
+        wait_for(lambda: any(s.startswith("built ") for s in built), "the first build")
         # The first build stamp the page reads is the build it shows: only a later one updates it.
         with page.expect_request_finished(lambda r: "/build.js" in r.url):
             page.goto((out / "index.html").as_uri())

@@ -61,7 +61,7 @@ class Watching:
         assert not self.thread.is_alive(), "the watcher did not stop"
 
     def builds(self) -> int:
-        return sum(1 for s in self.lines if s.startswith("rebuilt "))
+        return sum(1 for s in self.lines if s.startswith(("built ", "rebuilt ")))
 
     def text(self, rel: str) -> str:
         return (self.out / rel).read_text()
@@ -110,8 +110,9 @@ def test_the_site_follows_a_run_step_by_step(tmp_path):
         wait_for(lambda: "took 3 s" in w.text(run_page))
         # The run page is written before the run's log file.
         wait_for(lambda: '"status":"completed"' in w.log() and '"duration":"3 s"' in w.log())
-    assert all(s.startswith("rebuilt ") and " changed, " in s for s in w.lines)
-    assert any(s.startswith(f"rebuilt {w.out}: 1 run changed, ") for s in w.lines)
+    assert w.lines[0].startswith(f"built {w.out}: 0 runs rendered, ")
+    assert all(s.startswith("rebuilt ") and " rendered, " in s for s in w.lines[1:])
+    assert any(s.startswith(f"rebuilt {w.out}: 1 run rendered, ") for s in w.lines)
 
 
 def test_a_half_written_last_line_waits_until_it_is_complete(tmp_path):
@@ -252,12 +253,12 @@ def test_input_problems_are_printed_once_as_they_appear(tmp_path):
     log = tmp_path / "run.jsonl"
     log.write_text(line(START) + "{not json\n")
     with Watching(tmp_path, [log]) as w:
-        first = [s for s in w.lines if not s.startswith("rebuilt ")]
+        first = [s for s in w.lines if not s.startswith(("built ", "rebuilt "))]
         assert first == [f"{log}:2: expected a JSON object, found invalid JSON: "
                          "unexpected character, expected a string key at column 2"]
         builds = w.builds()
         append(log, line({"type": "heartbeat", "run_id": RUN}))
         wait_for(lambda: w.builds() > builds, "a rebuild after the append")
-        told = [s for s in w.lines if not s.startswith("rebuilt ")]
+        told = [s for s in w.lines if not s.startswith(("built ", "rebuilt "))]
         assert told[:1] == first and len(told) == 2  # the old problem is not printed again
         assert told[1].startswith(f"{log}:3: unknown record type \"heartbeat\"")

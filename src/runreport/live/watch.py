@@ -48,6 +48,7 @@ class Watcher:
         self.lock = threading.Lock()  # one build at a time
         self._seen: tuple = ()
         self._told: set[str] = set()  # problems printed so far (each is printed once)
+        self._built = False  # a build succeeded: later ones are rebuilds
 
     # --- one build ----------------------------------------------------------------
 
@@ -70,12 +71,15 @@ class Watcher:
                 if told not in self._told:
                     self._told.add(told)
                     self.echo(told)
-            changed = len(report.rendered_runs) + len(loaded.removed)
+            # "Rendered", not "changed": a new problem count shows on every page, so
+            # every run is rendered again though none changed.
+            rendered = len(report.rendered_runs)
             self.echo(
-                f"rebuilt {self.output}: {changed} run{'' if changed == 1 else 's'} changed, "
-                f"{len(report.written)} files written, {len(report.deleted)} removed "
-                f"in {time.perf_counter() - started:.2f} s"
+                f"{'rebuilt' if self._built else 'built'} {self.output}: {rendered} "
+                f"run{'' if rendered == 1 else 's'} rendered, {len(report.written)} files written, "
+                f"{len(report.deleted)} removed in {time.perf_counter() - started:.2f} s"
             )
+            self._built = True
             if self.on_build is not None:
                 self.on_build(loaded, report)
             return report
