@@ -58,13 +58,13 @@ class StderrProgress:
         click.echo(f"runreport: {message}", err=True)
 
 
-def load_inputs(inputs, store_dir: Path | None = None):
+def load_inputs(inputs, store_dir: Path | None = None, on_settle=None):
     """Load INPUTs through the pipeline, turning a missing path into a clean error."""
     from runreport.pipeline import load
     from runreport.read import InputError
 
     try:
-        return load(inputs, store_dir=store_dir, progress=StderrProgress())
+        return load(list(inputs), store_dir=store_dir, progress=StderrProgress(), on_settle=on_settle)
     except InputError as exc:
         raise InputNotFound(str(exc)) from exc
 

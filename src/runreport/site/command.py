@@ -44,9 +44,7 @@ def site_options(command):
 def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size, library_dir,
           store_dir):
     """Build the static HTML site from run log files or folders."""
-    from runreport import pipeline
-    from runreport.commands import InputNotFound, StderrProgress
-    from runreport.read import InputError
+    from runreport.commands import load_inputs, print_problems
     from runreport.site.build import Prerenderer, build_site
     from runreport.site.manifest import default_store_dir
 
@@ -56,14 +54,9 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
     store_dir = store_dir or default_store_dir(output)
     # A first build renders runs on the other cores while the input is read.
     with Prerenderer(output, store_dir, options) as prerender:
-        try:
-            loaded = pipeline.load(list(inputs), store_dir=store_dir, progress=StderrProgress(),
-                                   on_settle=prerender.settled)
-        except InputError as exc:  # (an input that went away or became unreadable since the check)
-            raise InputNotFound(str(exc)) from exc
+        loaded = load_inputs(inputs, store_dir, on_settle=prerender.settled)
         prerendered = prerender.results()
-    for problem in loaded.problems:
-        click.echo(str(problem), err=True)
+    print_problems(loaded.problems)
     report = build_site(loaded, output, options, prerendered=prerendered)
     report.seconds = time.perf_counter() - started  # (pages were rendered while reading too)
     click.echo(report.line(), err=True)
