@@ -12,7 +12,13 @@ Shape of one run (the same for every format, so the byte volume matches):
 * about 2.4 KB of input + output on an ordinary entry, and one entry in 50
   with a ~100 KB output, so an entry averages ~4.5 KB and a run ~170 KB;
 * one run in 250 carries a ~2 MB output (the MB-scale outputs);
-* one run in 20 fails (an enrichment request answers HTTP 500).
+* one run in 20 fails (an enrichment request answers HTTP 500);
+* most entries carry the words of secret names in prose ("OAuth token",
+  "author", "cookie", "signature", "password"), as real HTTP logs do, and
+  every run logs real secrets where they belong: a bearer `authorization`
+  header on page fetches, an `x-api-key` header on enrichment requests and a
+  database `password`. Each secret holds SECRET_MARK, which the bench looks
+  for in the built site (it must find none).
 
 Everything is a pure function of the run number (``random.Random`` seeded
 with it), so a run generated alone equals the same run in a big workload:
@@ -56,6 +62,20 @@ WORDS = (
     "acme globex initech umbrella stark wayne wonka tyrell cyberdyne soylent hooli vandelay"
 ).split()
 NW = len(WORDS)
+#: Prose as real HTTP and CRM logs carry it: the words of secret names in ordinary text,
+#: never under a secret key, so redaction must leave them as they are.
+PROSE = (
+    "Refreshed the OAuth token before paging through the results",
+    "Cookie consent recorded; the author asked for a follow-up",
+    "Signature on the contract verified by the account owner",
+    "Customer reset their password in prose, not in a field",
+    "Auth flow completed; session renewed for the author",
+    "Token bucket rate limit: 40 requests left this minute",
+    "Webhook signature header checked against the shared key policy",
+)
+#: Marks every real secret the workload logs (under secret keys and headers): the bench
+#: checks that no file of the built site holds it.
+SECRET_MARK = "Zq9s3cr3t"
 
 
 def _ts(seconds: float) -> str:
@@ -76,6 +96,7 @@ def _items(seed: int, n: int) -> list[dict[str, Any]]:
             "company": f"{c.title()} Ltd",
             "score": round((k % 1000) / 10, 1),
             "tags": [b, c],
+            "author": b,
         })
     return out
 
@@ -120,7 +141,8 @@ def make_run(n: int, *, entries: int | None = None) -> Run:
         nonlocal counter
         counter += 1
         seed = rng.randrange(1_000_000)
-        inp = {"request_id": f"{n}-{counter}", "items": _items(seed, 4)}
+        inp = {"request_id": f"{n}-{counter}", "note": PROSE[(n + counter) % len(PROSE)],
+               "items": _items(seed, 4)}
         if big_ok and n % 250 == 125 and counter == 5:
             outp: Any = {"export": _items(seed, 15_000)}  # ~2 MB
         elif big_ok and (n * ENTRIES_PER_RUN + counter) % 50 == 0:
@@ -141,6 +163,10 @@ def make_run(n: int, *, entries: int | None = None) -> Run:
         return e
 
     by_id: dict[str, Entry] = {}
+
+    def secret(*parts: Any) -> str:
+        return f"{SECRET_MARK}-{n}-" + "-".join(map(str, parts))
+
     url = f"https://api.example.com/{composer.split()[0].lower()}/records"
     fetch = add(name="Fetch records", kind="http", automation="Ingest", status="success",
                 http={"request": {"method": "GET", "url": url}})
@@ -149,7 +175,9 @@ def make_run(n: int, *, entries: int | None = None) -> Run:
         add(name="Fetch records", kind="http", automation="Ingest", parent=fetch.entry_id,
             page=page, status="success",
             http={"request": {"method": "GET", "url": f"{url}?page={page}",
-                              "headers": {"accept": "application/json"}, "body": inp},
+                              "headers": {"accept": "application/json",
+                                          "authorization": f"Bearer {secret('fetch', page)}"},
+                              "body": inp},
                   "response": {"status": 200, "headers": {"content-type": "application/json"},
                                "body": outp}})
     inp, outp = payload("code")
@@ -165,7 +193,7 @@ def make_run(n: int, *, entries: int | None = None) -> Run:
             add(name="Enrich record", kind="http", automation="Process", parent=loop.entry_id,
                 iteration={"index": i, "item": item}, status="error",
                 http={"request": {"method": "POST", "url": "https://enrich.example.com/v1",
-                                  "body": inp},
+                                  "headers": {"x-api-key": secret("enrich", i)}, "body": inp},
                       "response": {"status": 500,
                                    "headers": {"content-type": "application/json"},
                                    "body": {"error": "upstream timeout", "detail": outp}}})
@@ -173,7 +201,7 @@ def make_run(n: int, *, entries: int | None = None) -> Run:
             add(name="Enrich record", kind="http", automation="Process", parent=loop.entry_id,
                 iteration={"index": i, "item": item}, status="success",
                 http={"request": {"method": "POST", "url": "https://enrich.example.com/v1",
-                                  "body": inp},
+                                  "headers": {"x-api-key": secret("enrich", i)}, "body": inp},
                       "response": {"status": 200,
                                    "headers": {"content-type": "application/json"},
                                    "body": outp}})
@@ -188,6 +216,7 @@ def make_run(n: int, *, entries: int | None = None) -> Run:
     if failed:
         loop.status = "error"
     inp, outp = payload("database")
+    inp["connection"] = {"host": "db.internal", "user": "app", "password": secret("db")}
     add(name="Insert rows", kind="database", automation="Deliver", status="success", input=inp,
         output=outp, summary={"table": "records"})
     inp, outp = payload("notification")

@@ -15,10 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runreport import derive
-from runreport.model import Entry, Section
+from runreport.model import Entry, Group, Run, Section
+from runreport.site import pagedata
 from runreport.site.pagedata import scalar_text
 from runreport.site.markdown import looks_like_markdown, markdown_map, may_hold_markdown
-from runreport.site.redact import REDACTED, Redactor, json_keys
+from runreport.site.chunks import encoded
+from runreport.site.redact import REDACTED, Redactor
 
 # --- redaction ---------------------------------------------------------------------------
 
@@ -54,7 +56,7 @@ def test_keys_the_quick_key_scan_cannot_read_are_still_found():
     assert out["paſſword"] == REDACTED
     assert out["tab\tsecret"] == REDACTED
     assert out['to"ken'] == "u" and out["pa\\ss\nword"] == "v" and out[""] == "empty"
-    assert json_keys(orjson.dumps(value).decode()) >= {":token", "paſſword", ""}
+    assert r.json(value)[0] == orjson.dumps(out)  # the bytes a page gets
 
 
 def test_extra_patterns_with_anchors_apply_to_whole_keys():
@@ -74,6 +76,19 @@ def test_secret_names_split_by_separators_or_folded_letters_are_found():
     assert out["u"] == "https://h.example/x?to+ken=[redacted]&Api.Key=[redacted]&%74oken=[redacted]&page=4"
 
 
+def _written(run: Run, redactor: Redactor | None = None) -> tuple[pagedata.RunPage, list]:
+    """A run's page and its values files as a browser reads them."""
+    files = pagedata.run_files(run, redactor=redactor or Redactor())
+    return files.page, orjson.loads(orjson.dumps(list(files.values)))
+
+
+def _one_entry_run(entry: Entry, **run_fields) -> Run:
+    return Run("r1", "C", None, "test", None, None, "completed", run_fields.get("error"),
+               run_fields.get("trigger"), run_fields.get("meta"),
+               (Group(entry.automation, "success", (entry.entry_id,)),), (entry,), True,
+               other_fields=run_fields.get("other_fields", {}))
+
+
 def test_a_run_end_with_fields_named_like_the_run_records_hides_no_secret():
     from runreport.derive import derive_run
     from runreport.merge import RunState, apply_record
@@ -90,33 +105,37 @@ def test_a_run_end_with_fields_named_like_the_run_records_hides_no_secret():
         record, problems = check_record(Line("a.jsonl", n, line))
         assert record is not None, problems
         apply_record(state, record, n)
-    out = Redactor().run(derive_run(state)[0])
-    assert out.trigger == {"token": REDACTED} and out.meta == {"password": REDACTED}
+    _, values = _written(derive_run(state)[0])
+    shown = values[0]["run"]
+    assert shown["trigger"]["value"] == {"token": REDACTED}
+    assert shown["meta"]["value"] == {"password": REDACTED}
 
 
-def test_unknown_run_fields_are_redacted_and_a_clear_run_is_returned_as_it_is():
-    from runreport.model import Run
-
-    run = Run("r1", "C", None, "test", None, None, "completed", None, None, None, (), (), True,
-              other_fields={"api_token": "xyz", "region": "eu-west-1",
-                            "callback": "https://h.example/done?signature=abc&id=7"})
-    out = Redactor().run(run)
-    assert out.other_fields == {"api_token": REDACTED, "region": "eu-west-1",
-                                "callback": "https://h.example/done?signature=[redacted]&id=7"}
-    assert run.other_fields["api_token"] == "xyz"  # the model is copied, not changed
-    clear = Run("r2", "C", None, "test", None, None, "completed", None, None, None, (), (), True,
-                other_fields={"region": "eu-west-1"})
-    assert Redactor().run(clear) is clear
+def test_unknown_run_fields_and_the_run_error_are_redacted():
+    other = {"api_token": "xyz", "region": "eu-west-1",
+             "callback": "https://h.example/done?signature=abc&id=7"}
+    entry = Entry("e1", "Step", "code", "A", None, None, "success", "success", 0, ("Step",), ("e1",),
+                  (), None, None, None, None, (), (), None, None, (), False, {})
+    run = _one_entry_run(entry, other_fields=other,
+                         error={"message": "login failed", "password": "hunter2"})
+    page, values = _written(run)
+    assert values[0]["run"]["other"]["value"] == {
+        "api_token": REDACTED, "region": "eu-west-1",
+        "callback": "https://h.example/done?signature=[redacted]&id=7"}
+    assert "hunter2" not in orjson.dumps(values).decode() and "hunter2" not in (page.error_text or "")
+    assert run.other_fields["api_token"] == "xyz"  # the model is not changed
 
 
 def test_summary_rows_holding_objects_are_redacted_inside():
-    fields = {"summary": {"info": {"token": "x", "n": 1}, "list": [{"api_key": "k"}], "plain": "{x"}}
+    fields = {"summary": {"info": {"token": "x", "n": 1}, "list": [{"api_key": "k"}], "plain": "{x",
+                          "Token": "t"}}
     entry = Entry("e1", "Step", "code", "A", None, None, "success", "success", 0, ("Step",), ("e1",),
                   (), None, None, None, None, derive.summary_rows(fields), (), None, None, (), False,
                   dict(fields))
-    rows = {label: scalar_text(v) for label, v in Redactor().entry(entry).summary}  # as shown
+    page, _ = _written(_one_entry_run(entry))
+    rows = {r.label: r.text for r in page.groups[0].entries[0].summary}  # as shown
     assert rows == {"info": '{"token":"[redacted]","n":1}', "list": '[{"api_key":"[redacted]"}]',
-                    "plain": "{x"}
+                    "plain": "{x", "Token": REDACTED}
 
 
 def test_a_value_with_nothing_secret_is_returned_as_is():
@@ -186,36 +205,40 @@ def test_precheck_never_changes_what_is_redacted(value, extra):
     assert r.value(value) == r._walk(value)
 
 
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(_VALUES, _VALUES.map(lambda v: {"headers": {"Authorization": "Bearer x"}, "body": v,
+                                                  "note": "OAuth token by the author"})),
+       st.sampled_from([(), ("ssn",), ("^id$",)]))
+def test_redacting_the_written_bytes_gives_the_bytes_of_the_exact_walk(value, extra):
+    # What the site writes (one serialization, judged by keys and string structure)
+    # is what serializing the exactly walked value would give.
+    exact = Redactor(extra)
+    exact._stems = None  # no shortcut at all: every value walked
+    data, shown = Redactor(extra).json(value)
+    assert data == encoded(exact._walk(value))
+    assert shown is None or encoded(shown) == data
+
+
+def test_prose_naming_secrets_is_written_as_logged_and_secrets_under_keys_are_not():
+    value = {"note": "Refreshed the OAuth token; cookie consent by the author",
+             "headers": {"authorization": "Bearer s3cr3t", "accept": "application/json"},
+             "db": {"password": "hunter2", "pin": None}, "count": 3}
+    data, shown = Redactor().json(value)
+    assert b"s3cr3t" not in data and b"hunter2" not in data
+    assert b"Refreshed the OAuth token; cookie consent by the author" in data
+    assert orjson.loads(data)["db"] == {"password": REDACTED, "pin": None}
+    clear = {"note": "OAuth token refreshed by the author", "rows": [{"signature": None}]}
+    assert Redactor().json(clear) == (orjson.dumps(clear), clear)
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(_URLS, _FORMS, _VALUES.map(_compact)))
-def test_a_string_the_walk_changes_is_never_cleared(text):
+def test_a_string_the_walk_changes_is_never_written_as_logged(text):
     r = Redactor()
     if r.text(text) != text:
         assert r._may_hold_secret(text)  # the string itself (a body before it is parsed)
         assert r._may_hold_secret(orjson.dumps(text).decode())  # and inside a value's JSON text
-        assert r.may_change(orjson.dumps([text]).decode())
-
-
-def _entry(sections: list[Section], raw: dict) -> Entry:
-    return Entry("e1", "Step", "http", "A", None, None, "success", "success", 0, ("Step",), ("e1",),
-                 (), None, None, None, None, (("Token", "t"), ("URL", "u")), tuple(sections),
-                 None, None, (), False, raw)
-
-
-@settings(max_examples=200, deadline=None)
-@given(_VALUES, _VALUES)
-def test_an_entry_redacts_sections_and_raw_fields_alike(request_body, response_body):
-    request = {"url": "https://h.example/a?token=1", "headers": {"Cookie": "c"}, "body": request_body}
-    raw = {"http": {"request": request, "response": {"status": 200, "body": response_body}},
-           "x_extra": {"password": "p"}}
-    r = Redactor()
-    out = r.entry(_entry([Section("input", request), Section("output", response_body)], raw))
-    assert out.summary[0] == ("Token", REDACTED)
-    assert out.sections[0].value == r._walk(request)
-    assert out.sections[1].value == r._walk(response_body)
-    assert out.raw == r._walk(raw)
-    assert out.raw["x_extra"] == {"password": REDACTED}
-    assert "token=[redacted]" in out.raw["http"]["request"]["url"]
+        assert r.json([text])[0] == orjson.dumps([r.text(text)])
 
 
 # As read from JSON Lines: orjson reads integers beyond 64 bits as floats.
@@ -244,14 +267,15 @@ _FIELDS = st.fixed_dictionaries({}, optional={
 
 @settings(max_examples=400, deadline=None)
 @given(_FIELDS)
-def test_an_entry_cleared_as_a_whole_is_one_the_walk_leaves_unchanged(fields):
+def test_what_a_run_writes_is_what_the_exact_walk_would_write(fields):
     # Built as derive builds entries: sections, summary rows and review all come from the fields.
     entry = Entry("e1", "Step", "http", "A", None, None, "success", "success", 0, ("Step",), ("e1",),
                   (), None, None, None, None, derive.summary_rows(fields), derive.sections(fields),
                   fields.get("review"), None, (), False, dict(fields))
     exact = Redactor()
-    exact._stems = None  # no whole-entry or stem shortcut: every value is judged by its keys
-    assert Redactor().entry(entry) == exact.entry(entry)
+    exact._stems = None  # no stem shortcut: every value with a "=" is walked
+    run = _one_entry_run(entry)
+    assert _written(run) == _written(run, exact)
 
 
 # --- Markdown ------------------------------------------------------------------------------

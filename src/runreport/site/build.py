@@ -239,9 +239,8 @@ def write_listing(
 
 def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | None,
               problem_count: int) -> None:
-    if redactor is not None:
-        run = redactor.run(run)
-    files = pagedata.run_files(run, editor_url=options.editor_url, chunk_size=options.chunk_size)
+    files = pagedata.run_files(run, editor_url=options.editor_url, chunk_size=options.chunk_size,
+                               redactor=redactor)
     page = files.page
     title = f"{page.composer} · {page.run_id}"
     base = _base(page.path, title, "run", problem_count, w.has_library)

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import orjson
 
@@ -245,12 +245,13 @@ def split_value(value: Any, src_prefix: str, chunk_size: int) -> ChunkedValue:
     return ChunkedValue({"chunks": desc}, list(zip(srcs, parts)))
 
 
-def section_payload(value: Any, json_text: str | None = None) -> dict:
+def section_payload(value: Any, json_text: str | None = None, data: bytes | None = None) -> dict:
     """An inline SECTION: the value and the rendered Markdown of its strings.
 
-    `json_text`: the value's compact JSON when the caller has it (see markdown_map).
+    `json_text`: the value's compact JSON when the caller has it (see markdown_map);
+    `data`, the same as bytes, is then written as it is (no second serialization).
     """
-    payload: dict = {"value": value}
+    payload: dict = {"value": value if data is None else orjson.Fragment(data)}
     md = markdown.markdown_map(value, "", json_text)
     if md:
         payload["md"] = md
@@ -273,6 +274,10 @@ def save_source(entry: Entry) -> dict | None:
     return {"save": {"step_id": entry.step_id, "step_name": entry.name}}
 
 
+def _plain_json(value: Any) -> tuple[bytes, Any]:
+    return encoded(value), value
+
+
 @dataclass
 class Packed:
     """Values files and chunk files of one owner (a run, or a prompt of the library)."""
@@ -290,8 +295,12 @@ class Packer:
     """
 
     def __init__(self, data_dir: str, base: dict, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                 budget: int = DEFAULT_CHUNK_SIZE) -> None:
+                 budget: int = DEFAULT_CHUNK_SIZE,
+                 to_json: Callable[[Any], tuple[bytes, Any]] | None = None) -> None:
         self.data_dir = data_dir
+        # Serializes a value once: its compact JSON and the value it holds (None: parse
+        # the bytes), e.g. Redactor.json, which redacts on the way.
+        self.to_json = to_json or _plain_json
         self.base = base
         self.chunk_size = max(MIN_CHUNK_SIZE, int(chunk_size))
         self.budget = budget
@@ -304,14 +313,17 @@ class Packer:
         out: dict[str, dict] = {}
         inline = 0
         for key, value in sections:
-            data = encoded(value)
+            data, shown = self.to_json(value)
             n = len(data)
             if n <= self.chunk_size:  # (Markdown is rendered once: here, or by split_value)
-                payload = section_payload(value, _text(data))
+                text = _text(data)
+                if shown is None and (text is None or markdown.may_hold_markdown(text)):
+                    shown = orjson.loads(data)  # (patched text: the value is needed for Markdown)
+                payload = section_payload(shown, text, data)
                 # {"value":…} adds 10 bytes; with Markdown, measure it all.
                 n = _size(payload) if "md" in payload else n + 10
             if n > self.chunk_size or inline + n > self.chunk_size:
-                chunked = split_value(value, f"{self.data_dir}c-{self.count}-", self.chunk_size)
+                chunked = split_value(orjson.loads(data) if shown is None else shown, f"{self.data_dir}c-{self.count}-", self.chunk_size)
                 self.count += 1
                 self.packed.chunks.extend(chunked.files)
                 payload = chunked.descriptor

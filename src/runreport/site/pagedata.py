@@ -31,6 +31,7 @@ from runreport.model import Entry, Run, RunIndexRow
 from runreport.problems import Problem
 from runreport.site import chunks
 from runreport.site.names import entry_anchor, safe_name
+from runreport.site.redact import REDACTED, Redactor
 from runreport.timefmt import duration_text, parse_instant
 
 #: Cards per listing page (Runs page and composer pages).
@@ -490,16 +491,18 @@ def section_views(e: Entry) -> list[tuple[str, str]]:
 
 
 def run_files(run: Run, *, editor_url: str | None = None,
-              chunk_size: int = chunks.DEFAULT_CHUNK_SIZE) -> RunFiles:
-    """The run page and its values payloads (run must already be redacted)."""
+              chunk_size: int = chunks.DEFAULT_CHUNK_SIZE, redactor: Redactor | None = None) -> RunFiles:
+    """The run page and its values payloads, every value redacted by `redactor` on its way out."""
     by_id = run.entries_by_id
     position = {e.entry_id: i for i, e in enumerate(run.entries)}
     data_dir = run_data_dir(run.run_id)
+    redact = redactor.value if redactor is not None else (lambda v: v)
 
     # Values files and chunk files of large values: see runreport.site.chunks.
     packer = chunks.Packer(data_dir, {"kind": "values", "run_id": run.run_id},
-                           chunk_size=chunk_size, budget=VALUES_FILE_BUDGET)
-    shown_run_sections = run_sections(run)
+                           chunk_size=chunk_size, budget=VALUES_FILE_BUDGET,
+                           to_json=redactor.json if redactor is not None else None)
+    shown_run_sections = [(k, redact(v)) for k, v in run_sections(run)]
     packer.head("run", shown_run_sections)
     for e in run.entries:
         packer.add(e.entry_id, entry_sections(e), chunks.save_source(e))
@@ -519,6 +522,11 @@ def run_files(run: Run, *, editor_url: str | None = None,
             return None
         return f"iteration {e.iteration_index + 1}"
 
+    def summary_value(label: str, value: Any) -> Any:
+        if redactor is not None and redactor.is_secret_key(label):
+            return REDACTED
+        return redact(value)
+
     def view(e: Entry) -> EntryView:
         shown = section_views(e)
         multiple = len(shown) > 1
@@ -536,7 +544,7 @@ def run_files(run: Run, *, editor_url: str | None = None,
             lineage=tuple(e.lineage) if e.depth > 0 else (),
             badges=tuple(_badge(b) for b in e.badges),
             divider=divider(e),
-            summary=tuple(SummaryRow(label, scalar_text(v)) for label, v in e.summary),
+            summary=tuple(SummaryRow(label, scalar_text(summary_value(label, v))) for label, v in e.summary),
             sections=tuple(SectionView(k, label, not multiple) for k, label in shown),
             values_file=values_file.get(e.entry_id),
             edit_href=editor_link(editor_url, run, e),
@@ -558,7 +566,7 @@ def run_files(run: Run, *, editor_url: str | None = None,
         path=path,
         root=root_of(path),
         **run_head(run),
-        error_text=error_text(run.error),
+        error_text=error_text(redact(run.error)),
         run_sections=tuple(SectionView(k, RUN_SECTION_LABELS[k], False) for k, _ in shown_run_sections),
         data_dir=data_dir,
         groups=groups,

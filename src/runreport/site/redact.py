@@ -10,19 +10,19 @@ of a URL's query or fragment, or of a form-encoded string
 password (`https://user:password@host`) becomes "[redacted]", the user
 name kept. A string with nothing to redact is kept exactly as logged.
 
-Most values hold nothing to redact, so a container is first judged on its
-compact JSON text, at C speed. With the default patterns, a text in which
-no stem of a secret name occurs at all (lower-cased, separators removed)
-and no URL could carry a password holds nothing to redact: one pass of
-`str.lower` and substring searches. Otherwise the set of its object keys
-(one regex over the text) and whether it could hold a URL, a form-encoded
-string or JSON text in a string decide. Only a value that fails both
-prechecks is walked and copied; any other is returned as it is.
+Redaction works on the bytes that get written (:meth:`Redactor.json`):
+a value is serialized once, and its compact JSON is judged where a secret
+can be named: its object keys (one regex, decisions cached per key), and
+only the strings that could carry a secret in their own structure: JSON
+text inside a string (its quotes are escaped), a URL with a password, a
+URL query or form body naming a secret parameter. Words in prose ("OAuth
+token", "author", "cookie consent") name nothing and cost nothing. A value
+whose only secrets are scalars under secret keys is redacted in its text;
+any other hit walks the value (the exact rule) and serializes it again.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from typing import Any, Iterable
@@ -30,7 +30,6 @@ from urllib.parse import unquote_plus
 
 import orjson
 
-from runreport.model import Entry, Run, Section
 
 REDACTED = "[redacted]"
 
@@ -69,13 +68,6 @@ _STEM_SEPARATORS = ("-", "_", " ", ".", "+")
 #: Letters that match an ASCII letter under re.IGNORECASE but do not lower-case to it.
 _ASCII_FOLDING = ("\u0130", "\u0131", "\u017f", "\u212a")
 
-# Object keys in compact JSON text. `"([^"]*)":` finds every key when no
-# string holds an escaped quote and no key starts with ':' (then a match
-# could start inside a string, or end on a key's opening quote); otherwise
-# the exact tokenizer walks every string in order and keeps those before ':'.
-_KEYS_FAST = re.compile(r'"([^"]*)":')
-_KEYS_EXACT = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)":|"[^"\\]*(?:\\.[^"\\]*)*"')
-
 # The password of a URL's userinfo, anywhere in a string: after "://", a user name
 # (which may hold "@"), ":", then up to the last "@" before the host; the authority
 # ends at "/", "?", "#" or white space. A port ("https://host:8080/") has no "@".
@@ -92,15 +84,16 @@ _JSON_START = ("{", "[")
 _KEY_CACHE_LIMIT = 100_000
 
 
-def json_keys(text: str) -> set[str]:
-    """Every object key in the compact JSON `text` (escaped as in the text)."""
-    if '\\"' in text or '{":' in text or ',":' in text:
-        keys = set(_KEYS_EXACT.findall(text))
-        keys.discard("")
-        if '"":' in text:
-            keys.add("")
-        return keys
-    return set(_KEYS_FAST.findall(text))
+# Object keys in compact JSON bytes: `"([^"]*)":` finds every key when no string
+# holds an escaped quote and no key starts with ':' or ',' (then a match could
+# start inside a string, or end on a key's opening quote); Redactor.json walks
+# any other value.
+_KEYS_FAST_B = re.compile(rb'"([^"]*)":')
+_URL_PASSWORD_IN_JSON_B = re.compile(rb"/\\*/[^/?#:]*:[^/?#]*@")
+#: UTF-8 of the letters in _ASCII_FOLDING.
+_ASCII_FOLDING_B = tuple(c.encode() for c in _ASCII_FOLDING)
+#: A key whose text could start a match inside another token (see _KEYS_FAST_B): walked, not patched.
+_PLAIN_KEY = re.compile(rb"[^\\{}\[\],:]*")
 
 
 def may_hold_url_password(text: str) -> bool:
@@ -138,6 +131,98 @@ class Redactor:
         # Extra patterns are regular expressions: no stem is known for them.
         self._stems = None if len(patterns) > len(DEFAULT_KEY_PATTERNS) else _DEFAULT_STEMS
         self._secret: dict[str, bool] = {}  # key -> is it secret (a log has few distinct keys)
+        self._secret_b: dict[bytes, bool] = {}  # the same, by a key's text in compact JSON
+        self._stems_b = tuple(s.encode() for s in self._stems or ())
+        self._patterns: dict[tuple[bytes, ...], tuple[re.Pattern, re.Pattern]] = {}
+
+    def json(self, value: Any) -> tuple[bytes, Any]:
+        """The compact JSON of `value` with every secret replaced, and the value it holds.
+
+        One serialization: the text is judged where secrets can be named
+        (see the module docstring); only a hit costs more. The value
+        returned is `value` itself when nothing was replaced, and None when
+        the text was patched in place (parse the bytes if it is needed).
+        """
+        try:
+            data = orjson.dumps(value)
+        except TypeError:  # beyond what orjson encodes (huge integers): the exact walk
+            out = self.value(value)
+            return _compact_json(out).encode("utf-8", "surrogatepass"), out
+        if not isinstance(value, (dict, list, str)):
+            return data, value
+        secret_keys = self._scan(data)
+        if secret_keys is None:
+            return data, value
+        if secret_keys:
+            patched = self._patch(data, secret_keys)
+            if patched is not None:
+                return (data, value) if patched == data else (patched, None)
+        out = self.text(value) if isinstance(value, str) else self._walk_guarded(value)
+        if out is value:
+            return data, value
+        return _compact_json(out).encode("utf-8", "surrogatepass"), out
+
+    def _scan(self, data: bytes) -> tuple[bytes, ...] | None:
+        """Judge compact JSON bytes: None when nothing in them can be secret, () when the
+        value must be walked, else the secret keys (as written) that alone need redacting."""
+        if b'\\"' in data or b"\\u" in data:  # JSON text inside a string, escaped keys
+            return ()
+        if b'{":' in data or b',":' in data:  # keys the quick key scan cannot read (_KEYS_FAST_B)
+            return ()
+        if b"@" in data and _URL_PASSWORD_IN_JSON_B.search(data) is not None:
+            return ()
+        if b"=" in data and (self._stems is None or self._has_stem_bytes(data)):
+            return ()  # a URL query or form body may name a secret parameter
+        if not data.isascii() and any(c in data for c in _ASCII_FOLDING_B):
+            return ()
+        secret = []
+        for key in set(_KEYS_FAST_B.findall(data)):
+            hit = self._secret_b.get(key)
+            if hit is None:
+                if len(self._secret_b) >= _KEY_CACHE_LIMIT:
+                    self._secret_b.clear()
+                name = orjson.loads(b'"' + key + b'"') if b"\\" in key else key.decode()
+                hit = self._secret_b[key] = self.is_secret_key(name)
+            if hit:
+                secret.append(key)
+        if not secret:
+            return None
+        if not all(_PLAIN_KEY.fullmatch(k) for k in secret):
+            return ()
+        return tuple(sorted(secret))
+
+    def _patch(self, data: bytes, keys: tuple[bytes, ...]) -> bytes | None:
+        """`data` with the scalar values of `keys` replaced, or None when one holds an object
+        or array (then the walk decides). Only called on text without escaped quotes, so
+        every quote is a string's own and `"key":` is a key."""
+        pattern = self._patterns.get(keys)
+        if pattern is None:
+            names = b"|".join(re.escape(k) for k in keys)
+            pattern = self._patterns[keys] = (
+                re.compile(rb'"(?:' + names + rb')":[\[{]'),
+                re.compile(rb'("(?:' + names + rb')":)(?!null[,}\]])(?:"[^"]*"|[^,}\]]+)'),
+            )
+        nested, scalar = pattern
+        if nested.search(data) is not None:
+            return None
+        return scalar.sub(rb'\1"' + REDACTED.encode() + rb'"', data)
+
+    def _has_stem_bytes(self, data: bytes) -> bool:
+        """`_has_stem` on ASCII-lowered bytes (non-ASCII folding letters are checked apart)."""
+        low = data.lower()
+        for sep in (b"-", b"_", b" ", b".", b"+"):
+            if sep in low:
+                low = low.replace(sep, b"")
+        if b"%" in low:
+            return True
+        assert self._stems is not None
+        return any(stem in low for stem in self._stems_b)
+
+    def _walk_guarded(self, value: Any) -> Any:
+        try:
+            return self._walk(value)
+        except RecursionError:  # nested too deep to walk (~1,000 levels): publish none of it
+            return REDACTED
 
     def is_secret_key(self, key: str) -> bool:
         hit = self._secret.get(key)
@@ -195,27 +280,6 @@ class Redactor:
                 pairs[i] = f"{name}={REDACTED}"
         return "&".join(pairs)
 
-    def may_change(self, text: str) -> bool:
-        """False only when the value whose compact JSON is `text` holds nothing to redact.
-
-        True when some object key is secret, or when some string could be
-        a URL with a query or a password, a form-encoded string, or JSON text
-        with keys or strings in it (its quotes are escaped in `text`): the
-        walk then decides per string.
-        """
-        if self._stems is not None and not self._may_hold_secret(text):
-            return False
-        if "://" in text and ("?" in text or "@" in text):
-            return True
-        if "=" in text or '\\"' in text:
-            return True
-        for key in json_keys(text):
-            if "\\" in key:
-                key = orjson.loads(f'"{key}"')
-            if self.is_secret_key(key):
-                return True
-        return False
-
     def _may_hold_secret(self, text: str) -> bool:
         """Whether the walk could change a value whose JSON text, or a string, is `text` (False: it cannot)."""
         return self._has_stem(text) or may_hold_url_password(text)
@@ -250,15 +314,12 @@ class Redactor:
         """`value` with secrets replaced: a copy when something was, else the value itself."""
         if isinstance(value, (dict, list)):
             try:
-                text = orjson.dumps(value).decode("utf-8")
+                data = orjson.dumps(value)
             except TypeError:  # beyond what orjson encodes (huge integers): walk it
-                text = None
-            if text is not None and not self.may_change(text):
+                data = None
+            if data is not None and self._scan(data) is None:
                 return value
-            try:
-                return self._walk(value)
-            except RecursionError:  # nested too deep to walk (~1,000 levels): publish none of it
-                return REDACTED
+            return self._walk_guarded(value)
         if isinstance(value, str):
             return self.text(value)
         return value
@@ -276,75 +337,3 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         return value
-
-    def _shared(self, value: Any, memo: dict[int, tuple[Any, Any]], depth: int) -> Any:
-        """`value(value)`, remembered per object: an entry's sections are parts of its raw fields.
-
-        The top levels of the raw fields are walked key by key (the same
-        key rule as the walk) so the section objects inside them are found
-        in `memo` instead of being checked twice.
-        """
-        if not isinstance(value, (dict, list)):
-            return self.value(value)
-        seen = memo.get(id(value))
-        if seen is not None:
-            return seen[1]
-        if depth > 0 and isinstance(value, dict):
-            out = {k: (REDACTED if v is not None and self.is_secret_key(str(k))
-                       else self._shared(v, memo, depth - 1))
-                   for k, v in value.items()}
-            if all(out[k] is v for k, v in value.items()):
-                out = value  # nothing redacted: keep the object itself
-        else:
-            out = self.value(value)
-        memo[id(value)] = (value, out)  # (the value itself keeps its id from being reused)
-        return out
-
-    def _clear(self, fields: Any) -> bool:
-        """True when nothing derived from these merged fields can hold a secret.
-
-        An entry's sections, summary rows and review, and a run's error,
-        trigger, meta and other fields, are all made from its merged fields
-        (a response body string is parsed, but its keys are in the text,
-        escaped). So one check of their JSON text clears the whole entry or run.
-        """
-        if self._stems is None:
-            return False
-        try:
-            text = orjson.dumps(fields).decode("utf-8")
-        except (TypeError, UnicodeDecodeError):
-            return False
-        return not self._may_hold_secret(text)
-
-    def entry(self, entry: Entry) -> Entry:
-        if self._clear(entry.raw):
-            return entry
-        memo: dict[int, tuple[Any, Any]] = {}
-        summary = tuple(
-            (label, REDACTED if self.is_secret_key(label) else self.value(v))
-            for label, v in entry.summary
-        )
-        sections = tuple(Section(s.key, self._shared(s.value, memo, 0)) for s in entry.sections)
-        return dataclasses.replace(
-            entry,
-            summary=summary,
-            sections=sections,
-            raw=self._shared(entry.raw, memo, 3),  # raw > http > response > body
-            review=self._shared(entry.review, memo, 0),
-        )
-
-    def run(self, run: Run) -> Run:
-        """`run` with every secret replaced by REDACTED (unchanged parts are shared)."""
-        entries = tuple(self.entry(e) for e in run.entries)
-        if self._clear([run.other_fields, run.error, run.trigger, run.meta]):
-            if all(new is old for new, old in zip(entries, run.entries)):
-                return run
-            return dataclasses.replace(run, entries=entries)
-        return dataclasses.replace(
-            run,
-            error=self.value(run.error),
-            trigger=self.value(run.trigger),
-            meta=self.value(run.meta),
-            other_fields=self.value(run.other_fields),
-            entries=entries,
-        )
