@@ -2010,11 +2010,13 @@
         jobs.push(updateCard(cards[i], fetchFile));
       }
     }
+    var problems = document.body.getAttribute("data-problems");
+    if (problems) jobs.push(fetchFile(problems).then(function (p) { patchProblems(p.count); }));
     var run = document.querySelector(".run[data-dir]");
     if (run) {
       jobs.push(fetchFile(run.getAttribute("data-dir") + "log.js").then(function (p) {
         setStatus(run, p.status, p.status_label);
-        patchRunHead(run, p, fetchFile); patchProblems(p.problems);
+        patchRunHead(run, p, fetchFile);
         return freshLog(p, fetchFile).then(function (fresh) {
           patchLog(run.querySelector(".run-log"), fresh, fetchFile);
           applyFilters();
@@ -2082,6 +2084,10 @@
     for (var j = 0; j < opened.length; j++) showOpenSections(opened[j].parentNode);
     openHash();
     loadPartsLater();
+    // Run pages do not carry the input's problem count (a new problem would rewrite every
+    // one of them): it comes from one small data file.
+    var problems = document.body.getAttribute("data-problems");
+    if (problems) RunReport.load(problems).then(function (p) { patchProblems(p.count); }, function () {});
     liveStart();
   }
 

@@ -101,15 +101,16 @@ def test_runs_rendered_while_reading_give_the_same_site(tmp_path):
     _same_site(tmp_path / "a", tmp_path / "b")
 
 
-def test_with_problems_every_run_page_shows_their_count(tmp_path):
-    # The bad line comes last: every run was prerendered before it was read.
+def test_with_problems_run_pages_are_kept_and_read_the_count_from_one_file(tmp_path):
+    # The bad line comes last: every run was prerendered before it was read, and stays.
     inputs = _write(tmp_path / "runs.jsonl", _runs(30), ("{not json\n",))
     overlapped = _build(inputs, tmp_path / "a", overlap=True)
-    assert overlapped == {"prerendered": 0, "runs": 30, "problems": 1}
+    assert overlapped == {"prerendered": 30, "runs": 30, "problems": 1}
     _build(inputs, tmp_path / "b", overlap=False)
     _same_site(tmp_path / "a", tmp_path / "b")
-    page = (tmp_path / "a" / "runs").glob("run-000-*.html")
-    assert "The input had 1 problem" in next(page).read_text(encoding="utf-8")
+    page = next((tmp_path / "a" / "runs").glob("run-000-*.html")).read_text(encoding="utf-8")
+    assert 'data-problems="data/problems.js"' in page and 'href="../problems.html"' in page
+    assert '"count":1' in (tmp_path / "a" / "data" / "problems.js").read_text(encoding="utf-8")
 
 
 def test_a_run_settled_twice_is_rendered_from_its_final_state(tmp_path):

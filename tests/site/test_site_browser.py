@@ -333,3 +333,18 @@ def test_times_are_shown_in_the_readers_zone_and_name_it(browser, site):
         assert when.inner_text() == "Nov 20, 2026, 07:00:00 PM GMT+9"
     finally:
         context.close()
+
+
+def test_a_run_page_shows_the_input_problem_count_from_its_data_file(page, url):
+    page.goto(url("problems"))
+    page.locator(".card a").first.click()
+    banner = page.locator("body > .banner")
+    expect(banner).to_contain_text("The input had")
+    expect(banner.locator("a")).to_have_attribute("href", "../problems.html")
+
+
+def test_a_run_page_of_an_input_without_problems_drops_the_problems_link(page, url):
+    page.goto(url("spec", run_path("r-104")))
+    expect(page.locator(".run-log")).to_be_visible()
+    expect(page.locator('header.site a[href$="problems.html"]')).to_have_count(0)
+    expect(page.locator("body > .banner")).to_have_count(0)

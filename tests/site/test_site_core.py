@@ -228,7 +228,7 @@ def test_a_5000_entry_run_page_stays_within_its_budget(tmp_path):
               groups=(Group("Main", "success", tuple(e.entry_id for e in entries)),), entries=entries, known=True)
     report = site_build.BuildReport(out_dir=tmp_path)
     site_build.write_run(site_build._Writer(tmp_path, report), run, site_build.BuildOptions(
-        editor_url="https://app.example.com/c/{composer_id}?step={step_id}"), Redactor(), 0)
+        editor_url="https://app.example.com/c/{composer_id}?step={step_id}"), Redactor())
     html = (tmp_path / "runs" / f"{safe_name('big')}.html").read_bytes()
     assert len(html) <= site_build.RUN_PAGE_BASE_BUDGET + n * site_build.RUN_PAGE_ENTRY_BUDGET
     # The page holds the first part of the log; every entry is in it or in a part file.

@@ -77,6 +77,9 @@ def claim_output(out: Path) -> None:
 
 #: The build stamp: `RunReport.build("<id>")`, rewritten whenever any file changed.
 BUILD_STAMP = "build.js"
+#: The input's problem count, for the pages that do not carry it (run pages, their data):
+#: a new problem rewrites this file and the listings, not every run's files.
+PROBLEMS_SRC = "data/problems.js"
 
 
 class LoadedLike(Protocol):
@@ -197,9 +200,12 @@ class _Writer:
         self.report.pages = sum(1 for rel in self.new.files if rel.endswith(".html"))
 
 
-def _base(path: str, title: str, kind: str, problem_count: int,
+def _base(path: str, title: str, kind: str, problem_count: int | None,
           has_library: bool = False) -> dict[str, Any]:
+    """What every page's shell shows; `problem_count` None: the page's script reads it
+    from PROBLEMS_SRC (and without the script the nav always links the Problems page)."""
     return {
+        "problems_src": PROBLEMS_SRC,
         "root": pagedata.root_of(path),
         "title": title,
         "body_kind": kind,
@@ -237,13 +243,13 @@ def write_listing(
         }))
 
 
-def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | None,
-              problem_count: int) -> None:
+def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | None) -> None:
+    """Write a run's page, part pages and data files: nothing in them depends on other runs."""
     files = pagedata.run_files(run, editor_url=options.editor_url, chunk_size=options.chunk_size,
                                redactor=redactor)
     page = files.page
     title = f"{page.composer} · {page.run_id}"
-    base = _base(page.path, title, "run", problem_count, w.has_library)
+    base = _base(page.path, title, "run", None, w.has_library)
     parts = page.log_parts
     # The log's markup is rendered once per part: the run page (and part pages) show it,
     # and data files carry it packed for cards and live updates (render.packed_markup).
@@ -252,15 +258,14 @@ def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | 
     log_html = render_macro("macros.html", "run_log", page, groups_html[0], len(parts))
     w.text(page.path, render("run.html", page=page, part=1, log_html=log_html, **base))
     log_src = page.data_dir + "log.js"
-    # Status, duration, run error and problem count: what a live page patches outside the log.
+    # Status, duration and run error: what a live page patches outside the log.
     w.text(log_src, data_file(log_src, {"kind": "log", "run_id": run.run_id,
                                         "html_packed": packed_markup(log_html),
                                         "parts": len(parts),
                                         "status": page.status,
                                         "status_label": page.status_label,
                                         "duration": page.duration, "error_text": page.error_text,
-                                        "run_sections": [[s.key, s.label] for s in page.run_sections],
-                                        "problems": problem_count}))
+                                        "run_sections": [[s.key, s.label] for s in page.run_sections]}))
     # A large run: the rest of its log in part files (for the script; entries keep their
     # anchors, so deep links reach them) and part pages (without the script).
     first = 1 + sum(len(g.entries) for g in parts[0])
@@ -308,7 +313,6 @@ class _RunJob:
     old: build_manifest.Manifest
     options: BuildOptions
     redactor: Redactor | None
-    problem_count: int
     has_library: bool
 
 
@@ -326,7 +330,7 @@ def _render_one(run_id: str) -> tuple[str, list[tuple[str, list, bool]]]:
     assert job is not None
     sub = _Writer(job.out, BuildReport(job.out), job.old)
     sub.has_library = job.has_library
-    write_run(sub, job.loaded.run(run_id), job.options, job.redactor, job.problem_count)
+    write_run(sub, job.loaded.run(run_id), job.options, job.redactor)
     written = set(sub.report.written)
     return run_id, [(rel, sub.new.files[rel], rel in written) for rel in sub.order]
 
@@ -409,7 +413,7 @@ def _prerender_one(run_id: str, digest: str) -> tuple[str, str, list | None]:
         return run_id, digest, None
     sub = _Writer(job.out, BuildReport(job.out))
     sub.has_library = job.has_library
-    write_run(sub, run, job.options, job.redactor, 0)
+    write_run(sub, run, job.options, job.redactor)
     return run_id, digest, [(rel, sub.new.files[rel]) for rel in sub.order]
 
 
@@ -553,7 +557,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
 
     # 2. Compare: the previous build's manifest says what can be kept.
     globals_digest = build_manifest.globals_hash(
-        [options, library is not None], np, templates_dir(), assets_dir())
+        [options, library is not None], templates_dir(), assets_dir())
     old = None if full else build_manifest.read(out, globals_digest)
     report.full = old is None
     claim_output(out)
@@ -574,10 +578,10 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
         if digest and before and before["hash"] == digest and w.keep(before["files"]):
             kept[row.run_id] = before["files"]
     todo = [row.run_id for row in index if row.run_id not in kept]
-    # Prerendered runs assumed no problems and no previous build.
+    # Prerendered runs assumed no previous build.
     ready = {rid: files for rid, (digest, files) in (prerendered or {}).items()
-             if np == 0 and not w.old.files and digests.get(rid) == digest}
-    job = _RunJob(loaded, out, w.old, options, redactor, np, w.has_library)
+             if not w.old.files and digests.get(rid) == digest}
+    job = _RunJob(loaded, out, w.old, options, redactor, w.has_library)
     rendered = _render_runs(job, [rid for rid in todo if rid not in ready], jobs, report)
     for run_id in todo:  # (in index order, whoever rendered them: the manifest is deterministic)
         if run_id in ready:
@@ -604,6 +608,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
                       problem_count=np)
     librarypages.write_library(w, library, options, redactor, {r.run_id for r in index},
                                lambda path, title, kind: _base(path, title, kind, np, True))
+    w.text(PROBLEMS_SRC, data_file(PROBLEMS_SRC, {"kind": "problems", "count": np}))
     w.text("problems.html", render("problems.html", rows=problem_rows,
                                    **_base("problems.html", "Problems", "problems", np,
                                            w.has_library)))

@@ -27,7 +27,7 @@ from runreport import __version__
 from runreport.atomic import write_bytes
 from runreport.hashing import content_hash
 
-FORMAT = 1
+FORMAT = 2  # 2: run pages read the problem count from data/problems.js
 NAME = ".runreport-manifest.json"
 
 
@@ -62,13 +62,15 @@ def _tree_text(folder: Path) -> list:
             for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
 
 
-def globals_hash(options: Any, problem_count: int, templates: Path, assets: Path) -> str:
-    """Hash of what every page depends on; a change rebuilds everything."""
+def globals_hash(options: Any, templates: Path, assets: Path) -> str:
+    """Hash of what every page depends on; a change rebuilds everything.
+
+    (Not the input's problem count: run pages read it from a data file.)
+    """
     return content_hash({
         "format": FORMAT,
         "version": __version__,
         "options": repr(options),
-        "problems": problem_count,
         "templates": _tree_text(templates),
         "assets": _tree_text(assets),
     })
