@@ -60,13 +60,17 @@ def test_run_and_run_end_records_merge_too():
     assert state.ended and state.end_place == ("b.jsonl", 9)
 
 
-def test_state_round_trips_through_json():
-    state = RunState("r1", "a.jsonl", 1)
-    apply_record(state, step(name="A", status="running", seq=2, output={"x": [1, 2]}), 1)
-    again = RunState.from_json(state.to_json())
-    assert again.to_json() == state.to_json()
-    apply_record(again, step(status="success", seq=1), 2)  # older seq: must not win after reload
-    assert again.entries["e1"].fields.values["status"] == "running"
+def test_a_run_merged_again_from_its_records_as_read_is_the_same_state():
+    from runreport.merge import replay
+
+    lines = [("a.jsonl", 1, b'{"type":"step","run_id":"r1","entry_id":"e1","name":"A","status":"running","seq":2}'),
+             ("a.jsonl", 2, b'{"type":"step","run_id":"r1","entry_id":"e1","status":"success","seq":1}'),
+             ("b.jsonl", 7, b'{"type":"step","run_id":"r2","entry_id":"e1","name":"B","status":"success"}')]
+    state = replay("r1", lines)
+    assert state.entries["e1"].fields.values["status"] == "running"  # the older seq loses
+    assert list(state.entries) == ["e1"] and state.files == ["a.jsonl"]
+    assert (state.file, state.line) == ("a.jsonl", 1)
+    assert replay("r3", lines) is None
 
 
 def test_newer_rule():

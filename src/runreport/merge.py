@@ -10,8 +10,9 @@ To make that order-independent for seq-numbered updates, every field keeps a
 value wins only over an older stamp. A whole record is never compared with a
 whole entry, so updates that arrive shuffled still converge on one result.
 
-The state is plain dicts and lists so it can be spilled to the store as JSON
-and merged into again later (see :mod:`runreport.store`).
+The store keeps a run's records as read, not this state: :func:`replay`
+merges them again when a spilled or stored run is needed (see
+:mod:`runreport.store`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from runreport.problems import Problem
-from runreport.records import RunEndRecord, RunRecord, StepRecord
+from runreport.read import Line
+from runreport.records import RunEndRecord, RunRecord, StepRecord, check_record
 
 Stamp = tuple  # (seq: int | None, order: int)
 
@@ -48,13 +52,6 @@ class FieldSet:
                 self.values[key] = value
                 self.stamps[key] = stamp
 
-    def to_json(self) -> dict:
-        return {"values": self.values, "stamps": {k: list(v) for k, v in self.stamps.items()}}
-
-    @classmethod
-    def from_json(cls, data: dict) -> FieldSet:
-        return cls(dict(data["values"]), {k: tuple(v) for k, v in data["stamps"].items()})
-
 
 @dataclass(slots=True)
 class EntryState:
@@ -63,19 +60,6 @@ class EntryState:
     line: int
     order: int  # read order of the first record: the entry's first-seen position
     fields: FieldSet = field(default_factory=FieldSet)
-
-    def to_json(self) -> dict:
-        return {
-            "entry_id": self.entry_id,
-            "file": self.file,
-            "line": self.line,
-            "order": self.order,
-            "fields": self.fields.to_json(),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict) -> EntryState:
-        return cls(data["entry_id"], data["file"], data["line"], data["order"], FieldSet.from_json(data["fields"]))
 
 
 @dataclass(slots=True)
@@ -94,30 +78,6 @@ class RunState:
     @property
     def ended(self) -> bool:
         return self.end is not None
-
-    def to_json(self) -> dict:
-        return {
-            "run_id": self.run_id,
-            "file": self.file,
-            "line": self.line,
-            "run": self.run.to_json() if self.run else None,
-            "end": self.end.to_json() if self.end else None,
-            "end_place": list(self.end_place) if self.end_place else None,
-            "entries": [e.to_json() for e in self.entries.values()],
-            "files": self.files,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict) -> RunState:
-        state = cls(data["run_id"], data["file"], data["line"])
-        state.run = FieldSet.from_json(data["run"]) if data["run"] else None
-        state.end = FieldSet.from_json(data["end"]) if data["end"] else None
-        state.end_place = tuple(data["end_place"]) if data["end_place"] else None
-        state.files = list(data["files"])
-        for e in data["entries"]:
-            entry = EntryState.from_json(e)
-            state.entries[entry.entry_id] = entry
-        return state
 
 
 def new_run_state(record: RunRecord | RunEndRecord | StepRecord) -> RunState:
@@ -167,3 +127,21 @@ def _apply_step(state: RunState, record: StepRecord, order: int) -> list[Problem
         state.entries[record.entry_id] = entry
     entry.fields.apply(record.fields, (record.seq, order))
     return []
+
+
+def replay(run_id: str, lines) -> RunState | None:
+    """One run's state from its records as read ((file, line, bytes), in read order).
+
+    Each line is parsed and checked again and merged in order, exactly as
+    reading the input did; None when no line holds a record of the run.
+    Their problems were reported when they were first read and are dropped.
+    """
+    state = None
+    for order, (file, number, raw) in enumerate(lines, 1):
+        record, _ = check_record(Line(file, number, orjson.loads(raw)))
+        if record is None or record.run_id != run_id:
+            continue
+        if state is None:
+            state = new_run_state(record)
+        apply_record(state, record, order)
+    return state

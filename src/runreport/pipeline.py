@@ -25,12 +25,12 @@ from pathlib import Path
 
 from runreport.derive import derive_run
 from runreport.hashing import bytes_hash
-from runreport.merge import RunState, apply_record, new_run_state
+from runreport.merge import RunState, apply_record, new_run_state, replay
 from runreport.model import Run, RunIndexRow, index_row  # noqa: F401  (part of this module's API)
 from runreport.problems import Problem, sort_key
 from runreport.read import Cursor, find_inputs, read_file
 from runreport.records import check_record
-from runreport.store import FileMark, Store, StoreCorrupt, StoredRun, fingerprint
+from runreport.store import FileMark, RawLine, Store, StoreCorrupt, StoredRun, fingerprint
 
 #: Runs kept in memory while reading; more are spilled to the store.
 MAX_RESIDENT = 64
@@ -68,24 +68,39 @@ class Collector:
         self.on_settle = on_settle
         self.max_resident = max_resident
         self.resident: OrderedDict[str, RunState] = OrderedDict()
+        self.lines: dict[str, list[RawLine]] = {}  # records of each resident run, as read
         self.dirty: set[str] = set()
         self.peak_resident = 0  # observed by the memory test
 
-    def add(self, record, order: int) -> list[Problem]:
-        state = self.resident.get(record.run_id)
+    def add(self, record, order: int, raw: bytes) -> list[Problem]:
+        """Merge one checked record, read as `raw`, into its run."""
+        run_id = record.run_id
+        state = self.resident.get(run_id)
         if state is None:
-            state = self.store.get_state(record.run_id) or new_run_state(record)
-            self.resident[record.run_id] = state
+            lines = self.store.get_lines(run_id) or []
+            state = (replay(run_id, lines) if lines else None) or new_run_state(record)
+            self.resident[run_id] = state
+            self.lines[run_id] = lines
             self._evict()
         else:
-            self.resident.move_to_end(record.run_id)
+            self.resident.move_to_end(run_id)
+        lines = self.lines[run_id]
+        place = (record.file, record.line)
+        if lines and lines[-1][:2] == place:
+            # A last line read before it was complete, read again whole: it replaces
+            # what it said then (the state is merged again from the records kept).
+            lines[-1] = (*place, raw)
+            self.dirty.add(run_id)
+            self.resident[run_id] = replay(run_id, lines) or new_run_state(record)
+            return []
         if self.rank is not None and state.files and state.files[-1] != record.file:
             place = self.rank.get(record.file, -1)
             later = [f for f in state.files if self.rank.get(f, -1) > place]
             if later:
                 raise ReadOrderChanged(f"{record.file}:{record.line} adds to run {record.run_id!r}, "
                                        f"which {later[0]} (read after it) already has")
-        self.dirty.add(record.run_id)
+        self.dirty.add(run_id)
+        lines.append((record.file, record.line, raw))
         return apply_record(state, record, order)
 
     def _evict(self) -> None:
@@ -93,16 +108,16 @@ class Collector:
             victim = next((rid for rid, s in self.resident.items() if s.ended), None)
             if victim is None:
                 victim = next(iter(self.resident))
-            self.settle(self.resident.pop(victim))
+            self.settle(self.resident.pop(victim), self.lines.pop(victim))
         self.peak_resident = max(self.peak_resident, len(self.resident))
 
-    def settle(self, state: RunState) -> None:
-        """Write a run to the store with its hash, index row and problems.
+    def settle(self, state: RunState, lines: list[RawLine]) -> None:
+        """Write a run's records to the store with its hash, index row and problems.
 
         Done once when a run leaves memory, so a spilled run is never read
         back just to be indexed; a run touched again later is settled again.
         """
-        digest = bytes_hash(self.store.put_state(state))
+        digest = bytes_hash(self.store.put_lines(state.run_id, lines))
         previous = self.store.runs.get(state.run_id)
         if previous is not None and previous.hash == digest:
             return
@@ -114,7 +129,8 @@ class Collector:
     def finish(self) -> None:
         """Settle every run still in memory."""
         while self.resident:
-            self.settle(self.resident.popitem(last=False)[1])
+            run_id, state = self.resident.popitem(last=False)
+            self.settle(state, self.lines.pop(run_id))
 
 
 def stored_run(store: Store, run_id: str) -> Run | None:
@@ -274,7 +290,7 @@ def _read_into(store: Store, files: list[Path], progress: Progress | None, max_r
             if record is None:
                 continue
             store.order += 1
-            problems.extend(p.to_json() for p in collector.add(record, store.order))
+            problems.extend(p.to_json() for p in collector.add(record, store.order, item.raw))
         bytes_read += cursor.offset - start_offset
         # Problems of an unterminated last line belong to this read only.
         store.file_problems[display] = [p for p in problems if p["line"] <= cursor.line]

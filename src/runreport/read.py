@@ -18,7 +18,7 @@ import gzip
 import os
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
@@ -48,6 +48,7 @@ class Line:
     file: str  # display path, as used in messages
     line: int  # 1-based line number
     data: dict
+    raw: bytes = field(default=b"", compare=False)  # the bytes parsed (the store keeps them)
 
 
 @dataclass(slots=True)
@@ -150,7 +151,7 @@ def _parse_line(raw: bytes, file: str, number: int) -> Line | Problem:
         return Problem(file, number, None, "error",
                        f"expected a JSON object nested at most {MAX_DEPTH} levels deep, found one "
                        "nested deeper; line skipped")
-    return Line(file, number, value)
+    return Line(file, number, value, raw)
 
 
 def _deeper_than(value: object, limit: int) -> bool:

@@ -1,11 +1,21 @@
-"""The local store: normalized run state on disk, so later reads touch only what changed.
+"""The local store: each run's records as logged, so later reads touch only what changed.
 
 Layout of a store folder::
 
     manifest.json        format, tool version, read position of every input
                          file, and per run its content hash, index row and
                          problems
-    runs/<safe>.json     one compact file per run: its merged state (merge.RunState)
+    runs/<safe>.rec      one file per run: a JSON header line naming the run
+                         and the place and length of each of its records, then
+                         the records' bytes exactly as read, one per line
+
+A run file holds the input bytes, not a re-serialized merged state: writing
+it costs no serialization, and its SHA-256 is the run's content hash (places
+included, since problems name them). Reading a run back parses its records
+and merges them again in read order (:func:`runreport.merge.replay`).
+
+The store keeps the input as logged, secrets included: it is a cache beside
+the output folder, never part of the site.
 
 The store is a cache, never a source of truth: a manifest that is missing,
 unreadable, of another format or another runreport version, or a run file
@@ -25,9 +35,12 @@ import orjson
 from runreport import __version__
 from runreport.atomic import write_bytes
 from runreport.hashing import bytes_hash, safe_name
-from runreport.merge import RunState
+from runreport.merge import RunState, replay
 
-FORMAT = 2  # 2: run states list the files holding their records
+#: One record of a run as read: (display path of its file, line number, its bytes).
+RawLine = tuple[str, int, bytes]
+
+FORMAT = 3  # 3: run files hold the records as read
 MANIFEST = "manifest.json"
 #: Bytes hashed at the start of a file and just before the read position to
 #: tell an append (both unchanged) from a rewrite, truncation or rotation.
@@ -115,28 +128,39 @@ class Store:
     # --- runs ---------------------------------------------------------------
 
     def run_path(self, run_id: str) -> Path:
-        return self.root / "runs" / f"{safe_name(run_id)}.json"
+        return self.root / "runs" / f"{safe_name(run_id)}.rec"
 
-    def get_state(self, run_id: str) -> RunState | None:
-        """The stored state of a run, or None; an unreadable file is treated as absent."""
+    def get_lines(self, run_id: str) -> list[RawLine] | None:
+        """The stored records of a run, or None when it has none; a damaged file raises StoreCorrupt."""
+        path = self.run_path(run_id)
         try:
-            data = orjson.loads(self.run_path(run_id).read_bytes())
+            data = path.read_bytes()
         except FileNotFoundError:
             return None
-        except Exception as exc:
-            raise StoreCorrupt(f"unreadable store file {self.run_path(run_id)}: {exc}") from exc
+        except OSError as exc:
+            raise StoreCorrupt(f"unreadable store file {path}: {exc}") from exc
         try:
-            state = RunState.from_json(data)
+            stored_id, lines = unpack_run(data)
         except Exception as exc:
-            raise StoreCorrupt(f"unreadable store file {self.run_path(run_id)}: {exc}") from exc
-        if state.run_id != run_id:
-            raise StoreCorrupt(f"store file {self.run_path(run_id)} holds run {state.run_id!r}, not {run_id!r}")
+            raise StoreCorrupt(f"unreadable store file {path}: {exc}") from exc
+        if stored_id != run_id:
+            raise StoreCorrupt(f"store file {path} holds run {stored_id!r}, not {run_id!r}")
+        return lines
+
+    def get_state(self, run_id: str) -> RunState | None:
+        """The merged state of a stored run (its records merged again), or None."""
+        lines = self.get_lines(run_id)
+        if lines is None:
+            return None
+        state = replay(run_id, lines)
+        if state is None:
+            raise StoreCorrupt(f"store file {self.run_path(run_id)} holds no record of run {run_id!r}")
         return state
 
-    def put_state(self, state: RunState) -> bytes:
-        """Write a run's state; returns the bytes written (hashed by the caller)."""
-        data = orjson.dumps(state.to_json())
-        write_bytes(self.run_path(state.run_id), data)
+    def put_lines(self, run_id: str, lines: list[RawLine]) -> bytes:
+        """Write a run's records; returns the bytes written (their hash is the run's content hash)."""
+        data = pack_run(run_id, lines)
+        write_bytes(self.run_path(run_id), data)
         return data
 
     # --- manifest -----------------------------------------------------------
@@ -176,3 +200,26 @@ class Store:
         if head != mark.head or tail != mark.tail:
             return None
         return mark
+
+
+def pack_run(run_id: str, lines: list[RawLine]) -> bytes:
+    """A run file: a header line (run id, then place and length of each record), then the records."""
+    header = orjson.dumps({"run_id": run_id, "lines": [[f, n, len(raw)] for f, n, raw in lines]})
+    return b"\n".join([header, *(raw for _, _, raw in lines)]) + b"\n"
+
+
+def unpack_run(data: bytes) -> tuple[str, list[RawLine]]:
+    """The run id and records of a run file (ValueError when it is damaged)."""
+    end = data.index(b"\n")
+    header = orjson.loads(data[:end])
+    pos = end + 1
+    lines: list[RawLine] = []
+    for file, number, length in header["lines"]:
+        raw = data[pos:pos + length]
+        if len(raw) != length or data[pos + length:pos + length + 1] != b"\n":
+            raise ValueError("record bytes do not match the header")
+        lines.append((file, number, raw))
+        pos += length + 1
+    if pos != len(data):
+        raise ValueError("bytes after the last record")
+    return header["run_id"], lines
