@@ -58,3 +58,18 @@ def write_bytes(path: Path, data: bytes, *, durable: bool = False) -> None:
 
 def write_text(path: Path, text: str, *, durable: bool = False) -> None:
     write_bytes(path, text.encode("utf-8"), durable=durable)
+
+
+def write_new(path: Path, data: bytes) -> None:
+    """Write `path` in place: for a file no reader has yet (a first build's), where a
+    temp file and a rename would only cost; a build interrupted half-way leaves no
+    manifest, so the next build rewrites everything."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, flags, 0o644)
+    os.fchmod(fd, 0o644)  # (published pages must be readable by a web server, whatever the umask)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)

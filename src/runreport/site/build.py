@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Iterator, Protocol, Sequence
 
-from runreport.atomic import write_bytes
+from runreport.atomic import write_bytes, write_new
 from runreport.hashing import bytes_hash, content_hash
 from runreport.model import Run
 from runreport.problems import Problem
@@ -140,8 +140,10 @@ class _Writer:
     """Writes files whose bytes changed (atomically) and records every file in the new manifest."""
 
     def __init__(self, out_dir: Path, report: BuildReport,
-                 old: build_manifest.Manifest | None = None) -> None:
+                 old: build_manifest.Manifest | None = None, *, direct: bool = False) -> None:
         self.out = out_dir
+        # A first build's files have no reader yet: written in place, not through a rename.
+        self._write = write_new if direct else write_bytes
         self.report = report
         self.has_library = False  # pages link to the Library page
         self.old = old or build_manifest.Manifest()
@@ -156,7 +158,7 @@ class _Writer:
         path = self.out / rel
         if before and before[0] == digest and path.is_file():
             return
-        write_bytes(path, data)
+        self._write(path, data)
         self.report.written.append(rel)
 
     def _produced(self, rel: str, mark: list) -> None:

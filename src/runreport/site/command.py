@@ -44,20 +44,26 @@ def site_options(command):
 def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size, library_dir,
           store_dir):
     """Build the static HTML site from run log files or folders."""
-    from runreport.commands import load_inputs, print_problems
-    from runreport.site.build import Prerenderer, build_site
-    from runreport.site.manifest import default_store_dir
+    from runreport.commands import InputNotFound, StderrProgress, load_inputs, print_problems
+    from runreport.read import InputError
+    from runreport.site import firstbuild
+    from runreport.site.build import build_site
+    from runreport.site.manifest import NAME as MANIFEST, default_store_dir
 
     started = time.perf_counter()
     options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs)
     claim_output_or_exit(output)
     store_dir = store_dir or default_store_dir(output)
-    # A first build renders runs on the other cores while the input is read.
-    with Prerenderer(output, store_dir, options) as prerender:
-        loaded = load_inputs(inputs, store_dir, on_settle=prerender.settled)
-        prerendered = prerender.results()
+    first = None
+    if not (output / MANIFEST).exists():  # nothing to keep: read and render on every core
+        try:
+            first = firstbuild.load_and_render(inputs, store_dir, output, options,
+                                               progress=StderrProgress())
+        except InputError as exc:
+            raise InputNotFound(str(exc)) from exc
+    loaded, rendered = first if first is not None else (load_inputs(inputs, store_dir), None)
     print_problems(loaded.problems)
-    report = build_site(loaded, output, options, prerendered=prerendered)
+    report = build_site(loaded, output, options, prerendered=rendered)
     report.seconds = time.perf_counter() - started  # (pages were rendered while reading too)
     click.echo(report.line(), err=True)
     if strict and loaded.problems:

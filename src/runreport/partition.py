@@ -1,0 +1,153 @@
+"""Partitioned reading: which lines of the input belong to which run, found without parsing.
+
+A first build splits its input into byte ranges at line boundaries
+(:func:`parts`) and indexes each range on its own core (:func:`index_part`):
+every line's place, offset and length, grouped by the run id it names. The
+run id is found by a byte search for `"run_id":"…"`, not by parsing, so a
+line costs one scan; a line where the search is not conclusive (no plain
+string id, or the text `"run_id"` more than once, as when a value nests
+one) is left to the caller to parse. The search is only a route: whoever
+parses a routed line checks that its record names that run.
+
+Line numbers are counted per range and made absolute by the caller, who
+knows how many lines the earlier ranges of the file held.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from array import array
+from dataclasses import dataclass, field
+
+#: A range is at least this many bytes: smaller ones cost more to hand out than to read.
+MIN_PART_BYTES = 4 << 20
+
+# A plain string run id (no escapes) after the key, as JSON writers put it.
+_RUN_ID = re.compile(rb'"run_id"\s*:\s*"([^"\\]*)"')
+_KEY = b'"run_id"'
+_BOM = b"\xef\xbb\xbf"
+# JSON's own whitespace (as read.parse_block: other control bytes are a JSON error).
+_JSON_SPACE = b" \t\r"
+_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A byte range of one input file: it owns every line that starts in [start, end)."""
+
+    file: int  # index of the file in the caller's list
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class PartIndex:
+    """The lines of one Part, by run.
+
+    `routed` maps a run id to flat (local line index, offset, length)
+    triplets; `unrouted` holds the triplets of lines whose run id the byte
+    search could not tell. Offsets and lengths cover the bytes to parse (no
+    line end, no byte order mark). Local line indexes count every line the
+    part owns from 0, blank ones included.
+    """
+
+    part: Part
+    lines: int = 0  # lines owned, blank ones and an unterminated last line included
+    tail_start: int | None = None  # offset of an unterminated last line of the file
+    routed: dict[str, array] = field(default_factory=dict)
+    unrouted: array = field(default_factory=lambda: array("q"))
+
+
+def parts(sizes: list[int], count: int) -> list[Part]:
+    """Cut files of `sizes` bytes into about `count` ranges of similar size, in read order."""
+    total = sum(sizes)
+    target = max(MIN_PART_BYTES, -(-total // max(1, count)))
+    out: list[Part] = []
+    for n, size in enumerate(sizes):
+        pieces = max(1, round(size / target))
+        step = -(-size // pieces) if size else 0
+        start = 0
+        for k in range(pieces):
+            end = size if k == pieces - 1 else min(size, start + step)
+            out.append(Part(n, start, end))
+            start = end
+    return out
+
+
+def index_part(path: str, part: Part) -> PartIndex:
+    """Index the lines `part` owns in the file at `path` (see PartIndex)."""
+    index = PartIndex(part)
+    routed = index.routed
+    unrouted = index.unrouted
+    with open(path, "rb") as f:
+        start = _first_line_start(f, part.start)
+        if start is None or start >= part.end:
+            return index
+        f.seek(start)
+        pos = start  # file offset of the next line
+        local = 0
+        pending = b""
+        while pos < part.end:
+            chunk = f.read(_BLOCK)
+            if not chunk:
+                if pending:  # an unterminated last line
+                    index.tail_start = pos
+                    _route(pending, pos, local, routed, unrouted)
+                    local += 1
+                break
+            lines = (pending + chunk if pending else chunk).split(b"\n")
+            pending = lines.pop()
+            for line in lines:
+                if pos >= part.end:
+                    break
+                _route(line, pos, local, routed, unrouted)
+                local += 1
+                pos += len(line) + 1
+    index.lines = local
+    return index
+
+
+def _first_line_start(f, start: int) -> int | None:
+    """The offset of the first line starting at or after `start` (None: none does)."""
+    if start == 0:
+        return 0
+    f.seek(start - 1)
+    while True:
+        block = f.read(_BLOCK)
+        if not block:
+            return None
+        at = block.find(b"\n")
+        if at >= 0:
+            return start - 1 + at + 1
+        start += len(block)
+
+
+def _route(line: bytes, offset: int, local: int, routed: dict, unrouted: array) -> None:
+    length = len(line)
+    if line.endswith(b"\r"):
+        length -= 1
+    if offset == 0 and line.startswith(_BOM):
+        # (read.parse_block drops a byte order mark at the start of a file the same way)
+        offset += len(_BOM)
+        length -= len(_BOM)
+        line = line[len(_BOM):]
+    if not line.strip(_JSON_SPACE):
+        return  # a blank line: counted, never parsed
+    found = _RUN_ID.findall(line) if _KEY in line else ()
+    if len(found) == 1 and line.count(_KEY) == 1:
+        key = found[0].decode("utf-8", "surrogateescape")
+        refs = routed.get(key)
+        if refs is None:
+            refs = routed[key] = array("q")
+        refs.extend((local, offset, length))
+    else:
+        unrouted.extend((local, offset, length))
+
+
+def read_span(fd: int, offset: int, length: int) -> bytes:
+    """`length` bytes at `offset` of an open file."""
+    data = os.pread(fd, length, offset)
+    if len(data) != length:
+        raise OSError(f"expected {length} bytes at offset {offset}, found {len(data)}")
+    return data
