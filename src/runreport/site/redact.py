@@ -84,16 +84,33 @@ _JSON_START = ("{", "[")
 _KEY_CACHE_LIMIT = 100_000
 
 
-# Object keys in compact JSON bytes: `"([^"]*)":` finds every key when no string
-# holds an escaped quote and no key starts with ':' or ',' (then a match could
-# start inside a string, or end on a key's opening quote); Redactor.json walks
-# any other value.
-_KEYS_FAST_B = re.compile(rb'"([^"]*)":')
+#: ASCII upper case to lower case, for bytes.translate (which also drops separators in the pass).
+_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
+_STEM_SEPARATORS_B = b"-_ .+"
 _URL_PASSWORD_IN_JSON_B = re.compile(rb"/\\*/[^/?#:]*:[^/?#]*@")
 #: UTF-8 of the letters in _ASCII_FOLDING.
 _ASCII_FOLDING_B = tuple(c.encode() for c in _ASCII_FOLDING)
-#: A key whose text could start a match inside another token (see _KEYS_FAST_B): walked, not patched.
+#: A key whose text could start a match inside another token (see Redactor._patch): walked, not patched.
 _PLAIN_KEY = re.compile(rb"[^\\{}\[\],:]*")
+
+
+def _keys_of(value: dict | list) -> set:
+    """Every object key inside `value`, visiting containers only."""
+    keys: set = set()
+    stack = [value]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        if type(node) is dict:
+            keys.update(node)
+            children = node.values()
+        else:
+            children = node
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                push(child)
+    return keys
 
 
 def may_hold_url_password(text: str) -> bool:
@@ -131,7 +148,7 @@ class Redactor:
         # Extra patterns are regular expressions: no stem is known for them.
         self._stems = None if len(patterns) > len(DEFAULT_KEY_PATTERNS) else _DEFAULT_STEMS
         self._secret: dict[str, bool] = {}  # key -> is it secret (a log has few distinct keys)
-        self._secret_b: dict[bytes, bool] = {}  # the same, by a key's text in compact JSON
+        self._clear_keys: set[str] = set()  # keys known not to be secret (set operations in C)
         self._stems_b = tuple(s.encode() for s in self._stems or ())
         self._patterns: dict[tuple[bytes, ...], tuple[re.Pattern, re.Pattern]] = {}
 
@@ -150,7 +167,7 @@ class Redactor:
             return _compact_json(out).encode("utf-8", "surrogatepass"), out
         if not isinstance(value, (dict, list, str)):
             return data, value
-        secret_keys = self._scan(data)
+        secret_keys = self._scan(data, value)
         if secret_keys is None:
             return data, value
         if secret_keys:
@@ -162,12 +179,17 @@ class Redactor:
             return data, value
         return _compact_json(out).encode("utf-8", "surrogatepass"), out
 
-    def _scan(self, data: bytes) -> tuple[bytes, ...] | None:
-        """Judge compact JSON bytes: None when nothing in them can be secret, () when the
-        value must be walked, else the secret keys (as written) that alone need redacting."""
+    def _scan(self, data: bytes, value: Any) -> tuple[bytes, ...] | None:
+        """Judge a value by its compact JSON `data`: None when nothing in it can be secret,
+        () when it must be walked, else the secret keys (as written) that alone need redacting.
+
+        Byte searches first (C speed): JSON text inside a string, a URL password,
+        a query or form naming a secret parameter, letters that fold onto ASCII.
+        Then the object keys, gathered by a walk of containers only (scalars are
+        never visited): several times faster than any regex over the text, and
+        each key decided once per build.
+        """
         if b'\\"' in data or b"\\u" in data:  # JSON text inside a string, escaped keys
-            return ()
-        if b'{":' in data or b',":' in data:  # keys the quick key scan cannot read (_KEYS_FAST_B)
             return ()
         if b"@" in data and _URL_PASSWORD_IN_JSON_B.search(data) is not None:
             return ()
@@ -175,21 +197,26 @@ class Redactor:
             return ()  # a URL query or form body may name a secret parameter
         if not data.isascii() and any(c in data for c in _ASCII_FOLDING_B):
             return ()
+        if not isinstance(value, (dict, list)):
+            return None
+        keys = _keys_of(value)
+        keys -= self._clear_keys
+        if not keys:
+            return None
         secret = []
-        for key in set(_KEYS_FAST_B.findall(data)):
-            hit = self._secret_b.get(key)
-            if hit is None:
-                if len(self._secret_b) >= _KEY_CACHE_LIMIT:
-                    self._secret_b.clear()
-                name = orjson.loads(b'"' + key + b'"') if b"\\" in key else key.decode()
-                hit = self._secret_b[key] = self.is_secret_key(name)
-            if hit:
+        for key in keys:
+            if not isinstance(key, str):
+                return ()
+            if self.is_secret_key(key):
                 secret.append(key)
+            elif len(self._clear_keys) < _KEY_CACHE_LIMIT:
+                self._clear_keys.add(key)
         if not secret:
             return None
-        if not all(_PLAIN_KEY.fullmatch(k) for k in secret):
+        written = [orjson.dumps(k)[1:-1] for k in secret]
+        if not all(_PLAIN_KEY.fullmatch(k) for k in written):
             return ()
-        return tuple(sorted(secret))
+        return tuple(sorted(written))
 
     def _patch(self, data: bytes, keys: tuple[bytes, ...]) -> bytes | None:
         """`data` with the scalar values of `keys` replaced, or None when one holds an object
@@ -208,13 +235,11 @@ class Redactor:
         return scalar.sub(rb'\1"' + REDACTED.encode() + rb'"', data)
 
     def _has_stem_bytes(self, data: bytes) -> bool:
-        """`_has_stem` on ASCII-lowered bytes (non-ASCII folding letters are checked apart)."""
-        low = data.lower()
-        for sep in (b"-", b"_", b" ", b".", b"+"):
-            if sep in low:
-                low = low.replace(sep, b"")
-        if b"%" in low:
+        """`_has_stem` on bytes: one pass lower-cases and drops separators (non-ASCII
+        folding letters are checked apart)."""
+        if b"%" in data:
             return True
+        low = data.translate(_LOWER, _STEM_SEPARATORS_B)
         assert self._stems is not None
         return any(stem in low for stem in self._stems_b)
 
@@ -317,7 +342,7 @@ class Redactor:
                 data = orjson.dumps(value)
             except TypeError:  # beyond what orjson encodes (huge integers): walk it
                 data = None
-            if data is not None and self._scan(data) is None:
+            if data is not None and self._scan(data, value) is None:
                 return value
             return self._walk_guarded(value)
         if isinstance(value, str):
