@@ -26,10 +26,11 @@ class Timed:
     peak_rss_mb: float
     returncode: int
     stderr: str
+    cpu_seconds: float = 0.0  # user + system of the process tree
 
 
 def timed(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None) -> Timed:
-    """Run `cmd`, returning wall time and the peak RSS of that process tree (wait4's rusage)."""
+    """Run `cmd`, returning wall time, CPU time and the peak RSS of that process tree (wait4's rusage)."""
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
@@ -40,7 +41,8 @@ def timed(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None) -
         p.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         text = err.read().decode("utf-8", "replace")
-    return Timed(seconds, usage.ru_maxrss / 1024, p.returncode, text[-2000:])
+    return Timed(seconds, usage.ru_maxrss / 1024, p.returncode, text[-2000:],
+                 usage.ru_utime + usage.ru_stime)
 
 
 def rebot(install: bool) -> list[str] | str:

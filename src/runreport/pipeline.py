@@ -24,7 +24,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from runreport.derive import derive_run
-from runreport.hashing import bytes_hash
 from runreport.merge import RunState, apply_record, new_run_state, replay
 from runreport.model import Run, RunIndexRow, index_row  # noqa: F401  (part of this module's API)
 from runreport.problems import Problem, sort_key
@@ -117,7 +116,7 @@ class Collector:
         Done once when a run leaves memory, so a spilled run is never read
         back just to be indexed; a run touched again later is settled again.
         """
-        digest = bytes_hash(self.store.put_lines(state.run_id, lines))
+        digest = self.store.put_lines(state.run_id, lines)
         previous = self.store.runs.get(state.run_id)
         if previous is not None and previous.hash == digest:
             return

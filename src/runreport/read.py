@@ -155,14 +155,25 @@ def _parse_line(raw: bytes, file: str, number: int) -> Line | Problem:
 
 
 def _deeper_than(value: object, limit: int) -> bool:
-    """Whether `value` nests objects and arrays more than `limit` levels (it is level 1)."""
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
+    """Whether `value` nests objects and arrays more than `limit` levels (it is level 1).
+
+    Level by level, containers only: a wide line (thousands of items) costs one
+    visit per container and no tuple per child.
+    """
+    level = [value]
+    depth = 1
+    while level:
         if depth > limit:
             return True
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        below = []
+        push = below.append
+        for node in level:
+            for child in (node.values() if type(node) is dict else node):
+                kind = type(child)
+                if kind is dict or kind is list:
+                    push(child)
+        level = below
+        depth += 1
     return False
 
 

@@ -6,16 +6,21 @@ Layout of a store folder::
                          file, and per run its content hash, index row and
                          problems
     runs/<safe>.rec      one file per run: a JSON header line naming the run
-                         and the place and length of each of its records, then
-                         the records' bytes exactly as read, one per line
+                         and, for each of its records, its place, its byte
+                         offset in the input file and its length; then the
+                         bytes of the records that have no offset (read from
+                         a gzip file, or merged by a continued read), one a line
 
-A run file holds the input bytes, not a re-serialized merged state: writing
-it costs no serialization, and its SHA-256 is the run's content hash (places
-included, since problems name them). Reading a run back parses its records
-and merges them again in read order (:func:`runreport.merge.replay`).
+A run file refers to the input, not to a re-serialized merged state:
+writing it costs no serialization and no second copy of the input. The
+run's content hash is the SHA-256 of its places and record bytes
+(:func:`run_digest`); reading a run back reads its records (from the input
+files or the run file), checks that hash, and merges them again in read
+order (:func:`runreport.merge.replay`). An input file changed under a
+reference fails the check and makes the store start again.
 
-The store keeps the input as logged, secrets included: it is a cache beside
-the output folder, never part of the site.
+The store keeps (or points to) the input as logged, secrets included: it is
+a cache beside the output folder, never part of the site.
 
 The store is a cache, never a source of truth: a manifest that is missing,
 unreadable, of another format or another runreport version, or a run file
@@ -25,6 +30,7 @@ again. All writes are atomic (temp file + rename).
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +45,10 @@ from runreport.merge import RunState, replay
 
 #: One record of a run as read: (display path of its file, line number, its bytes).
 RawLine = tuple[str, int, bytes]
+#: Offset of a record in the run file rather than in its input file.
+INLINE = -1
 
-FORMAT = 3  # 3: run files hold the records as read
+FORMAT = 4  # 4: run files hold the records as read, or their place in the input
 MANIFEST = "manifest.json"
 #: Bytes hashed at the start of a file and just before the read position to
 #: tell an append (both unchanged) from a rewrite, truncation or rotation.
@@ -131,7 +139,8 @@ class Store:
         return self.root / "runs" / f"{safe_name(run_id)}.rec"
 
     def get_lines(self, run_id: str) -> list[RawLine] | None:
-        """The stored records of a run, or None when it has none; a damaged file raises StoreCorrupt."""
+        """The stored records of a run, or None when it has none; a damaged file, or an
+        input changed under a reference, raises StoreCorrupt."""
         path = self.run_path(run_id)
         try:
             data = path.read_bytes()
@@ -145,6 +154,9 @@ class Store:
             raise StoreCorrupt(f"unreadable store file {path}: {exc}") from exc
         if stored_id != run_id:
             raise StoreCorrupt(f"store file {path} holds run {stored_id!r}, not {run_id!r}")
+        stored = self.runs.get(run_id)
+        if stored is not None and run_digest(run_id, lines) != stored.hash:
+            raise StoreCorrupt(f"the records of run {run_id!r} changed since they were read")
         return lines
 
     def get_state(self, run_id: str) -> RunState | None:
@@ -157,11 +169,10 @@ class Store:
             raise StoreCorrupt(f"store file {self.run_path(run_id)} holds no record of run {run_id!r}")
         return state
 
-    def put_lines(self, run_id: str, lines: list[RawLine]) -> bytes:
-        """Write a run's records; returns the bytes written (their hash is the run's content hash)."""
-        data = pack_run(run_id, lines)
-        write_bytes(self.run_path(run_id), data)
-        return data
+    def put_lines(self, run_id: str, lines: list[RawLine], offsets: list[int] | None = None) -> str:
+        """Write a run's records (by offset into their input where given); returns its content hash."""
+        write_bytes(self.run_path(run_id), pack_run(run_id, lines, offsets))
+        return run_digest(run_id, lines)
 
     # --- manifest -----------------------------------------------------------
 
@@ -202,24 +213,56 @@ class Store:
         return mark
 
 
-def pack_run(run_id: str, lines: list[RawLine]) -> bytes:
-    """A run file: a header line (run id, then place and length of each record), then the records."""
-    header = orjson.dumps({"run_id": run_id, "lines": [[f, n, len(raw)] for f, n, raw in lines]})
-    return b"\n".join([header, *(raw for _, _, raw in lines)]) + b"\n"
+def _places(run_id: str, lines: list[RawLine]) -> bytes:
+    return orjson.dumps({"run_id": run_id, "lines": [[f, n, len(raw)] for f, n, raw in lines]})
+
+
+def run_digest(run_id: str, lines: list[RawLine]) -> str:
+    """A run's content hash: its records' places and bytes, however they are stored."""
+    h = hashlib.sha256(_places(run_id, lines))
+    for _, _, raw in lines:
+        h.update(b"\n")
+        h.update(raw)
+    return h.hexdigest()
+
+
+def pack_run(run_id: str, lines: list[RawLine], offsets: list[int] | None = None) -> bytes:
+    """A run file: the header (run id; file, line, offset, length of each record),
+    then the bytes of the records without an offset (INLINE)."""
+    offsets = offsets or [INLINE] * len(lines)
+    header = orjson.dumps({"run_id": run_id, "lines": [[f, n, at, len(raw)]
+                                                        for (f, n, raw), at in zip(lines, offsets)]})
+    inline = [raw for (_, _, raw), at in zip(lines, offsets) if at == INLINE]
+    return b"\n".join([header, *inline]) + b"\n"
 
 
 def unpack_run(data: bytes) -> tuple[str, list[RawLine]]:
-    """The run id and records of a run file (ValueError when it is damaged)."""
+    """The run id and records of a run file, reading referenced records from their inputs
+    (ValueError or OSError when something is damaged or gone)."""
     end = data.index(b"\n")
     header = orjson.loads(data[:end])
     pos = end + 1
     lines: list[RawLine] = []
-    for file, number, length in header["lines"]:
-        raw = data[pos:pos + length]
-        if len(raw) != length or data[pos + length:pos + length + 1] != b"\n":
-            raise ValueError("record bytes do not match the header")
-        lines.append((file, number, raw))
-        pos += length + 1
+    files: dict[str, object] = {}
+    try:
+        for file, number, offset, length in header["lines"]:
+            if offset == INLINE:
+                raw = data[pos:pos + length]
+                if len(raw) != length or data[pos + length:pos + length + 1] != b"\n":
+                    raise ValueError("record bytes do not match the header")
+                pos += length + 1
+            else:
+                f = files.get(file)
+                if f is None:
+                    f = files[file] = open(file, "rb")
+                f.seek(offset)
+                raw = f.read(length)
+                if len(raw) != length:
+                    raise ValueError(f"{file} is shorter than a record read from it")
+            lines.append((file, number, raw))
+    finally:
+        for f in files.values():
+            f.close()
     if pos != len(data):
         raise ValueError("bytes after the last record")
     return header["run_id"], lines

@@ -8,22 +8,23 @@ changed, and a file is written only when its bytes changed, atomically.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import threading
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Iterator, Protocol, Sequence
 
+from markupsafe import Markup
+
 from runreport.atomic import write_bytes, write_new
 from runreport.hashing import bytes_hash, content_hash
 from runreport.model import Run
 from runreport.problems import Problem
-from runreport.site import librarypages, pagedata
+from runreport.site import librarypages, logmarkup, pagedata
 from runreport.site import manifest as build_manifest
 from runreport.site.chunks import DEFAULT_CHUNK_SIZE
 from runreport.site.redact import Redactor
@@ -118,7 +119,7 @@ class BuildReport:
     written: list[str] = field(default_factory=list)  # files whose bytes changed, in order
     deleted: list[str] = field(default_factory=list)  # files of the previous build now gone
     rendered_runs: list[str] = field(default_factory=list)  # runs rendered (not kept)
-    prerendered_runs: int = 0  # of those, rendered while the input was read (Prerenderer)
+    prerendered_runs: int = 0  # of those, rendered where they were read (site.firstbuild)
     full: bool = True  # no usable manifest: everything was rendered
     build_id: str = ""
     workers: int = 1  # processes that rendered run pages
@@ -256,7 +257,7 @@ def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | 
     # The log's markup is rendered once per part: the run page (and part pages) show it,
     # and data files carry it packed for cards and live updates (render.packed_markup).
     vdir = page.root + page.data_dir
-    groups_html = [render_macro("macros.html", "log_groups", part, vdir) for part in parts]
+    groups_html = [Markup(logmarkup.groups_html(part, vdir)) for part in parts]
     log_html = render_macro("macros.html", "run_log", page, groups_html[0], len(parts))
     w.text(page.path, render("run.html", page=page, part=1, log_html=log_html, **base))
     log_src = page.data_dir + "log.js"
@@ -385,148 +386,6 @@ def _render_runs(job: _RunJob, run_ids: list[str], jobs: int | None,
         _JOB = None
 
 
-@dataclass(frozen=True)
-class _PrerenderJob:
-    """What rendering a run straight from the store needs (inherited by forked workers)."""
-
-    store_root: Path
-    out: Path
-    options: BuildOptions
-    redactor: Redactor | None
-    has_library: bool
-
-
-#: The job of the prerender pool (read by its forked workers).
-_PRERENDER: _PrerenderJob | None = None
-
-
-def _prerender_one(run_id: str, digest: str) -> tuple[str, str, list | None]:
-    """Render one settled run from the store, as a build with no problems would."""
-    from runreport.pipeline import stored_run
-    from runreport.store import Store, StoreCorrupt
-
-    job = _PRERENDER
-    assert job is not None
-    try:
-        run = stored_run(Store(job.store_root), run_id)
-    except StoreCorrupt:  # (the store is being rebuilt: the build renders it later)
-        return run_id, digest, None
-    if run is None:
-        return run_id, digest, None
-    sub = _Writer(job.out, BuildReport(job.out))
-    sub.has_library = job.has_library
-    write_run(sub, run, job.options, job.redactor)
-    return run_id, digest, [(rel, sub.new.files[rel]) for rel in sub.order]
-
-
-#: Niceness of prerender workers: reading is the one process everything waits for.
-PRERENDER_NICENESS = 10
-#: Renders queued per prerender worker before reading waits for the oldest.
-PRERENDER_QUEUE_PER_WORKER = 8
-
-
-def _yield_to_reader() -> None:
-    """Let the reading process have its core; the workers share what is left.
-
-    Workers are forked while reading, when the reader has paused the cycle
-    collector (runreport.pipeline): rendering needs it back on, but not
-    scanning (and so copying) every object inherited from the reader.
-    """
-    gc.freeze()
-    gc.enable()
-    try:
-        os.nice(PRERENDER_NICENESS)
-    except OSError:  # (not allowed here: same priority, still correct)
-        pass
-
-
-class Prerenderer:
-    """Renders run pages on the other cores while the input is still being read.
-
-    Reading is one process; without this, rendering would wait for the
-    whole input. Pass `settled` as `pipeline.load(on_settle=...)`, then
-    `results()` to `build_site(prerendered=...)`. It works only for a first
-    build (no manifest in the output: nothing to compare with) and renders
-    as if the input had no problems, since pages show the problem count
-    that is known only at the end; `build_site` uses a prerendered run only
-    when its content hash and the problem count (0) still hold, and renders
-    any other again. A run settled twice (spilled, then read again) is
-    rendered again too: its two renders may have finished in either order.
-    """
-
-    def __init__(self, out_dir: Path | str, store_dir: Path, options: BuildOptions,
-                 *, jobs: int | None = None) -> None:
-        global _PRERENDER
-        self.pool: ProcessPoolExecutor | None = None
-        self.futures: deque = deque()  # in flight, oldest first
-        self.done: dict[str, tuple[str, list]] = {}
-        self.settles: dict[str, int] = defaultdict(int)
-        out = Path(out_dir)
-        claim_output(out)  # (before anything is written into it)
-        workers = _workers(jobs, POOL_MIN_RUNS)
-        # Reading waits for the oldest render beyond this: memory stays flat with the run count.
-        self.max_in_flight = PRERENDER_QUEUE_PER_WORKER * workers
-        if (out / build_manifest.NAME).exists() or workers < 2:
-            return
-        _PRERENDER = _PrerenderJob(Path(store_dir), out, options, _redactor(options),
-                                   librarypages.exists(options.library))
-        _compile_run_templates()
-        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                        initializer=_yield_to_reader)
-
-    def settled(self, run_id: str, digest: str) -> None:
-        if self.pool is None:
-            return
-        self.settles[run_id] += 1
-        if self.settles[run_id] == 1:
-            if len(self.futures) >= self.max_in_flight:
-                self._collect(self.futures.popleft())
-            if self.pool is None:
-                return
-            try:
-                self.futures.append(self.pool.submit(_prerender_one, run_id, digest))
-            except Exception:  # (a broken pool: the build renders the rest after reading)
-                self.close()
-
-    def _collect(self, future) -> None:
-        """Keep a finished render; a failed one (or a broken pool) is left to `build_site`.
-
-        Prerendering only saves time: it never fails a build. A run whose
-        render failed is rendered again after reading, where a real error in
-        rendering it then shows as usual.
-        """
-        try:
-            run_id, digest, produced = future.result()
-        except Exception:
-            return
-        if produced is not None:
-            self.done[run_id] = (digest, produced)
-
-    def results(self) -> dict[str, tuple[str, list]]:
-        """{run id: (content hash, [(file, [sha256, size])])} of the runs rendered once."""
-        if self.pool is None:
-            return {}
-        try:
-            while self.futures:
-                self._collect(self.futures.popleft())
-        finally:
-            self.close()
-        return {rid: done for rid, done in self.done.items() if self.settles[rid] == 1}
-
-    def close(self) -> None:
-        global _PRERENDER
-        if self.pool is not None:
-            pool, self.pool = self.pool, None
-            pool.shutdown(wait=True, cancel_futures=True)
-        _PRERENDER = None
-
-    def __enter__(self) -> Prerenderer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = BuildOptions(),
                *, full: bool = False, jobs: int | None = None,
                prerendered: dict[str, tuple[str, list]] | None = None) -> BuildReport:
@@ -536,7 +395,8 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     missing, damaged or made with other globals (options, templates, assets).
     `jobs`: worker processes for run pages (default: $RUNREPORT_JOBS, else
     one per core when there are enough runs to render; see `_workers`).
-    `prerendered`: runs a `Prerenderer` already wrote, used when still valid.
+    `prerendered`: runs already written (runreport.site.firstbuild), used when their
+    content hash still holds and there is no previous build.
     """
     started = time.perf_counter()
     out = Path(out_dir)
@@ -626,4 +486,4 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     return report
 
 
-__all__ = ["BuildOptions", "BuildReport", "Prerenderer", "build_site", "CSP", "write_listing"]
+__all__ = ["BuildOptions", "BuildReport", "build_site", "CSP", "write_listing"]

@@ -39,7 +39,6 @@ from pathlib import Path
 
 from runreport.atomic import write_new
 from runreport.derive import derive_run
-from runreport.hashing import bytes_hash
 from runreport.merge import apply_record, new_run_state
 from runreport.model import RunIndexRow, index_row
 from runreport.partition import Part, PartIndex, index_part, parts, read_span
@@ -49,7 +48,7 @@ from runreport.read import _parse_line, find_inputs
 from runreport.records import check_record
 from runreport.site import build as site_build
 from runreport.site import librarypages
-from runreport.store import FileMark, Store, StoredRun, fingerprint, pack_run
+from runreport.store import FileMark, Store, StoredRun, fingerprint, pack_run, run_digest
 
 #: Input bytes per batch of runs handed to a worker (a batch's runs are in memory one at a time).
 BATCH_BYTES = 4 << 20
@@ -104,6 +103,7 @@ def _build_run(run_id: str, refs: array) -> tuple:
     displays = job.displays
     state = None
     kept: list[tuple[str, int, bytes]] = []
+    offsets: list[int] = []
     line_problems: list[Problem] = []
     for i in range(0, len(refs), 4):
         file, number, offset, length = refs[i:i + 4]
@@ -121,17 +121,18 @@ def _build_run(run_id: str, refs: array) -> tuple:
             state = new_run_state(record)
         line_problems.extend(apply_record(state, record, len(kept) + 1))
         kept.append((item.file, item.line, item.raw))
+        offsets.append(offset)
     lines_json = [p.to_json() for p in line_problems]
     if state is None:
         return run_id, None, None, [], lines_json, None
-    data = pack_run(run_id, kept)
-    write_new(job.store.run_path(run_id), data)
+    # The store points into the input (a first build reads plain files only): no second copy.
+    write_new(job.store.run_path(run_id), pack_run(run_id, kept, offsets))
     run, problems = derive_run(state)
     writer = site_build._Writer(job.out, site_build.BuildReport(job.out), direct=True)
     writer.has_library = job.has_library
     site_build.write_run(writer, run, job.options, job.redactor)
     produced = [(rel, writer.new.files[rel]) for rel in writer.order]
-    return (run_id, bytes_hash(data), asdict(index_row(run)), [p.to_json() for p in problems],
+    return (run_id, run_digest(run_id, kept), asdict(index_row(run)), [p.to_json() for p in problems],
             lines_json, produced)
 
 

@@ -321,26 +321,26 @@ def listing(
 # --- the run page ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Badge:
     kind: str  # "iteration" or "page"
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SummaryRow:
     label: str
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SectionView:
     key: str
     label: str
     expanded: bool
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # (made per entry: a frozen dataclass's __init__ costs twice as much)
 class EntryView:
     i: int  # position in the run's display order
     entry_id: str
@@ -377,7 +377,7 @@ class EntryView:
         return min(self.depth, 8)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class GroupView:
     automation: str
     status: str

@@ -1,0 +1,81 @@
+"""The markup of a run's log: automation groups and their entries, written by plain functions.
+
+A run page holds thousands of entries, and a template macro call per entry
+cost more than everything else about the page. These functions write the
+same markup by string joins with `markupsafe.escape` (what jinja's
+autoescape uses, so the bytes are the same). They only display: every
+decision (status, badges, divider, which sections) is made in
+:mod:`runreport.site.pagedata`. `templates/macros.html` (`run_log`) wraps the
+result, and docs/site-internals.md names its hooks.
+
+Class names are short (CSS names them); the stable hooks are the `data-*`
+attributes. Without JavaScript the summary line and summary rows are all
+there, and `<details>` opens natively; `vdir` is the values folder as the
+run page reaches it, for a no-JavaScript link to the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import escape
+
+from runreport.site.pagedata import EntryView, GroupView
+
+
+def _x(value: object) -> str:
+    return str(escape(value))
+
+
+def entry_html(e: EntryView, vdir: str) -> str:
+    """One `<li class="entry">` and its trailing newline."""
+    out = [f'<li class="entry d{e.depth_class}" id="{_x(e.anchor)}" data-entry-id="{_x(e.entry_id)}" '
+           f'data-status="{_x(e.status)}" data-own-status="{_x(e.own_status)}"']
+    if e.ancestors:
+        out.append(f' data-anc="{_x(e.ancestors)}"')
+    if e.values_file is not None:
+        out.append(f' data-v="{e.values_file}"')
+    if e.sections:
+        out.append(f' data-sec="{_x(e.section_keys)}"')
+    out.append(">\n")
+    if e.divider:
+        out.append(f'<div class="divider" role="separator">{_x(e.divider)}</div>')
+    out.append(f'<details><summary><i class="ic-{_x(e.status)}">{_x(e.status_label)}</i> <b>{_x(e.name)}</b>')
+    if e.kind:
+        out.append(f' <span class="k">{_x(e.kind)}</span>')
+    for b in e.badges:
+        out.append(f' <span class="b" data-badge="{_x(b.kind)}">{_x(b.text)}</span>')
+    if e.duration:
+        out.append(f' <span class="t">{_x(e.duration)}</span>')
+    if e.flagged:
+        out.append(' <span class="flag">still running after the run ended</span>')
+    if e.lineage:
+        out.append(f'<span class="l">{_x(e.lineage_text)}</span>')
+    out.append("</summary>\n")
+    if e.summary:
+        out.append("<dl>")
+        out.extend(f"<dt>{_x(r.label)}</dt><dd><code>{_x(r.text)}</code></dd>" for r in e.summary)
+        out.append("</dl>")
+    if e.edit_href:
+        out.append(f'<a class="edit" href="{_x(e.edit_href)}" rel="noopener noreferrer">Edit'
+                   f'<span class="sr"> {_x(e.name)}</span> on the canvas</a>')
+    if not e.summary and not e.sections:
+        out.append('<p class="none">No data logged for this entry.</p>')
+    if e.values_file is not None:
+        out.append(f'<noscript><a href="{_x(vdir)}v-{e.values_file}.js">Open this step\'s data (raw JSON)'
+                   "</a></noscript>")
+    out.append("</details></li>\n")
+    return "".join(out)
+
+
+def groups_html(groups: Sequence[GroupView], vdir: str) -> str:
+    """The `<li class="group">` items of one part of a run's log."""
+    out = []
+    for g in groups:
+        out.append(f'<li class="group" data-automation="{_x(g.automation)}" data-status="{_x(g.status)}">\n'
+                   f'<div class="group-head"><span class="ic ic-{_x(g.status)}" aria-hidden="true"></span>'
+                   f'<span class="group-name">{_x(g.automation)}</span> <span class="st">'
+                   f'{_x(g.status_label)}</span></div>\n<ul class="entries">\n')
+        out.extend(entry_html(e, vdir) for e in g.entries)
+        out.append("</ul>\n</li>\n")
+    return "".join(out)
