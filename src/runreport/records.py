@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -66,7 +67,16 @@ def parse_rfc3339(value: str) -> datetime | None:
     Sub-microsecond digits are dropped and a leap second (``:60``) reads as
     ``:59``, since :class:`datetime` can hold neither.
     """
-    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+    if not isinstance(value, str):
+        return None
+    return _parse_rfc3339(value)
+
+
+# (Each timestamp is parsed when its record is checked and again for the page's times and
+# durations, a moment later in the same process: the second time is a lookup.)
+@lru_cache(maxsize=8192)
+def _parse_rfc3339(value: str) -> datetime | None:
+    if not _RFC3339.fullmatch(value):
         return None
     year, month, day = int(value[0:4]), int(value[5:7]), int(value[8:10])
     if day > calendar.monthrange(year, month)[1]:

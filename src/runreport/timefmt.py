@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
+from functools import lru_cache
 
 
 def parse_instant(text: str | None) -> datetime | None:
     """An aware UTC datetime, or None when `text` is not a timestamp."""
+    return _instant(text) if isinstance(text, str) else None
+
+
+@lru_cache(maxsize=8192)  # (a page asks for the same times again: runs, entries, durations)
+def _instant(text: str) -> datetime | None:
     from runreport.records import parse_rfc3339
 
-    parsed = parse_rfc3339(text) if isinstance(text, str) else None
+    parsed = parse_rfc3339(text)
     return parsed.astimezone(timezone.utc) if parsed else None
 
 

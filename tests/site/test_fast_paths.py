@@ -18,7 +18,8 @@ from runreport import derive
 from runreport.model import Entry, Group, Run, Section
 from runreport.site import pagedata
 from runreport.site.pagedata import scalar_text
-from runreport.site.markdown import looks_like_markdown, markdown_map, may_hold_markdown
+from runreport.site.markdown import (looks_like_markdown, markdown_map, may_hold_markdown,
+                                     may_hold_markdown_bytes)
 from runreport.site.chunks import encoded
 from runreport.site.redact import REDACTED, Redactor
 
@@ -289,6 +290,7 @@ def test_markdown_precheck_never_misses_a_markdown_string(text, where):
     value = {"list": [text], "dict": {"k:": text}, "nested": ["x\n", {"a": [1, text]}]}[where]
     if looks_like_markdown(text):
         assert may_hold_markdown(orjson.dumps(value).decode())
+        assert may_hold_markdown_bytes(orjson.dumps(value))  # as the values packer asks
         assert markdown_map(value)  # and the walk then renders it
 
 
@@ -370,3 +372,13 @@ def test_index_rows_and_problems_need_no_values(tmp_path):
         full, full_problems = derive_run(state)
         assert pipeline.index_row(light) == pipeline.index_row(full) == row
         assert light_problems == full_problems
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.integers()))
+def test_log_markup_escapes_as_the_templates_do(value):
+    from markupsafe import escape
+
+    from runreport.site.logmarkup import _x
+
+    assert _x(value) == str(escape(value))

@@ -28,7 +28,7 @@ from runreport.site import librarypages, logmarkup, pagedata
 from runreport.site import manifest as build_manifest
 from runreport.site.chunks import DEFAULT_CHUNK_SIZE
 from runreport.site.redact import Redactor
-from runreport.site.render import (assets_dir, data_file, environment, js_json, render,
+from runreport.site.render import (assets_dir, data_file_bytes, environment, js_json, render,
                                    packed_markup, render_macro, templates_dir)
 
 #: The page's Content-Security-Policy (also sent as <meta http-equiv>): nothing but our own files.
@@ -151,8 +151,8 @@ class _Writer:
         self.new = build_manifest.Manifest()
         self.order: list[str] = []  # files produced, in order (a run's files are a slice)
 
-    def text(self, rel: str, text: str) -> None:
-        data = text.encode("utf-8")
+    def text(self, rel: str, text: str | bytes) -> None:
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
         digest = bytes_hash(data)
         self._produced(rel, [digest, len(data)])
         before = self.old.files.get(rel)
@@ -235,10 +235,10 @@ def write_listing(
     head = lst.pages[0]
     for n, chunk in enumerate(lst.match_chunks):
         src = f"{head.match_prefix}{n}.js"
-        w.text(src, data_file(src, chunk))
+        w.text(src, data_file_bytes(src, chunk))
     # The listing's list file: counts for block pages, head cards for live updates.
     if not w.unchanged(head.list_src, content_hash([_fields_of(head), len(lst.match_chunks)])):
-        w.text(head.list_src, data_file(head.list_src, {
+        w.text(head.list_src, data_file_bytes(head.list_src, {
             "kind": "list", "counts": asdict(head.counts), "match_chunks": len(lst.match_chunks),
             "problems": problem_count,
             "cards": [[c.run_id, str(render_macro("macros.html", "card", c, head.root,
@@ -262,7 +262,7 @@ def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | 
     w.text(page.path, render("run.html", page=page, part=1, log_html=log_html, **base))
     log_src = page.data_dir + "log.js"
     # Status, duration and run error: what a live page patches outside the log.
-    w.text(log_src, data_file(log_src, {"kind": "log", "run_id": run.run_id,
+    w.text(log_src, data_file_bytes(log_src, {"kind": "log", "run_id": run.run_id,
                                         "html_packed": packed_markup(log_html),
                                         "parts": len(parts),
                                         "status": page.status,
@@ -274,7 +274,7 @@ def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | 
     first = 1 + sum(len(g.entries) for g in parts[0])
     for k in range(1, len(parts)):
         src = f"{page.data_dir}log-{k}.js"
-        w.text(src, data_file(src, {"kind": "log-part", "run_id": run.run_id, "part": k,
+        w.text(src, data_file_bytes(src, {"kind": "log-part", "run_id": run.run_id, "part": k,
                                     "html_packed": packed_markup(groups_html[k])}))
         last = first + sum(len(g.entries) for g in parts[k]) - 1
         path = page.part_href(k + 1)
@@ -285,9 +285,9 @@ def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | 
         first = last + 1
     for n, payload in enumerate(files.values):
         src = f"{page.data_dir}v-{n}.js"
-        w.text(src, data_file(src, payload))
+        w.text(src, data_file_bytes(src, payload))
     for src, payload in files.chunks:  # large values, split (runreport.site.chunks)
-        w.text(src, data_file(src, payload))
+        w.text(src, data_file_bytes(src, payload))
 
 
 def write_assets(w: _Writer) -> None:
@@ -470,7 +470,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
                       problem_count=np)
     librarypages.write_library(w, library, options, redactor, {r.run_id for r in index},
                                lambda path, title, kind: _base(path, title, kind, np, True))
-    w.text(PROBLEMS_SRC, data_file(PROBLEMS_SRC, {"kind": "problems", "count": np}))
+    w.text(PROBLEMS_SRC, data_file_bytes(PROBLEMS_SRC, {"kind": "problems", "count": np}))
     w.text("problems.html", render("problems.html", rows=problem_rows,
                                    **_base("problems.html", "Problems", "problems", np,
                                            w.has_library)))

@@ -316,10 +316,12 @@ class Packer:
             data, shown = self.to_json(value)
             n = len(data)
             if n <= self.chunk_size:  # (Markdown is rendered once: here, or by split_value)
-                text = _text(data)
-                if shown is None and (text is None or markdown.may_hold_markdown(text)):
-                    shown = orjson.loads(data)  # (patched text: the value is needed for Markdown)
-                payload = section_payload(shown, text, data)
+                if not markdown.may_hold_markdown_bytes(data):
+                    payload = {"value": orjson.Fragment(data)}
+                else:
+                    if shown is None:  # (patched text: the value is needed for Markdown)
+                        shown = orjson.loads(data)
+                    payload = section_payload(shown, _text(data), data)
                 # {"value":…} adds 10 bytes; with Markdown, measure it all.
                 n = _size(payload) if "md" in payload else n + 10
             if n > self.chunk_size or inline + n > self.chunk_size:

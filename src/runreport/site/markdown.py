@@ -114,6 +114,23 @@ _RARE_CHARS = ("#", "*", "`", ">", "|", "+", ")")
 _RARE_PAIRS = ("__", "](", "- ", "-\\", ". ", ".\\")
 
 
+_RARE_BYTES = tuple(c.encode() for c in _RARE_CHARS)
+_RARE_PAIR_BYTES = tuple(p.encode() for p in _RARE_PAIRS)
+
+
+def may_hold_markdown_bytes(data: bytes) -> bool:
+    """`may_hold_markdown` of the value whose compact JSON is `data` (UTF-8), decoding
+    only when the quick byte checks cannot clear it."""
+    if data.isascii() and not any(c in data for c in _RARE_BYTES) \
+            and not any(p in data for p in _RARE_PAIR_BYTES):
+        return False
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:  # (lone surrogates, from the lenient serializer: look closer)
+        return True
+    return _JSON_HINTS.search(text) is not None
+
+
 def may_hold_markdown(json_text: str) -> bool:
     """False only when no string of the value whose compact JSON is `json_text` looks like Markdown."""
     if json_text.isascii() and not any(c in json_text for c in _RARE_CHARS) \

@@ -105,6 +105,26 @@ def js_json(value: Any) -> str:
     return text
 
 
+_JS_ESCAPES_UTF8 = tuple((unsafe.encode(), escape.encode()) for unsafe, escape in _JS_ESCAPES)
+
+
+def js_json_bytes(value: Any) -> bytes:
+    """`js_json` as UTF-8 bytes, without a round trip through text (data files are large)."""
+    try:
+        data = orjson.dumps(value)
+    except TypeError:
+        return js_json(value).encode("utf-8")
+    for unsafe, escape in _JS_ESCAPES_UTF8:
+        if unsafe in data:
+            data = data.replace(unsafe, escape)
+    return data
+
+
+def data_file_bytes(key: str, payload: Any) -> bytes:
+    """The bytes of one data file: a single `RunReport.receive(key, payload)` call."""
+    return b"RunReport.receive(" + js_json_bytes(key) + b"," + js_json_bytes(payload) + b");\n"
+
+
 def data_file(key: str, payload: Any) -> str:
-    """The text of one data file: a single `RunReport.receive(key, payload)` call."""
-    return f"RunReport.receive({js_json(key)},{js_json(payload)});\n"
+    """`data_file_bytes` as text."""
+    return data_file_bytes(key, payload).decode("utf-8")
