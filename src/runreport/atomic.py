@@ -10,6 +10,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def _open_in(folder: Path, path: str | Path, flag: int) -> int:
+    """Open `path` (in `folder`) to write, with `flag`; the folder is made only when missing."""
+    flags = os.O_WRONLY | os.O_CREAT | flag | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        return os.open(path, flags, 0o644)
+    except FileNotFoundError:
+        folder.mkdir(parents=True, exist_ok=True)
+        return os.open(path, flags, 0o644)
+
+
 @contextmanager
 def staged(path: Path, data: bytes, *, durable: bool = False) -> Iterator[str]:
     """A temp file beside `path` holding `data`; removed on exit unless it was moved.
@@ -26,12 +36,8 @@ def staged(path: Path, data: bytes, *, durable: bool = False) -> Iterator[str]:
     the cost.
     """
     tmp = os.path.join(path.parent, f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(tmp, flags, 0o644)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, flags, 0o644)
+        fd = _open_in(path.parent, tmp, os.O_EXCL)
     except FileExistsError:  # left by a crash, or another host's process with our pid
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     # Published pages must be readable by a web server, whatever the umask.
@@ -64,12 +70,7 @@ def write_new(path: Path, data: bytes) -> None:
     """Write `path` in place: for a file no reader has yet (a first build's), where a
     temp file and a rename would only cost; a build interrupted half-way leaves no
     manifest, so the next build rewrites everything."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, flags, 0o644)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, flags, 0o644)
+    fd = _open_in(path.parent, path, os.O_TRUNC)
     os.fchmod(fd, 0o644)  # (published pages must be readable by a web server, whatever the umask)
     with os.fdopen(fd, "wb") as f:
         f.write(data)

@@ -3,13 +3,18 @@
 How streaming holds: records are merged into a small set of *resident* runs
 (:class:`Collector`). When more than `max_resident` runs are resident, the
 least recently touched run — a finished one (its `run_end` was read) first —
-is spilled to the store and dropped from memory. A later record for a
-spilled run loads it back, merges, and the run becomes resident again, so
-nothing is lost when a run is spread over files or its records interleave
-with others. After reading, only changed runs are derived (for their index
-row); consumers then ask for runs one at a time (:meth:`Loaded.runs`), each
-loaded from the store and derived on demand. Memory therefore grows with
-the largest run and the small per-run index rows, not with the dump.
+is spilled to the store (its records as read) and dropped from memory. A
+later record for a spilled run reads its records back and merges them again
+(:func:`runreport.merge.replay`), so nothing is lost when a run is spread
+over files or its records interleave with others. After reading, only
+changed runs are derived (for their index row); consumers then ask for runs
+one at a time (:meth:`Loaded.runs`), each merged from the store and derived
+on demand. Memory therefore grows with the largest run and the small
+per-run index rows, not with the dump.
+
+This one-reader path serves `summary`, `validate`, `watch`, `serve` and
+incremental builds; a first `build` reads on every core instead
+(:mod:`runreport.site.firstbuild`), with the same result.
 """
 
 from __future__ import annotations

@@ -97,7 +97,8 @@ def _build_run(run_id: str, refs: array) -> tuple:
 
     `refs`: flat (file, line, offset, length) quadruplets in read order.
     Returns (run id, content hash, index row, run problems, line problems,
-    files produced); hash, row and files are None when no line held a record.
+    files produced); hash, row and files are None when no line held a record,
+    and files alone when rendering failed (build_site renders the run again).
     """
     job = _JOB
     displays = job.displays
@@ -130,8 +131,11 @@ def _build_run(run_id: str, refs: array) -> tuple:
     run, problems = derive_run(state)
     writer = site_build._Writer(job.out, site_build.BuildReport(job.out), direct=True)
     writer.has_library = job.has_library
-    site_build.write_run(writer, run, job.options, job.redactor)
-    produced = [(rel, writer.new.files[rel]) for rel in writer.order]
+    try:
+        site_build.write_run(writer, run, job.options, job.redactor)
+        produced = [(rel, writer.new.files[rel]) for rel in writer.order]
+    except Exception:  # (build_site renders it again from the store, where an error shows as usual)
+        produced = None
     return (run_id, run_digest(run_id, kept), asdict(index_row(run)), [p.to_json() for p in problems],
             lines_json, produced)
 
@@ -314,7 +318,8 @@ def _finish(store: Store, files: list[Path], plan: dict[int, _FilePlan], results
         if digest is None:
             continue
         store.runs[run_id] = StoredRun(digest, row, run_problems)
-        rendered[run_id] = (digest, produced)
+        if produced is not None:
+            rendered[run_id] = (digest, produced)
     read_problems: list[dict] = []
     bytes_read = 0
     for f, path in enumerate(files):

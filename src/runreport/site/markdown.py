@@ -15,10 +15,10 @@ page script ever inserts from a value.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import orjson
-from markdown_it import MarkdownIt
 
 _MARKDOWN_HINTS = re.compile(
     r"""(?mx)
@@ -80,16 +80,16 @@ def _aligned_cell(self, tokens, idx, options, env) -> str:
     return self.renderToken(tokens, idx, options, env)
 
 
-def _make_renderer() -> MarkdownIt:
+@lru_cache(maxsize=1)  # (made on first use: most builds and rebuilds render no Markdown)
+def _renderer():
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
     md.validateLink = _validate_link
     md.add_render_rule("image", _image_as_text)
     md.add_render_rule("th_open", _aligned_cell)
     md.add_render_rule("td_open", _aligned_cell)
     return md
-
-
-_MD = _make_renderer()
 
 
 def looks_like_markdown(text: str) -> bool:
@@ -99,7 +99,7 @@ def looks_like_markdown(text: str) -> bool:
 
 def render(text: str) -> str:
     """Safe HTML of one Markdown string."""
-    return _MD.render(text)
+    return _renderer().render(text)
 
 
 def pointer_escape(key: str) -> str:
