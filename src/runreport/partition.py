@@ -3,11 +3,11 @@
 A first build splits its input into byte ranges at line boundaries
 (:func:`parts`) and indexes each range on its own core (:func:`index_part`):
 every line's place, offset and length, grouped by the run id it names. The
-run id is found by a byte search for `"run_id":"…"`, not by parsing, so a
-line costs one scan; a line where the search is not conclusive (no plain
-string id, or the text `"run_id"` more than once, as when a value nests
-one) is left to the caller to parse. The search is only a route: whoever
-parses a routed line checks that its record names that run.
+run id is the first `"run_id":"…"` of the line, found by a byte search
+that stops there (writers put it first), not by parsing; a line without a
+plain string id there is left to the caller to parse. The search is only a
+route: whoever parses a routed line checks that its record names that run,
+and hands it back when it does not (a value nesting a "run_id" first).
 
 Line numbers are counted per range and made absolute by the caller, who
 knows how many lines the earlier ranges of the file held.
@@ -134,9 +134,10 @@ def _route(line: bytes, offset: int, local: int, routed: dict, unrouted: array) 
         line = line[len(_BOM):]
     if not line.strip(_JSON_SPACE):
         return  # a blank line: counted, never parsed
-    found = _RUN_ID.findall(line) if _KEY in line else ()
-    if len(found) == 1 and line.count(_KEY) == 1:
-        key = found[0].decode("utf-8", "surrogateescape")
+    at = line.find(_KEY)
+    found = _RUN_ID.match(line, at) if at >= 0 else None
+    if found is not None:
+        key = found[1].decode("utf-8", "surrogateescape")
         refs = routed.get(key)
         if refs is None:
             refs = routed[key] = array("q")

@@ -137,6 +137,15 @@ def test_run_ids_the_byte_search_cannot_route_give_the_one_reader_site(tmp_path)
     records.append({"type": "step", "run_id": 7, "entry_id": "e1", "name": "x", "status": "success"})
     records.append({"type": "step", "entry_id": "e1", "name": "x", "status": "success",
                     "meta": {"run_id": "run-002"}})  # no run id of its own: a problem, not run-002
+    # A value nesting a "run_id" before the record's own: routed to run-000 by the byte
+    # search, handed back, and merged into its own run in read order.
+    records.insert(3, {"type": "step", "input": {"run_id": "run-000"}, "run_id": "run-002",
+                       "entry_id": "e5", "name": "Nested first", "status": "error", "automation": "Main"})
+    records.append({"type": "step", "input": {"run_id": "run-001"}, "run_id": "run-002",
+                    "entry_id": "e5", "status": "success"})
+    # A run known only from such lines.
+    records.append({"type": "run", "meta": {"run_id": "run-003"}, "run_id": "solo", "composer": "S",
+                    "mode": "test", "started_at": "2026-11-20T12:00:00Z"})
     text = _lines(records).replace('"run_id": "run-004"', '"run\\u005fid": "run-004"', 1)
     (tmp_path / "runs.jsonl").write_text(text)
     _same_sites(tmp_path, tmp_path / "runs.jsonl")

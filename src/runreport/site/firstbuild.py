@@ -19,10 +19,11 @@ process that every renderer waits for:
    the manifest.
 
 Memory per worker is bounded by the largest run of its batch; the index
-holds four integers a line. Inputs this cannot index as ranges (gzip
-files), or a record whose run is not the one its line was routed to (a
-run id the byte search misread), fall back to the one-reader path
-(`runreport.pipeline.load`), which gives the same site.
+holds four integers a line. A record whose run is not the one its line was
+routed to (a value nesting a "run_id" before the record's own) is handed
+back and its run built again. Inputs this cannot index as ranges (gzip
+files) take the one-reader path (`runreport.pipeline.load`), which gives
+the same site.
 """
 
 from __future__ import annotations
@@ -54,10 +55,6 @@ from runreport.store import FileMark, Store, StoredRun, fingerprint, pack_run, r
 BATCH_BYTES = 4 << 20
 #: Ranges per worker: more than one, so a worker that drew small ones takes another.
 PARTS_PER_WORKER = 4
-
-
-class Misrouted(Exception):
-    """A line's record names another run than the byte search found: read it the slow way."""
 
 
 @dataclass(frozen=True)
@@ -97,14 +94,17 @@ def _build_run(run_id: str, refs: array) -> tuple:
 
     `refs`: flat (file, line, offset, length) quadruplets in read order.
     Returns (run id, content hash, index row, run problems, line problems,
-    files produced); hash, row and files are None when no line held a record,
-    and files alone when rendering failed (build_site renders the run again).
+    files produced, misrouted lines); hash, row and files are None when no
+    line held a record, and files alone when rendering failed (build_site
+    renders the run again). A misrouted line is (its run id, file, line,
+    offset, length): a line whose record names another run.
     """
     job = _JOB
     displays = job.displays
     state = None
     kept: list[tuple[str, int, bytes]] = []
     offsets: list[int] = []
+    misrouted: list[tuple] = []
     line_problems: list[Problem] = []
     for i in range(0, len(refs), 4):
         file, number, offset, length = refs[i:i + 4]
@@ -113,11 +113,14 @@ def _build_run(run_id: str, refs: array) -> tuple:
             line_problems.append(item)
             continue
         record, found = check_record(item)
+        if record is not None and record.run_id != run_id:
+            # The byte search found a nested "run_id" first: the line's own run gets it
+            # (and reports its problems) when it is built again (see _repair).
+            misrouted.append((record.run_id, file, number, offset, length))
+            continue
         line_problems.extend(found)
         if record is None:
             continue
-        if record.run_id != run_id:
-            raise Misrouted(f"{item.file}:{item.line} names run {record.run_id!r}, routed to {run_id!r}")
         if state is None:
             state = new_run_state(record)
         line_problems.extend(apply_record(state, record, len(kept) + 1))
@@ -125,7 +128,7 @@ def _build_run(run_id: str, refs: array) -> tuple:
         offsets.append(offset)
     lines_json = [p.to_json() for p in line_problems]
     if state is None:
-        return run_id, None, None, [], lines_json, None
+        return run_id, None, None, [], lines_json, None, misrouted
     # The store points into the input (a first build reads plain files only): no second copy.
     write_new(job.store.run_path(run_id), pack_run(run_id, kept, offsets))
     run, problems = derive_run(state)
@@ -137,7 +140,7 @@ def _build_run(run_id: str, refs: array) -> tuple:
     except Exception:  # (build_site renders it again from the store, where an error shows as usual)
         produced = None
     return (run_id, run_digest(run_id, kept), asdict(index_row(run)), [p.to_json() for p in problems],
-            lines_json, produced)
+            lines_json, produced, misrouted)
 
 
 def _worker_start() -> None:
@@ -196,14 +199,11 @@ def load_and_render(
             progress(f"indexed {len(files)} files, {sum(sizes) / 1e6:.1f} MB, {len(refs)} runs")
         batches = _batches(refs)
         results = []
-        try:
-            for done in mapper(_build_batch, batches):
-                results.extend(done)
-                if progress:
-                    progress(f"built {len(results)}/{len(refs)} runs")
-        except Misrouted:
-            store.reset()
-            return None
+        for done in mapper(_build_batch, batches):
+            results.extend(done)
+            if progress:
+                progress(f"built {len(results)}/{len(refs)} runs")
+        results = _repair(results, refs, mapper)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -267,10 +267,42 @@ def _route_all(indexes: list[PartIndex], plan: dict[int, _FilePlan]
                 unsorted.add(run_id)
                 count += 1
     for run_id in unsorted:  # a line parsed here may belong before others of its run
-        quads = refs[run_id]
-        ordered = sorted((quads[i:i + 4] for i in range(0, len(quads), 4)), key=lambda q: (q[0], q[1]))
-        refs[run_id] = array("q", [v for q in ordered for v in q])
+        refs[run_id] = _in_read_order(refs[run_id])
     return refs, problems, count
+
+
+def _repair(results: list[tuple], refs: dict[str, array], mapper) -> list[tuple]:
+    """Build again the runs that misrouted lines belong to, with those lines in read order.
+
+    The byte search routes a line by the first `"run_id"` in it, which is the
+    record's own in every log we know of; a value nesting one before it sends
+    the line to another run, whose worker hands it back here. Each run
+    named so is built once more (its files and store entry are replaced; a
+    file of the first build that the second does not write is swept by
+    build_site, which keeps only what its manifest lists).
+    """
+    moved = [m for r in results for m in r[-1]]
+    if not moved:
+        return results
+    touched: dict[str, None] = {}
+    for run_id, *quad in moved:
+        refs.setdefault(run_id, array("q")).extend(quad)
+        touched[run_id] = None
+    for run_id in touched:
+        refs[run_id] = _in_read_order(refs[run_id])
+    place = {r[0]: n for n, r in enumerate(results)}
+    for done in mapper(_build_batch, [[(run_id, refs[run_id])] for run_id in touched]):
+        for again in done:
+            if again[0] in place:
+                results[place[again[0]]] = again
+            else:
+                results.append(again)
+    return results
+
+
+def _in_read_order(quads: array) -> array:
+    ordered = sorted((quads[i:i + 4] for i in range(0, len(quads), 4)), key=lambda q: (q[0], q[1]))
+    return array("q", [v for q in ordered for v in q])
 
 
 def _parse_unrouted(file: int, number: int, offset: int, length: int, problems: list[Problem]) -> str | None:
@@ -312,7 +344,7 @@ def _finish(store: Store, files: list[Path], plan: dict[int, _FilePlan], results
     for p in early_problems:
         by_file[p.file].append(p.to_json())
     rendered: dict[str, tuple[str, list]] = {}
-    for run_id, digest, row, run_problems, line_problems, produced in results:
+    for run_id, digest, row, run_problems, line_problems, produced, _ in results:
         for p in line_problems:
             by_file[p["file"]].append(p)
         if digest is None:
