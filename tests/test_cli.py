@@ -118,3 +118,26 @@ def test_the_validate_footer_says_how_many_files_hold_the_problems():
     assert validate_footer(4, 1, 8, 37) == "4 problems in 1 of 8 files; 37 runs read"
     assert validate_footer(1, 1, 1, 1) == "1 problem in 1 of 1 file; 1 run read"
     assert validate_footer(0, 0, 3, 1200) == "no problems in 3 files; 1,200 runs read"
+
+
+def test_timestamps_outside_the_datetime_range_cost_their_field_not_the_command(tmp_path):
+    log = tmp_path / "edge.jsonl"
+    records = [
+        {"type": "run", "run_id": "r1", "composer": "C", "mode": "test", "started_at": "9999-12-31T23:59:59-23:59"},
+        {"type": "run", "run_id": "r2", "composer": "C", "mode": "test", "started_at": "2026-11-20T10:00:00Z"},
+        {"type": "step", "run_id": "r2", "entry_id": "e1", "name": "A", "status": "success",
+         "started_at": "0001-01-01T00:00:00+23:59", "ended_at": "0000-01-01T00:00:00Z"},
+        {"type": "run_end", "run_id": "r2", "ended_at": "2026-11-20T10:00:05Z"},
+    ]
+    log.write_text("".join(json.dumps(r) + "\n" for r in records))
+    result = invoke("validate", log)
+    assert result.exit_code == 1
+    assert 'edge.jsonl:1: run record: expected "started_at" to be an RFC 3339 timestamp within years ' \
+           '0001 to 9999 (UTC), found "9999-12-31T23:59:59-23:59"' in result.output
+    assert "edge.jsonl:3: step record" in result.output
+    summary = invoke("summary", log, "--json")
+    assert summary.exit_code == 0
+    (run,) = json.loads(summary.stdout)["runs"]  # the good run, next to the bad record
+    assert run["run_id"] == "r2" and run["entries"][0]["status"] == "success"
+    built = invoke("build", log, "-o", tmp_path / "site")
+    assert built.exit_code == 0 and (tmp_path / "site" / "index.html").is_file()

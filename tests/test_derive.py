@@ -331,3 +331,21 @@ def test_a_run_without_unknown_fields_has_no_other_fields():
     assert r.other_fields == {}
     r, _ = derive_run(run_state(step("a", name="Orphan", status="success", region="eu")))
     assert r.other_fields == {}  # (an entry's unknown fields are the entry's own)
+
+
+def test_a_response_body_nested_deeper_than_a_record_may_be_is_shown_as_text_with_a_warning():
+    from runreport.derive import derive_run
+    from runreport.read import MAX_DEPTH
+
+    deep = "[" * (MAX_DEPTH + 50) + "]" * (MAX_DEPTH + 50)
+    wide = "[" + ",".join(["[1]"] * 500) + "]"  # many brackets, shallow: parsed as usual
+    state = run_state(run(), step("e1", name="Deep", status="success",
+                                  http={"response": {"status": 200, "body": deep}}),
+                      step("e2", name="Wide", status="success", http={"response": {"status": 200, "body": wide}}))
+    derived, problems = derive_run(state)
+    by_id = derived.entries_by_id
+    assert by_id["e1"].section("output").value == deep
+    assert by_id["e2"].section("output").value == [[1]] * 500
+    assert [p.message for p in problems if "nested" in p.message] == [
+        f'entry "e1": "http.response.body" holds JSON nested more than {MAX_DEPTH} levels deep; shown as text']
+    assert derive_run(state, detail=False)[1] == problems

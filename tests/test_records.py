@@ -137,7 +137,7 @@ def test_run_missing_required_field_is_refused(name):
 def test_run_timestamp_must_be_rfc3339():
     problem = only_problem({**RUN, "started_at": "yesterday"})
     assert problem == Problem(
-        "logs/a.jsonl", 7, "r1", "error", 'run record: expected "started_at" to be an RFC 3339 timestamp, found "yesterday"'
+        "logs/a.jsonl", 7, "r1", "error", 'run record: expected "started_at" to be an RFC 3339 timestamp within years 0001 to 9999 (UTC), found "yesterday"'
     )
     assert check({**RUN, "started_at": "yesterday"})[0] is None
 
@@ -292,8 +292,8 @@ def test_status_names_outside_ascii_are_not_folded():
         ("page", 0, "a 64-bit integer >= 1"),
         ("page", 1.5, "a 64-bit integer >= 1"),
         ("page", True, "a 64-bit integer >= 1"),
-        ("started_at", "2026-11-20", "an RFC 3339 timestamp"),
-        ("ended_at", 1700000000, "an RFC 3339 timestamp"),
+        ("started_at", "2026-11-20", "an RFC 3339 timestamp within years 0001 to 9999 (UTC)"),
+        ("ended_at", 1700000000, "an RFC 3339 timestamp within years 0001 to 9999 (UTC)"),
         ("error", 3, "an object or a string"),
         ("http", "GET", "an object"),
         ("review", [], "an object"),

@@ -15,6 +15,7 @@ import orjson
 from runreport.merge import EntryState, RunState
 from runreport.model import UNKNOWN_COMPOSER, Entry, Group, Run, Section
 from runreport.problems import Problem
+from runreport.read import MAX_DEPTH, nested_too_deep
 from runreport.records import RUN_END_FIELDS, RUN_FIELDS
 
 # --- small rules -------------------------------------------------------------
@@ -118,9 +119,25 @@ def parse_body(body: Any) -> Any:
     if not isinstance(body, str):
         return body
     try:
-        return orjson.loads(body)
+        parsed = orjson.loads(body)
     except orjson.JSONDecodeError:
         return body
+    # JSON nested deeper than a record may be shown as text, as logged (see deep_body).
+    return body if nested_too_deep(body, parsed) else parsed
+
+
+def deep_body(http: Any) -> bool:
+    """Whether a response body string holds JSON nested deeper than a record may be."""
+    if not isinstance(http, Mapping) or not isinstance(http.get("response"), Mapping):
+        return False
+    body = http["response"].get("body")
+    if not isinstance(body, str) or body.count("[") + body.count("{") <= MAX_DEPTH:
+        return False  # (most bodies: no parse at all)
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return False
+    return nested_too_deep(body, parsed)
 
 
 def http_status(http: Any) -> int | None:
@@ -333,6 +350,12 @@ def derive_run(state: RunState, *, detail: bool = True) -> tuple[Run, list[Probl
     for eid in _pre_order(children):
         f = fields_of[eid]
         chain = lineage(eid, parent_of)
+        if deep_body(f.get("http")):
+            e = entries[eid]
+            problems.append(
+                Problem(e.file, e.line, state.run_id, "warning",
+                        f'entry "{eid}": "http.response.body" holds JSON nested more than {MAX_DEPTH} '
+                        "levels deep; shown as text"))
         flagged = ended and own[eid] == "running"
         if flagged:
             end_file, end_line = state.end_place or (state.file, state.line)

@@ -146,8 +146,7 @@ def _parse_line(raw: bytes, file: str, number: int) -> Line | Problem:
         return Problem(file, number, None, "error", message)
     if not isinstance(value, dict):
         return Problem(file, number, None, "error", f"expected a JSON object, found {_json_kind(value)}")
-    # (Counting brackets is cheap and rules out almost every line before any walk.)
-    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and _deeper_than(value, MAX_DEPTH):
+    if nested_too_deep(raw, value):
         return Problem(file, number, None, "error",
                        f"expected a JSON object nested at most {MAX_DEPTH} levels deep, found one "
                        "nested deeper; line skipped")
@@ -156,6 +155,15 @@ def _parse_line(raw: bytes, file: str, number: int) -> Line | Problem:
 
 #: Nesting orjson writes at most (a value's own level counts as one).
 _ORJSON_DEPTH = 254
+
+
+def nested_too_deep(text: bytes | str, value: object) -> bool:
+    """Whether `value`, parsed from `text`, nests more than MAX_DEPTH levels.
+
+    (Counting brackets is cheap and rules out almost every text before any walk.)
+    """
+    opening = ("{", "[") if isinstance(text, str) else (b"{", b"[")
+    return text.count(opening[0]) + text.count(opening[1]) > MAX_DEPTH and _deeper_than(value, MAX_DEPTH)
 
 
 def _deeper_than(value: object, limit: int) -> bool:

@@ -20,12 +20,11 @@ are. Booleans are never integers.
 
 from __future__ import annotations
 
-import calendar
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
@@ -65,7 +64,9 @@ def parse_rfc3339(value: str) -> datetime | None:
     """Return the aware datetime of an RFC 3339 timestamp, or None when it is not one.
 
     Sub-microsecond digits are dropped and a leap second (``:60``) reads as
-    ``:59``, since :class:`datetime` can hold neither.
+    ``:59``, since :class:`datetime` can hold neither. A timestamp whose
+    instant falls outside years 1 to 9999 in UTC (`9999-12-31T23:59:59-23:59`,
+    year 0) is not one either: no page could show or order it.
     """
     if not isinstance(value, str):
         return None
@@ -78,13 +79,15 @@ def parse_rfc3339(value: str) -> datetime | None:
 def _parse_rfc3339(value: str) -> datetime | None:
     if not _RFC3339.fullmatch(value):
         return None
-    year, month, day = int(value[0:4]), int(value[5:7]), int(value[8:10])
-    if day > calendar.monthrange(year, month)[1]:
-        return None
     text = value.upper()
     if text[17:19] == "60":
         text = text[:17] + "59" + text[19:]
-    return datetime.fromisoformat(text)
+    try:
+        parsed = datetime.fromisoformat(text)  # (refuses day 31 of a 30-day month, year 0)
+        parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        return None
+    return parsed
 
 
 def is_rfc3339(value: object) -> bool:
@@ -194,7 +197,7 @@ RUN_ID = Kind(
 TEXT = Kind("a string", {"type": "string"}, _string)
 NON_EMPTY_TEXT = Kind("a non-empty string", {"type": "string", "minLength": 1}, lambda v: _string(v, 1))
 TIMESTAMP = Kind(
-    "an RFC 3339 timestamp",
+    "an RFC 3339 timestamp within years 0001 to 9999 (UTC)",
     {"type": "string", "pattern": RFC3339_PATTERN, "format": "date-time"},
     lambda v: v if is_rfc3339(v) else _BAD,
 )
