@@ -382,3 +382,20 @@ def test_log_markup_escapes_as_the_templates_do(value):
     from runreport.site.logmarkup import _x
 
     assert _x(value) == str(escape(value))
+
+
+def test_short_and_suffixed_secret_names_and_name_value_header_pairs_are_redacted():
+    # Shapes real logs use that the first rules missed (each published before).
+    value = {"pwd": "a1", "pass": "a2", "passwd": "a3", "pin": 1234, "otp": "a5", "jwt": "a6",
+             "authKey": "a7", "stripe_key": "a8", "Signing-Key": "a9", "sig": "b1",
+             "headers": [{"name": "Authorization", "value": "Bearer b2"}, {"name": "Accept", "value": "json"}],
+             "params": [{"key": "X-Api-Key", "value": "b3"}],
+             "url": "https://h.example/x?sig=b4&key=b5&X-Amz-Signature=b6&page=2",
+             "note": "pinned: token bucket refilled by the author", "primary": "kept", "pinned": "kept too"}
+    data, _ = Redactor().json(value)
+    shown = orjson.loads(data)
+    for secret in ("a1", "a2", "a3", "1234", "a5", "a6", "a7", "a8", "a9", "b1", "b2", "b3", "b4", "b5", "b6"):
+        assert secret.encode() not in data.replace(b"page=2", b""), secret
+    assert shown["headers"][1] == {"name": "Accept", "value": "json"}
+    assert shown["note"] == value["note"] and shown["primary"] == "kept" and shown["pinned"] == "kept too"
+    assert data == orjson.dumps(Redactor()._walk(value))

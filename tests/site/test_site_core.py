@@ -105,7 +105,8 @@ def test_redaction_of_headers_keys_and_url_parameters():
     assert out["headers"] == {k: REDACTED for k in value["headers"] if k != "Accept"} | {"Accept": "json"}
     for key in ("password", "clientSecret", "refresh_token", "api_key", "ssn"):
         assert out[key] == REDACTED
-    assert out["url"] == "https://x.example/a?page=2&access_token=[redacted]&sig=1"
+    # (`sig` is a signature, as in signed URLs: it is redacted too.)
+    assert out["url"] == "https://x.example/a?page=2&access_token=[redacted]&sig=[redacted]"
     assert out["name"] == "kept"
 
 

@@ -53,15 +53,24 @@ DEFAULT_KEY_PATTERNS = (
     r"^auth$",
     r"sessionid",
     r"signature",
+    r"^pwd$",
+    r"^pass$",
+    r"^pin$",
+    r"^otp$",
+    r"jwt",
+    r"authkey",
+    r"key$",  # stripe_key, signing-key, key= in a URL
+    r"^sig$",
 )
 
 _SEPARATORS = re.compile(r"[-_ .]")
 
 #: A substring of every name the default rules call secret, once lower-cased and with
-#: separators removed (SECRET_HEADERS: "x-api-key" -> "xapikey" holds "apikey";
-#: "set-cookie" holds "cookie"; "auth" covers "authorization" and "^auth$").
-_DEFAULT_STEMS = ("passw", "passphrase", "secret", "token", "apikey", "accesskey",
-                  "privatekey", "credential", "auth", "cookie", "sessionid", "signature")
+#: separators removed (SECRET_HEADERS: "x-api-key" -> "xapikey" holds "key";
+#: "set-cookie" holds "cookie"; "auth" covers "authorization", "authkey" and "^auth$";
+#: "pass" covers "passw(or)?d", "passphrase" and "^pass$"; "sig" covers "signature").
+_DEFAULT_STEMS = ("pass", "pwd", "secret", "token", "key", "credential", "auth", "cookie",
+                  "sessionid", "sig", "pin", "otp", "jwt")
 #: Removed from a text before looking for stems: the key separators, and "+", which a
 #: URL query decodes to a space (a separator).
 _STEM_SEPARATORS = ("-", "_", " ", ".", "+")
@@ -200,6 +209,8 @@ class Redactor:
         if not isinstance(value, (dict, list)):
             return None
         keys = _keys_of(value)
+        if "value" in keys and ("name" in keys or "key" in keys):
+            return ()  # name/value pairs: the walk reads each pair's name (_named_value)
         keys -= self._clear_keys
         if not keys:
             return None
@@ -349,10 +360,21 @@ class Redactor:
             return self.text(value)
         return value
 
+    def _named_value(self, pair: dict) -> str | None:
+        """"value" when `pair` is a name/value pair naming a secret, as header lists are
+        logged by HAR files, n8n and many HTTP clients: `{"name": "Authorization",
+        "value": "Bearer …"}` (or `"key"` for the name); else None."""
+        if "value" not in pair:
+            return None
+        name = pair.get("name", pair.get("key"))
+        return "value" if isinstance(name, str) and self.is_secret_key(name) else None
+
     def _walk(self, value: Any) -> Any:
         """A JSON value with secrets replaced: a copy when something was, else the value itself."""
         if isinstance(value, dict):
-            out = {k: (REDACTED if v is not None and self.is_secret_key(str(k)) else self._walk(v))
+            hidden = self._named_value(value)
+            out = {k: (REDACTED if v is not None and (k == hidden or self.is_secret_key(str(k)))
+                       else self._walk(v))
                    for k, v in value.items()}
             # (Kept when unchanged: a string holding JSON text is rewritten only when this is a copy.)
             return value if all(out[k] is v for k, v in value.items()) else out
