@@ -274,3 +274,34 @@ def test_appending_to_an_earlier_file_is_still_read_incrementally_when_no_later_
     continued = load([logs], store_dir=store)
     assert continued.bytes_read == sum(len(json.dumps(r)) + 1 for r in small_run(1)[2:])
     assert _statuses(continued) == _statuses(load([logs], store_dir=tmp_path / "fresh"))
+
+
+def test_a_store_whose_manifest_or_runs_are_of_another_shape_is_started_again(tmp_path):
+    from runreport.pipeline import load
+
+    root = Path(__file__).resolve().parents[1]
+    inputs = [root / "sample_runs" / "2026-11-20.jsonl"]
+    expected = [row.run_id for row in load(inputs).index]
+    for shape in ("manifest-folder", "runs-file", "manifest-garbage"):
+        store = tmp_path / shape
+        store.mkdir()
+        if shape == "manifest-folder":
+            (store / "manifest.json").mkdir()
+            (store / "manifest.json" / "x").write_text("x")
+        elif shape == "runs-file":
+            (store / "runs").write_text("not a folder")
+        else:
+            (store / "manifest.json").write_bytes(b"\x00\xff{")
+        loaded = load(inputs, store_dir=store)
+        assert [row.run_id for row in loaded.index] == expected, shape
+        assert (store / "manifest.json").is_file() and (store / "runs").is_dir()
+
+
+def test_store_files_are_private_to_their_owner(tmp_path):
+    # The store holds or points to the input as logged, secrets included; the site is public.
+    from runreport.pipeline import load
+
+    root = Path(__file__).resolve().parents[1]
+    load([root / "sample_runs"], store_dir=tmp_path / "store")
+    files = [p for p in (tmp_path / "store").rglob("*") if p.is_file()]
+    assert files and all(p.stat().st_mode & 0o777 == 0o600 for p in files)

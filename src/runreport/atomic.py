@@ -10,18 +10,24 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-def _open_in(folder: Path, path: str | Path, flag: int) -> int:
+#: Mode of what a build publishes: readable by a web server, whatever the umask.
+PUBLIC = 0o644
+#: Mode of the store's files: they hold (or point to) the input as logged, secrets included.
+PRIVATE = 0o600
+
+
+def _open_in(folder: Path, path: str | Path, flag: int, mode: int) -> int:
     """Open `path` (in `folder`) to write, with `flag`; the folder is made only when missing."""
     flags = os.O_WRONLY | os.O_CREAT | flag | getattr(os, "O_NOFOLLOW", 0)
     try:
-        return os.open(path, flags, 0o644)
+        return os.open(path, flags, mode)
     except FileNotFoundError:
         folder.mkdir(parents=True, exist_ok=True)
-        return os.open(path, flags, 0o644)
+        return os.open(path, flags, mode)
 
 
 @contextmanager
-def staged(path: Path, data: bytes, *, durable: bool = False) -> Iterator[str]:
+def staged(path: Path, data: bytes, *, durable: bool = False, mode: int = PUBLIC) -> Iterator[str]:
     """A temp file beside `path` holding `data`; removed on exit unless it was moved.
 
     The temp file lives in the same folder because a rename is only atomic
@@ -37,11 +43,10 @@ def staged(path: Path, data: bytes, *, durable: bool = False) -> Iterator[str]:
     """
     tmp = os.path.join(path.parent, f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
-        fd = _open_in(path.parent, tmp, os.O_EXCL)
+        fd = _open_in(path.parent, tmp, os.O_EXCL, mode)
     except FileExistsError:  # left by a crash, or another host's process with our pid
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    # Published pages must be readable by a web server, whatever the umask.
-    os.fchmod(fd, 0o644)
+    os.fchmod(fd, mode)  # (whatever the umask)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -56,9 +61,9 @@ def staged(path: Path, data: bytes, *, durable: bool = False) -> Iterator[str]:
             pass
 
 
-def write_bytes(path: Path, data: bytes, *, durable: bool = False) -> None:
+def write_bytes(path: Path, data: bytes, *, durable: bool = False, mode: int = PUBLIC) -> None:
     """Replace `path` with `data` through a temp file in the same folder and a rename."""
-    with staged(path, data, durable=durable) as tmp:
+    with staged(path, data, durable=durable, mode=mode) as tmp:
         os.replace(tmp, path)
 
 
@@ -66,11 +71,11 @@ def write_text(path: Path, text: str, *, durable: bool = False) -> None:
     write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
-def write_new(path: Path, data: bytes) -> None:
+def write_new(path: Path, data: bytes, *, mode: int = PUBLIC) -> None:
     """Write `path` in place: for a file no reader has yet (a first build's), where a
     temp file and a rename would only cost; a build interrupted half-way leaves no
     manifest, so the next build rewrites everything."""
-    fd = _open_in(path.parent, path, os.O_TRUNC)
-    os.fchmod(fd, 0o644)  # (published pages must be readable by a web server, whatever the umask)
+    fd = _open_in(path.parent, path, os.O_TRUNC, mode)
+    os.fchmod(fd, mode)  # (whatever the umask)
     with os.fdopen(fd, "wb") as f:
         f.write(data)

@@ -20,7 +20,8 @@ order (:func:`runreport.merge.replay`). An input file changed under a
 reference fails the check and makes the store start again.
 
 The store keeps (or points to) the input as logged, secrets included: it is
-a cache beside the output folder, never part of the site.
+a cache beside the output folder, never part of the site, and its files are
+readable by their owner only (0600).
 
 The store is a cache, never a source of truth: a manifest that is missing,
 unreadable, of another format or another runreport version, or a run file
@@ -39,7 +40,7 @@ from typing import Any
 import orjson
 
 from runreport import __version__
-from runreport.atomic import write_bytes
+from runreport.atomic import PRIVATE, write_bytes
 from runreport.hashing import bytes_hash, safe_name
 from runreport.merge import RunState, replay
 
@@ -126,8 +127,12 @@ class Store:
     def reset(self) -> None:
         """Forget everything: the next read starts from the beginning of every file."""
         if self.root.exists():
-            shutil.rmtree(self.root / "runs", ignore_errors=True)
-            (self.root / MANIFEST).unlink(missing_ok=True)
+            for name in ("runs", MANIFEST):  # (either may be anything: a file, a folder, a link)
+                path = self.root / name
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
         self.order = 0
         self.files = {}
         self.file_problems = {}
@@ -171,7 +176,7 @@ class Store:
 
     def put_lines(self, run_id: str, lines: list[RawLine], offsets: list[int] | None = None) -> str:
         """Write a run's records (by offset into their input where given); returns its content hash."""
-        write_bytes(self.run_path(run_id), pack_run(run_id, lines, offsets))
+        write_bytes(self.run_path(run_id), pack_run(run_id, lines, offsets), mode=PRIVATE)
         return run_digest(run_id, lines)
 
     # --- manifest -----------------------------------------------------------
@@ -187,7 +192,7 @@ class Store:
                 k: {"hash": v.hash, "row": v.row, "problems": v.problems} for k, v in sorted(self.runs.items())
             },
         }
-        write_bytes(self.root / MANIFEST, orjson.dumps(manifest))
+        write_bytes(self.root / MANIFEST, orjson.dumps(manifest), mode=PRIVATE)
 
     def resume_point(self, display: str, path: Path) -> FileMark | None:
         """Where to continue reading `path`, or None when it must be read from the start.

@@ -38,7 +38,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from runreport.atomic import write_new
+from runreport.atomic import PRIVATE, write_new
 from runreport.derive import derive_run
 from runreport.merge import apply_record, new_run_state
 from runreport.model import RunIndexRow, index_row
@@ -130,7 +130,7 @@ def _build_run(run_id: str, refs: array) -> tuple:
     if state is None:
         return run_id, None, None, [], lines_json, None, misrouted
     # The store points into the input (a first build reads plain files only): no second copy.
-    write_new(job.store.run_path(run_id), pack_run(run_id, kept, offsets))
+    write_new(job.store.run_path(run_id), pack_run(run_id, kept, offsets), mode=PRIVATE)
     run, problems = derive_run(state)
     writer = site_build._Writer(job.out, site_build.BuildReport(job.out), direct=True)
     writer.has_library = job.has_library
