@@ -141,3 +141,14 @@ def test_timestamps_outside_the_datetime_range_cost_their_field_not_the_command(
     assert run["run_id"] == "r2" and run["entries"][0]["status"] == "success"
     built = invoke("build", log, "-o", tmp_path / "site")
     assert built.exit_code == 0 and (tmp_path / "site" / "index.html").is_file()
+
+
+def test_a_store_inside_the_output_folder_is_refused(tmp_path):
+    # The store keeps the input as logged, secrets included: it must never be published.
+    out = tmp_path / "site"
+    result = CliRunner().invoke(main, ["build", str(SPEC_EXAMPLE), "-o", str(out), "--store", str(out / ".store")])
+    assert result.exit_code == 2
+    assert "inside the output folder" in result.output and "--store" in result.output
+    assert not out.exists()
+    ok = invoke("build", SPEC_EXAMPLE, "-o", out, "--store", tmp_path / ".site.store")
+    assert ok.exit_code == 0

@@ -14,13 +14,13 @@ from runreport.site.command import site_options
 def _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size, library_dir,
              store_dir, on_build=None, following=True):
     from runreport.live.watch import Watcher
-    from runreport.site.command import build_options, claim_output_or_exit
-    from runreport.site.manifest import default_store_dir
+    from runreport.site.command import build_options, claim_output_or_exit, store_outside
 
     options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs)
+    store = store_outside(output, store_dir)
     claim_output_or_exit(output)
     echo = functools.partial(click.echo, err=True)
-    return Watcher(list(inputs), output, options, store_dir or default_store_dir(output),
+    return Watcher(list(inputs), output, options, store,
                    echo=echo, on_build=on_build, following=following)
 
 

@@ -48,12 +48,12 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
     from runreport.read import InputError
     from runreport.site import firstbuild
     from runreport.site.build import build_site
-    from runreport.site.manifest import NAME as MANIFEST, default_store_dir
+    from runreport.site.manifest import NAME as MANIFEST
 
     started = time.perf_counter()
     options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs)
+    store_dir = store_outside(output, store_dir)
     claim_output_or_exit(output)
-    store_dir = store_dir or default_store_dir(output)
     first = None
     if not (output / MANIFEST).exists():  # nothing to keep: read and render on every core
         try:
@@ -88,6 +88,24 @@ def build_options(config_path, editor_url, no_redact, chunk_size, library_dir, i
             DEFAULT_FOLDER if DEFAULT_FOLDER.is_dir() else None),
         inputs=tuple(str(p) for p in inputs),
     )
+
+
+def store_outside(output: Path, store_dir: Path | None) -> Path:
+    """The store folder (default: beside OUTPUT), refused inside OUTPUT (shared with watch and serve).
+
+    The store holds, or points to, the input as logged, secrets included:
+    inside the output folder it would be published with the site.
+    """
+    from runreport.site.manifest import default_store_dir
+
+    store = Path(store_dir) if store_dir else default_store_dir(output)
+    out = Path(output).absolute().resolve()
+    if store.absolute().resolve().is_relative_to(out):
+        raise click.BadParameter(
+            f"{store} is inside the output folder {output}; the store keeps the input as logged, "
+            "secrets included, and must not be published with the site. Choose a folder outside it.",
+            param_hint="'--store'")
+    return store
 
 
 def claim_output_or_exit(output: Path) -> None:
