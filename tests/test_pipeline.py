@@ -305,3 +305,37 @@ def test_store_files_are_private_to_their_owner(tmp_path):
     load([root / "sample_runs"], store_dir=tmp_path / "store")
     files = [p for p in (tmp_path / "store").rglob("*") if p.is_file()]
     assert files and all(p.stat().st_mode & 0o777 == 0o600 for p in files)
+
+
+def test_a_record_for_a_finished_run_after_more_runs_than_stay_in_memory_is_merged(tmp_path):
+    from runreport.pipeline import load
+
+    def run(rid, minute):
+        return {"type": "run", "run_id": rid, "composer": "C", "mode": "live",
+                "started_at": f"2026-11-20T10:{minute:02d}:00Z"}
+
+    records = [run("A", 0), {"type": "run_end", "run_id": "A", "ended_at": "2026-11-20T11:00:00Z"}]
+    records += [run(f"B{i}", i + 1) for i in range(6)]  # more open runs than stay resident
+    records.append({"type": "step", "run_id": "A", "entry_id": "late", "name": "Late", "status": "success"})
+    path = tmp_path / "a.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    loaded = load([path], store_dir=tmp_path / "store", max_resident=4)
+    assert [e.entry_id for e in loaded.run("A").entries] == ["late"]
+    assert len(loaded.index) == 7
+
+
+def test_a_last_line_completed_later_is_told_as_a_problem_again(tmp_path):
+    from runreport.pipeline import load
+
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"type": "run", "run_id": "A", "composer": "C", "mode": "live",
+                                "started_at": "2026-01-01T00:00:00Z"}) + "\n"
+                    + json.dumps({"type": "step", "run_id": "A", "entry_id": "z", "status": "success"}))
+    first = load([path], store_dir=tmp_path / "store")
+    with open(path, "a") as f:
+        f.write("\n")
+    again = load([path], store_dir=tmp_path / "store")
+    fresh = load([path], store_dir=tmp_path / "fresh")
+    assert [p.message for p in again.problems] == [p.message for p in fresh.problems] \
+        == [p.message for p in first.problems]
+    assert any('"name"' in p.message for p in fresh.problems)

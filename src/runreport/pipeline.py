@@ -81,22 +81,24 @@ class Collector:
         run_id = record.run_id
         state = self.resident.get(run_id)
         if state is None:
+            self._evict(room_for=1)  # (before it joins: the run being added is never the one spilled)
             lines = self.store.get_lines(run_id) or []
             state = (replay(run_id, lines) if lines else None) or new_run_state(record)
             self.resident[run_id] = state
             self.lines[run_id] = lines
-            self._evict()
+            self.peak_resident = max(self.peak_resident, len(self.resident))
         else:
             self.resident.move_to_end(run_id)
         lines = self.lines[run_id]
         place = (record.file, record.line)
         if lines and lines[-1][:2] == place:
             # A last line read before it was complete, read again whole: it replaces
-            # what it said then (the state is merged again from the records kept).
+            # what it said then (the state is merged again from the records before it,
+            # and this record merged into it, so its problems are told again too).
             lines[-1] = (*place, raw)
             self.dirty.add(run_id)
-            self.resident[run_id] = replay(run_id, lines) or new_run_state(record)
-            return []
+            state = self.resident[run_id] = replay(run_id, lines[:-1]) or new_run_state(record)
+            return apply_record(state, record, order)
         if self.rank is not None and state.files and state.files[-1] != record.file:
             place = self.rank.get(record.file, -1)
             later = [f for f in state.files if self.rank.get(f, -1) > place]
@@ -107,13 +109,13 @@ class Collector:
         lines.append((record.file, record.line, raw))
         return apply_record(state, record, order)
 
-    def _evict(self) -> None:
-        while len(self.resident) > self.max_resident:
+    def _evict(self, room_for: int = 0) -> None:
+        """Spill runs until `room_for` more fit within `max_resident`."""
+        while self.resident and len(self.resident) + room_for > self.max_resident:
             victim = next((rid for rid, s in self.resident.items() if s.ended), None)
             if victim is None:
                 victim = next(iter(self.resident))
             self.settle(self.resident.pop(victim), self.lines.pop(victim))
-        self.peak_resident = max(self.peak_resident, len(self.resident))
 
     def settle(self, state: RunState, lines: list[RawLine]) -> None:
         """Write a run's records to the store with its hash, index row and problems.

@@ -177,7 +177,7 @@ def test_a_deleted_file_removes_its_runs(tmp_path):
 def test_a_failing_rebuild_prints_one_line_and_keeps_watching(tmp_path, monkeypatch):
     log = tmp_path / "run.jsonl"
     log.write_text(line(START))
-    real = watch_mod.build_site
+    real = watch_mod.build_site_checked
     calls = []
 
     def flaky(*args, **kw):
@@ -186,7 +186,7 @@ def test_a_failing_rebuild_prints_one_line_and_keeps_watching(tmp_path, monkeypa
             raise OSError("disk full")
         return real(*args, **kw)
 
-    monkeypatch.setattr(watch_mod, "build_site", flaky)
+    monkeypatch.setattr(watch_mod, "build_site_checked", flaky)
     with Watching(tmp_path, [log]) as w:
         append(log, line(STEP_RUNNING))
         wait_for(lambda: any(s.startswith("rebuild failed") for s in w.lines))

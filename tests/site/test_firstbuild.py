@@ -17,6 +17,7 @@ any.
 from __future__ import annotations
 
 import gzip
+import shutil
 import json
 import os
 import subprocess
@@ -191,3 +192,43 @@ def test_a_first_build_stores_references_that_a_later_build_continues_from(tmp_p
     a, b = _tree(site), _tree(fresh)
     assert sorted(a) == sorted(b)
     assert [n for n in a if a[n] != b[n] and n not in {"build.js", ".runreport-manifest.json"}] == []
+
+
+def test_an_input_edited_in_place_under_the_store_is_read_again(tmp_path):
+    # The store points into the input; a same-length edit (a secret scrubbed) fails the
+    # run's hash when it is read back, and the build reads everything again.
+    path = tmp_path / "runs.jsonl"
+    records = _runs(30)
+    records[15 * 4 + 1]["note"] = "LEAKED"  # mid-file: outside the bytes a file's fingerprint reads
+    path.write_text(_lines(records))
+    site, store = tmp_path / "site", tmp_path / ".site.store"
+    env = {**os.environ, "RUNREPORT_JOBS": "2"}
+
+    def build(out: Path, store_dir: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "runreport", "build", str(path), "-o", str(out),
+                               "--store", str(store_dir)], capture_output=True, text=True, env=env,
+                              timeout=300)
+
+    assert build(site, store).returncode == 0
+    path.write_text(path.read_text().replace("LEAKED", "XXXXXX"))
+    shutil.rmtree(site)
+    done = build(site, store)
+    assert done.returncode == 0, done.stderr
+    assert build(tmp_path / "fresh", tmp_path / ".fresh.store").returncode == 0
+    a, b = _tree(site), _tree(tmp_path / "fresh")
+    assert sorted(a) == sorted(b)
+    assert [n for n in a if a[n] != b[n] and n != ".runreport-manifest.json"] == []
+
+
+def test_a_new_problem_reaches_the_listing_data_of_an_incremental_build(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    path.write_text(_lines(_runs(5)))
+    env = {**os.environ, "RUNREPORT_JOBS": "1"}
+    cmd = [sys.executable, "-m", "runreport", "build", str(path), "-o", str(tmp_path / "site")]
+    subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=300)
+    with open(path, "a") as f:
+        f.write("{not json\n")
+    subprocess.run(cmd, env=env, capture_output=True, timeout=300)
+    listing = (tmp_path / "site" / "data" / "list" / "all.js").read_text()
+    assert '"problems":1' in listing
+    assert '"count":1' in (tmp_path / "site" / "data" / "problems.js").read_text()

@@ -20,7 +20,8 @@ from typing import Any
 
 from runreport import pipeline
 from runreport.read import INPUT_SUFFIXES
-from runreport.site.build import BuildOptions, BuildReport, build_site
+from runreport.site.build import BuildOptions, BuildReport, build_site_checked
+from runreport.store import Store
 
 #: Milliseconds of quiet before a burst of writes is rebuilt once.
 DEBOUNCE_MS = 100
@@ -60,9 +61,14 @@ class Watcher:
             try:
                 # An input file that was deleted drops its runs; it may come back later.
                 present = [p for p in self.inputs if p.exists()]
+                def read_again():
+                    Store.open(self.store_dir).reset()
+                    return pipeline.load(present, store_dir=self.store_dir,
+                                         accept_partial_tail=not self.following)
+
                 loaded = pipeline.load(present, store_dir=self.store_dir,
                                        accept_partial_tail=not self.following)
-                report = build_site(loaded, self.output, self.options)
+                loaded, report = build_site_checked(loaded, self.output, self.options, read_again)
             except Exception as exc:  # the watch loop survives anything
                 self.echo(f"rebuild failed: {type(exc).__name__}: {exc} (still watching)")
                 return None
@@ -71,8 +77,6 @@ class Watcher:
                 if told not in self._told:
                     self._told.add(told)
                     self.echo(told)
-            # "Rendered", not "changed": a new problem count shows on every page, so
-            # every run is rendered again though none changed.
             rendered = len(report.rendered_runs)
             self.echo(
                 f"{'rebuilt' if self._built else 'built'} {self.output}: {rendered} "

@@ -237,7 +237,8 @@ def write_listing(
         src = f"{head.match_prefix}{n}.js"
         w.text(src, data_file_bytes(src, chunk))
     # The listing's list file: counts for block pages, head cards for live updates.
-    if not w.unchanged(head.list_src, content_hash([_fields_of(head), len(lst.match_chunks)])):
+    if not w.unchanged(head.list_src, content_hash([_fields_of(head), len(lst.match_chunks),
+                                                    problem_count])):
         w.text(head.list_src, data_file_bytes(head.list_src, {
             "kind": "list", "counts": asdict(head.counts), "match_chunks": len(lst.match_chunks),
             "problems": problem_count,
@@ -486,4 +487,22 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     return report
 
 
-__all__ = ["BuildOptions", "BuildReport", "build_site", "CSP", "write_listing"]
+def build_site_checked(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions,
+                       read_again: Any, **kwargs: Any) -> tuple[LoadedLike, BuildReport]:
+    """`build_site`, reading every input again when the store no longer matches them.
+
+    The store points into the input files and checks each run's hash when
+    it reads the run back; an input edited in place (a secret scrubbed, the
+    same length) fails that check. `read_again()` empties the store and
+    loads from the start; the site is then built in full.
+    """
+    from runreport.store import StoreCorrupt
+
+    try:
+        return loaded, build_site(loaded, out_dir, options, **kwargs)
+    except StoreCorrupt:
+        loaded = read_again()
+        return loaded, build_site(loaded, out_dir, options, full=True)
+
+
+__all__ = ["BuildOptions", "BuildReport", "build_site", "build_site_checked", "CSP", "write_listing"]

@@ -47,7 +47,8 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
     from runreport.commands import InputNotFound, StderrProgress, load_inputs, print_problems
     from runreport.read import InputError
     from runreport.site import firstbuild
-    from runreport.site.build import build_site
+    from runreport.site.build import build_site_checked
+    from runreport.store import Store
     from runreport.site.manifest import NAME as MANIFEST
 
     started = time.perf_counter()
@@ -62,8 +63,13 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
         except InputError as exc:
             raise InputNotFound(str(exc)) from exc
     loaded, rendered = first if first is not None else (load_inputs(inputs, store_dir), None)
+
+    def read_again():
+        Store.open(store_dir).reset()
+        return load_inputs(inputs, store_dir)
+
+    loaded, report = build_site_checked(loaded, output, options, read_again, prerendered=rendered)
     print_problems(loaded.problems)
-    report = build_site(loaded, output, options, prerendered=rendered)
     report.seconds = time.perf_counter() - started  # (pages were rendered while reading too)
     click.echo(report.line(), err=True)
     if strict and loaded.problems:
@@ -100,6 +106,8 @@ def store_outside(output: Path, store_dir: Path | None) -> Path:
 
     store = Path(store_dir) if store_dir else default_store_dir(output)
     out = Path(output).absolute().resolve()
+    if store.exists() and not store.is_dir():
+        raise click.BadParameter(f"{store} is not a folder", param_hint="'--store'")
     if store.absolute().resolve().is_relative_to(out):
         raise click.BadParameter(
             f"{store} is inside the output folder {output}; the store keeps the input as logged, "
