@@ -74,8 +74,14 @@ def write_text(path: Path, text: str, *, durable: bool = False) -> None:
 def write_new(path: Path, data: bytes, *, mode: int = PUBLIC) -> None:
     """Write `path` in place: for a file no reader has yet (a first build's), where a
     temp file and a rename would only cost; a build interrupted half-way leaves no
-    manifest, so the next build rewrites everything."""
-    fd = _open_in(path.parent, path, os.O_TRUNC, mode)
+    manifest, so the next build rewrites everything. A file already there (left by
+    such a build) is replaced, never written through: it may be a hard link to a
+    copy kept elsewhere."""
+    try:
+        fd = _open_in(path.parent, path, os.O_EXCL, mode)
+    except FileExistsError:
+        os.unlink(path)
+        fd = _open_in(path.parent, path, os.O_EXCL, mode)
     os.fchmod(fd, mode)  # (whatever the umask)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
