@@ -399,3 +399,17 @@ def test_short_and_suffixed_secret_names_and_name_value_header_pairs_are_redacte
     assert shown["headers"][1] == {"name": "Accept", "value": "json"}
     assert shown["note"] == value["note"] and shown["primary"] == "kept" and shown["pinned"] == "kept too"
     assert data == orjson.dumps(Redactor()._walk(value))
+
+
+def test_name_value_assignments_in_free_text_are_redacted():
+    r = Redactor()
+    assert r.text("DB_PASSWORD=hunter2 DB_HOST=db.internal") == "DB_PASSWORD=[redacted] DB_HOST=db.internal"
+    assert r.text("export API_KEY='abc 123'; echo ok") == "export API_KEY=[redacted]; echo ok"
+    assert r.text("run --token=tok123 --verbose") == "run --token=[redacted] --verbose"
+    assert r.text("fetched https://h.example/x?sig=s1&page=2 in 3 s") == \
+        "fetched https://h.example/x?sig=[redacted]&page=2 in 3 s"  # a URL inside a sentence
+    plain = "see https://h.example/docs?page=2 and a=b"
+    assert r.text(plain) is plain
+    data, _ = r.json({"log": "DB_PASSWORD=hunter2", "note": "OAuth token refreshed"})
+    assert b"hunter2" not in data and data == orjson.dumps(r._walk({"log": "DB_PASSWORD=hunter2",
+                                                                   "note": "OAuth token refreshed"}))

@@ -137,8 +137,11 @@ def test_form_encoded_strings_lose_the_values_of_secret_named_parameters():
     assert r.text("a=%5B1%5D&%74oken=x&pass+word=y&b=c+d&flag") == \
         "a=%5B1%5D&%74oken=[redacted]&pass+word=[redacted]&b=c+d&flag"
     assert r.text("api_key=k") == "api_key=[redacted]"
-    # Prose with an equals sign is not a form.
-    for text in ("set token=abc to log in", "password = hunter2", "token=a\nb", "=token"):
+    # Prose with an equals sign is not a form, but a NAME=value in it is an assignment
+    # (an environment dump, a command line): a secret name's value is hidden there too.
+    assert r.text("set token=abc to log in") == "set token=[redacted] to log in"
+    assert r.text("token=a\nb") == "token=[redacted]\nb"
+    for text in ("password = hunter2", "=token", "a=b c=d"):
         assert r.text(text) is text
 
 

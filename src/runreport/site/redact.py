@@ -85,6 +85,10 @@ _URL_PASSWORD = re.compile(r"(://[^/?#\s:]*:)([^/?#\s]*)@")
 # a JSON writer may escape "/" as "\/" (a text holding JSON text doubles the
 # backslash), and escapes never add "/", "?", "#" or ":" to the authority.
 _URL_PASSWORD_IN_JSON = re.compile(r"/\\*/[^/?#:]*:[^/?#]*@")
+# `NAME=value` in free text: a name not glued to a word before it, then a value up to
+# white space or a separator ('&' of a query, '#' of a fragment, ';' or ',' of a list),
+# or a quoted one.
+_ASSIGNMENT = re.compile(r"""(?<![\w.%])([A-Za-z_][\w.-]*)=("[^"]*"|'[^']*'|[^\s&;,#'"]+)""")
 # A form-encoded string: `name=value` pairs joined by "&", no white space.
 _FORM = re.compile(r"[^\s&=]+=[^\s&]*(?:&[^\s&]*)*")
 _JSON_START = ("{", "[")
@@ -274,7 +278,8 @@ class Redactor:
         return bool(self._key_re.search(_SEPARATORS.sub("", key.lower())))
 
     def text(self, value: str) -> str:
-        """`value` with secrets replaced: inside JSON text, URLs and form-encoded strings.
+        """`value` with secrets replaced: inside JSON text, URLs, form-encoded strings and
+        `NAME=value` assignments in free text.
 
         Returns `value` itself when nothing was replaced, so a string is
         only ever rewritten to hide a secret.
@@ -295,7 +300,15 @@ class Redactor:
             out = path + question_mark + self._form(query) + hash_sign + self._form(fragment)
         elif "=" in out and _FORM.fullmatch(out):
             out = self._form(out)
+        if "=" in out:
+            # NAME=value anywhere in free text: environment dumps (DB_PASSWORD=…), command
+            # lines (--token=…), a URL inside a sentence (…?sig=…).
+            out = _ASSIGNMENT.sub(self._hide_assignment, out)
         return value if out == value else out
+
+    def _hide_assignment(self, match: re.Match[str]) -> str:
+        return f"{match[1]}={REDACTED}" if match[2] != REDACTED and self.is_secret_key(match[1]) \
+            else match[0]
 
     @staticmethod
     def _hide_password(match: re.Match[str]) -> str:
