@@ -413,3 +413,15 @@ def test_name_value_assignments_in_free_text_are_redacted():
     data, _ = r.json({"log": "DB_PASSWORD=hunter2", "note": "OAuth token refreshed"})
     assert b"hunter2" not in data and data == orjson.dumps(r._walk({"log": "DB_PASSWORD=hunter2",
                                                                    "note": "OAuth token refreshed"}))
+
+
+def test_header_lines_in_text_lose_the_values_of_secret_headers():
+    r = Redactor()
+    assert r.text("curl -H 'X-Api-Key: k123' https://h.example/x") == \
+        "curl -H 'X-Api-Key: [redacted]' https://h.example/x"
+    assert r.text("Authorization: Bearer abc.def\nAccept: json") == "Authorization: [redacted]\nAccept: json"
+    for text in ("Note: token bucket refilled", "https://h.example/x?page=2", "at 10:00:00 it ran"):
+        assert r.text(text) is text
+    value = {"cmd": "curl -H 'Cookie: sid=s1' https://h.example", "note": "Error: token expired"}
+    data, _ = r.json(value)
+    assert b"s1" not in data and data == orjson.dumps(r._walk(value))

@@ -89,6 +89,9 @@ _URL_PASSWORD_IN_JSON = re.compile(r"/\\*/[^/?#:]*:[^/?#]*@")
 # white space or a separator ('&' of a query, '#' of a fragment, ';' or ',' of a list),
 # or a quoted one.
 _ASSIGNMENT = re.compile(r"""(?<![\w.%])([A-Za-z_][\w.-]*)=("[^"]*"|'[^']*'|[^\s&;,#'"]+)""")
+# `Name: value` in text, as HTTP header lines are written: a name not glued to a word
+# before it, a colon, spaces, then the value up to the end of the line or a quote.
+_HEADER_LINE = re.compile(r"""(?<![\w-])(([A-Za-z][\w-]*):[ \t]*)([^\r\n'"]+)""")
 # A form-encoded string: `name=value` pairs joined by "&", no white space.
 _FORM = re.compile(r"[^\s&=]+=[^\s&]*(?:&[^\s&]*)*")
 _JSON_START = ("{", "[")
@@ -206,8 +209,9 @@ class Redactor:
             return ()
         if b"@" in data and _URL_PASSWORD_IN_JSON_B.search(data) is not None:
             return ()
-        if b"=" in data and (self._stems is None or self._has_stem_bytes(data)):
-            return ()  # a URL query or form body may name a secret parameter
+        if (b"=" in data or data.count(b":") > data.count(b'":')) \
+                and (self._stems is None or self._has_stem_bytes(data)):
+            return ()  # a URL query, form body, assignment or header line may name a secret
         if not data.isascii() and any(c in data for c in _ASCII_FOLDING_B):
             return ()
         if not isinstance(value, (dict, list)):
@@ -304,7 +308,15 @@ class Redactor:
             # NAME=value anywhere in free text: environment dumps (DB_PASSWORD=…), command
             # lines (--token=…), a URL inside a sentence (…?sig=…).
             out = _ASSIGNMENT.sub(self._hide_assignment, out)
+        if ":" in out:
+            # Header lines in text: `curl -H 'X-Api-Key: …'`, a logged request's
+            # "Authorization: Bearer …".
+            out = _HEADER_LINE.sub(self._hide_header, out)
         return value if out == value else out
+
+    def _hide_header(self, match: re.Match[str]) -> str:
+        return f"{match[1]}{REDACTED}" if match[3] != REDACTED and self.is_secret_key(match[2]) \
+            else match[0]
 
     def _hide_assignment(self, match: re.Match[str]) -> str:
         return f"{match[1]}={REDACTED}" if match[2] != REDACTED and self.is_secret_key(match[1]) \
