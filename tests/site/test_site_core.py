@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -362,3 +363,30 @@ def test_a_value_nested_as_deep_as_a_record_may_be_is_built_and_shown(tmp_path):
     result = CliRunner().invoke(main, ["build", str(log), "-o", str(tmp_path / "site")])
     assert result.exit_code == 0, result.output
     assert "bottom" in (tmp_path / "site" / "data" / safe_name("r1") / "v-0.js").read_text()
+
+
+def test_a_link_inside_the_output_never_leads_a_build_outside_it(tmp_path):
+    import subprocess
+    import sys
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("not the site's")
+    (elsewhere / "nested").mkdir()
+    (elsewhere / "nested" / "keep2.txt").write_text("neither")
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / ".runreport-site").write_text("")
+    (out / "data").symlink_to(elsewhere, target_is_directory=True)
+    (out / "runs").mkdir()
+    (out / "runs" / "old").symlink_to(elsewhere / "nested", target_is_directory=True)
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "spec_example.jsonl"
+    for jobs in ("1", "2"):
+        done = subprocess.run([sys.executable, "-m", "runreport", "build", str(fixture), "-o", str(out),
+                               "--store", str(tmp_path / f"store{jobs}")],
+                              capture_output=True, text=True, timeout=300, env={**os.environ, "RUNREPORT_JOBS": jobs})
+        assert done.returncode == 0, done.stderr
+        assert sorted(p.name for p in elsewhere.rglob("*")) == ["keep.txt", "keep2.txt", "nested"]
+        assert (out / "data").is_dir() and not (out / "data").is_symlink()
+        assert not (out / "runs" / "old").exists()
+        (out / ".runreport-manifest.json").unlink()  # the next build is a full one again

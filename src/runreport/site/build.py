@@ -71,6 +71,11 @@ def claim_output(out: Path) -> None:
             "index.html, runs/, data/ and assets/ there and delete files it did not write. "
             "Choose a new or empty output folder.")
     out.mkdir(parents=True, exist_ok=True)
+    # A build never makes links: one at a path it owns (`data` -> ../elsewhere) would send
+    # its writes, and its sweep of stale files, outside the folder. The link goes, not its target.
+    for name in OWNED:
+        if (out / name).is_symlink():
+            (out / name).unlink()
     marker = out / SITE_MARKER
     if not marker.is_file():
         write_bytes(marker, SITE_MARKER_TEXT.encode())
@@ -186,12 +191,13 @@ class _Writer:
         stale = set(self.old.files) - set(self.new.files)
         if full:  # no manifest to go by: anything under our paths that we did not write
             for name in OWNED:
-                p = self.out / name
-                found = [p] if p.is_file() else (q for q in p.rglob("*") if q.is_file())
-                stale.update(q.relative_to(self.out).as_posix() for q in found)
+                stale.update(_files_under(self.out, name))
             stale -= set(self.new.files)
+        root = os.path.realpath(self.out)
         for rel in sorted(stale):
             path = self.out / rel
+            if not _inside(root, path.parent):  # (reached through a link: not ours to delete)
+                continue
             path.unlink(missing_ok=True)
             parent = path.parent
             while parent != self.out and parent.is_dir() and not any(parent.iterdir()):
@@ -201,6 +207,24 @@ class _Writer:
         self.report.files = len(self.new.files)
         self.report.bytes = sum(size for _, size in self.new.files.values())
         self.report.pages = sum(1 for rel in self.new.files if rel.endswith(".html"))
+
+
+def _files_under(out: Path, name: str) -> list[str]:
+    """Files and links under `out/name` (relative), never following a link into a folder."""
+    top = out / name
+    if top.is_symlink() or top.is_file():
+        return [name]
+    found = []
+    for folder, dirs, files in os.walk(top, followlinks=False):
+        rel = Path(folder).relative_to(out)
+        found.extend((rel / f).as_posix() for f in files)
+        found.extend((rel / d).as_posix() for d in dirs if (Path(folder) / d).is_symlink())
+    return found
+
+
+def _inside(root: str, folder: Path) -> bool:
+    real = os.path.realpath(folder)
+    return real == root or real.startswith(root + os.sep)
 
 
 def _base(path: str, title: str, kind: str, problem_count: int | None,
