@@ -408,3 +408,16 @@ def test_lock_and_temporary_files_are_not_cases(tmp_path):
 
 def test_a_missing_library_folder_is_an_empty_library(tmp_path):
     assert load_library(tmp_path / "nowhere") == lib.Library(prompts=(), problems=())
+
+
+def test_a_case_nested_deeper_than_a_record_may_be_is_a_problem_not_a_crash(tmp_path):
+    write(tmp_path / "prompts/reply.md", "Text")
+    for depth in (300, 3000):  # shallower than the parser goes, and deeper
+        write(tmp_path / f"cases/reply/deep{depth}.json",
+              '{"variables": {"a": ' + "[" * depth + "]" * depth + "}}")
+    library = lib.load_library(tmp_path)
+    assert [c.name for p in library.prompts for c in p.cases] == []
+    assert sorted(p.split(": ", 1)[0].rsplit("/", 1)[1] for p in library.problems) == ["deep300.json", "deep3000.json"]
+    assert all("nested at most 200 levels deep" in p for p in library.problems)
+    with pytest.raises(MalformedFile, match="deep3000.json: expected a JSON test case"):
+        save_variable(tmp_path, "reply", "deep3000", "b", 1, SOURCE)

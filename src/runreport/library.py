@@ -30,6 +30,7 @@ from typing import Any
 import click
 
 from runreport.atomic import staged, write_text
+from runreport.read import MAX_DEPTH, nested_too_deep
 
 DEFAULT_FOLDER = Path("library")
 PROMPTS_DIR = "prompts"
@@ -461,9 +462,17 @@ def _load_case(path: Path, prompt: str, problems: list[str]) -> Case | None:
         problems.append(f"{path}: file name is not a valid case name: {NAME_RULE}")
         return None
     try:
-        doc = json.loads(_read_text(path))
+        text = _read_text(path)
+        doc = json.loads(text)
+        too_deep = nested_too_deep(text, doc)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         problems.append(f"{path}: expected a JSON test case, could not parse it: {exc}")
+        return None
+    except RecursionError:  # (deeper than the parser goes)
+        too_deep = True
+    if too_deep:
+        problems.append(f"{path}: expected a JSON test case nested at most {MAX_DEPTH} levels deep, "
+                        "found one nested deeper; case skipped")
         return None
     case, found = parse_case(doc, prompt, name)
     problems.extend(f"{path}: {p}" for p in found)
@@ -581,8 +590,9 @@ def _read_case_for_update(path: Path) -> dict:
     # Refuse to rewrite a file we cannot read back: the fix belongs to a person.
     try:
         doc = json.loads(_read_text(path))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise MalformedFile(f"{path}: expected a JSON test case, could not parse it ({exc}); fix or remove the file") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        why = exc if not isinstance(exc, RecursionError) else "nested too deep"
+        raise MalformedFile(f"{path}: expected a JSON test case, could not parse it ({why}); fix or remove the file") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("variables"), dict):
         raise MalformedFile(f"{path}: expected a JSON object with a 'variables' object; fix or remove the file")
     return doc
