@@ -40,10 +40,11 @@ def test_dialog_prefills_and_builds_the_exact_command_and_download(page, url, ch
     expect(var).to_have_value(lib.default_variable_path("Fetch leads"))
     expect(var).to_be_focused()
     prompt = page.get_by_label("Prompt", exact=True)
-    assert prompt.locator("option").all_inner_texts() == ["empty", "lead-summary", "New prompt…"]
+    # (The choices arrive with the Library's data file: wait for them.)
+    expect(prompt.locator("option")).to_have_text(["empty", "lead-summary", "New prompt…"])
     prompt.select_option("lead-summary")
     case = page.get_by_label("Test case", exact=True)
-    assert case.locator("option").all_inner_texts() == ["many-leads", "two-leads", "New test case…"]
+    expect(case.locator("option")).to_have_text(["many-leads", "two-leads", "New test case…"])
     case.select_option("two-leads")
     # The case already has this variable: no download until Replace is ticked.
     expect(dialog.locator(".save-problem")).to_contain_text("already exists")
