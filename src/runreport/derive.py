@@ -110,34 +110,34 @@ def run_status(ended: bool, run_error: Any, entries: Iterable[tuple[Any, str, An
     return "completed"
 
 
-def parse_body(body: Any) -> Any:
-    """A response body shown parsed when it is JSON: a string that parses as JSON.
+def read_body(body: Any) -> tuple[Any, bool]:
+    """(the response body as shown, whether it holds JSON nested too deep to show parsed).
 
+    A body is shown parsed when it is JSON: a string that parses as JSON.
     (A `content-type` naming JSON adds nothing: a body it describes either
-    parses, and is shown parsed anyway, or does not, and stays text.)
+    parses, and is shown parsed anyway, or does not, and stays text.) JSON
+    nested deeper than a record may be is shown as text, as logged.
     """
     if not isinstance(body, str):
-        return body
+        return body, False
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return body
-    # JSON nested deeper than a record may be shown as text, as logged (see deep_body).
-    return body if nested_too_deep(body, parsed) else parsed
+        return body, False
+    if nested_too_deep(body, parsed):
+        return body, True
+    return parsed, False
 
 
-def deep_body(http: Any) -> bool:
-    """Whether a response body string holds JSON nested deeper than a record may be."""
-    if not isinstance(http, Mapping) or not isinstance(http.get("response"), Mapping):
-        return False
-    body = http["response"].get("body")
-    if not isinstance(body, str) or body.count("[") + body.count("{") <= MAX_DEPTH:
-        return False  # (most bodies: no parse at all)
-    try:
-        parsed = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return False
-    return nested_too_deep(body, parsed)
+def parse_body(body: Any) -> Any:
+    """The response body as shown (see read_body)."""
+    return read_body(body)[0]
+
+
+def _response(http: Any) -> Mapping | None:
+    if isinstance(http, Mapping) and isinstance(http.get("response"), Mapping):
+        return http["response"]
+    return None
 
 
 def http_status(http: Any) -> int | None:
@@ -148,13 +148,17 @@ def http_status(http: Any) -> int | None:
     return None
 
 
-def sections(fields: Mapping[str, Any]) -> tuple[Section, ...]:
+_UNREAD = object()
+
+
+def sections(fields: Mapping[str, Any], body: Any = _UNREAD) -> tuple[Section, ...]:
     """Step Input / Step Output / Error / Iteration Data, with HTTP responses routed.
 
     Step Input is `http.request` (or `input`). A response with status >= 400
     goes to Error (status, headers, parsed body), not to Step Output; a
     successful response's parsed body is the Step Output unless the entry
-    logs an `output` of its own.
+    logs an `output` of its own. `body`: the response body as shown, when the
+    caller has read it already (read_body).
     """
     http = fields.get("http") if isinstance(fields.get("http"), Mapping) else {}
     request = http.get("request")
@@ -166,7 +170,8 @@ def sections(fields: Mapping[str, Any]) -> tuple[Section, ...]:
     error = fields.get("error")
 
     if response is not None:
-        body = parse_body(response.get("body"))
+        if body is _UNREAD:
+            body = parse_body(response.get("body"))
         if status is not None and status >= 400:
             failed = {"status": status, "headers": response.get("headers"), "body": body}
             failed = {k: v for k, v in failed.items() if v is not None}
@@ -350,7 +355,13 @@ def derive_run(state: RunState, *, detail: bool = True) -> tuple[Run, list[Probl
     for eid in _pre_order(children):
         f = fields_of[eid]
         chain = lineage(eid, parent_of)
-        if deep_body(f.get("http")):
+        # The body is read once, here; without detail only one that could be too deep is.
+        response = _response(f.get("http"))
+        raw_body = response.get("body") if response is not None else None
+        body, too_deep = _UNREAD, False
+        if detail or isinstance(raw_body, str) and raw_body.count("[") + raw_body.count("{") > MAX_DEPTH:
+            body, too_deep = read_body(raw_body)
+        if too_deep:
             e = entries[eid]
             problems.append(
                 Problem(e.file, e.line, state.run_id, "warning",
@@ -383,7 +394,7 @@ def derive_run(state: RunState, *, detail: bool = True) -> tuple[Run, list[Probl
                 started_at=f.get("started_at"),
                 ended_at=f.get("ended_at"),
                 summary=summary_rows(f) if detail else (),
-                sections=sections(f) if detail else (),
+                sections=sections(f, body) if detail else (),
                 review=f.get("review") if isinstance(f.get("review"), Mapping) else None,
                 http_status=http_status(f.get("http")),
                 children=tuple(children.get(eid, ())),

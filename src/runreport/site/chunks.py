@@ -80,14 +80,6 @@ def _size(value: Any) -> int:
     return len(encoded(value))
 
 
-def _text(data: bytes) -> str | None:
-    """`encoded` bytes as text for the Markdown precheck (None: lone surrogates)."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
 def split_text(text: str, limit: int) -> list[str]:
     """Cut `text` into pieces of at most `limit` UTF-8 bytes, never inside a character."""
     data = text.encode("utf-8", "surrogatepass")
@@ -130,7 +122,7 @@ def _split_items(value: list, limit: int, base: str = "") -> list[tuple[list, di
     size = 0
     for i, item in enumerate(value):
         data = encoded(item)
-        item_md = markdown.markdown_map(item, f"{base}/{i}", _text(data))
+        item_md = markdown.markdown_map(item, f"{base}/{i}", data)
         n = len(data) + 1 + _md_size(item_md)
         if n > limit:
             return None
@@ -245,14 +237,14 @@ def split_value(value: Any, src_prefix: str, chunk_size: int) -> ChunkedValue:
     return ChunkedValue({"chunks": desc}, list(zip(srcs, parts)))
 
 
-def section_payload(value: Any, json_text: str | None = None, data: bytes | None = None) -> dict:
+def section_payload(value: Any, data: bytes | None = None) -> dict:
     """An inline SECTION: the value and the rendered Markdown of its strings.
 
-    `json_text`: the value's compact JSON when the caller has it (see markdown_map);
-    `data`, the same as bytes, is then written as it is (no second serialization).
+    `data`: the value's compact JSON when the caller has it, written as it is (no
+    second serialization) and spared to the Markdown precheck.
     """
     payload: dict = {"value": value if data is None else orjson.Fragment(data)}
-    md = markdown.markdown_map(value, "", json_text)
+    md = markdown.markdown_map(value, "", data)
     if md:
         payload["md"] = md
     return payload
@@ -316,16 +308,17 @@ class Packer:
             data, shown = self.to_json(value)
             n = len(data)
             if n <= self.chunk_size:  # (Markdown is rendered once: here, or by split_value)
-                if not markdown.may_hold_markdown_bytes(data):
+                if not markdown.may_hold_markdown(data):
                     payload = {"value": orjson.Fragment(data)}
                 else:
                     if shown is None:  # (patched text: the value is needed for Markdown)
                         shown = orjson.loads(data)
-                    payload = section_payload(shown, _text(data), data)
+                    payload = section_payload(shown, data)
                 # {"value":…} adds 10 bytes; with Markdown, measure it all.
                 n = _size(payload) if "md" in payload else n + 10
             if n > self.chunk_size or inline + n > self.chunk_size:
-                chunked = split_value(orjson.loads(data) if shown is None else shown, f"{self.data_dir}c-{self.count}-", self.chunk_size)
+                whole = orjson.loads(data) if shown is None else shown
+                chunked = split_value(whole, f"{self.data_dir}c-{self.count}-", self.chunk_size)
                 self.count += 1
                 self.packed.chunks.extend(chunked.files)
                 payload = chunked.descriptor

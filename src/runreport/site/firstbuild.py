@@ -61,8 +61,7 @@ PARTS_PER_WORKER = 4
 class _Job:
     """What the workers need; forked workers inherit it (nothing is pickled)."""
 
-    paths: tuple[str, ...]
-    displays: tuple[str, ...]
+    files: tuple[str, ...]  # input files as named in problems (str(path)), which open them too
     store: Store
     out: Path
     options: site_build.BuildOptions
@@ -77,12 +76,12 @@ _FDS: dict[int, int] = {}  # a worker's open input files
 def _fd(file: int) -> int:
     fd = _FDS.get(file)
     if fd is None:
-        fd = _FDS[file] = os.open(_JOB.paths[file], os.O_RDONLY)
+        fd = _FDS[file] = os.open(_JOB.files[file], os.O_RDONLY)
     return fd
 
 
 def _index(part: Part) -> PartIndex:
-    return index_part(_JOB.paths[part.file], part)
+    return index_part(_JOB.files[part.file], part)
 
 
 def _build_batch(batch: list[tuple[str, array]]) -> list[tuple]:
@@ -100,7 +99,7 @@ def _build_run(run_id: str, refs: array) -> tuple:
     offset, length): a line whose record names another run.
     """
     job = _JOB
-    displays = job.displays
+    displays = job.files
     state = None
     kept: list[tuple[str, int, bytes]] = []
     offsets: list[int] = []
@@ -178,7 +177,7 @@ def load_and_render(
     site_build.claim_output(out)
     sizes = [p.stat().st_size for p in files]
     workers = site_build._workers(jobs, site_build.POOL_MIN_RUNS if sum(sizes) > BATCH_BYTES else 1)
-    _JOB = _Job(tuple(str(p) for p in files), tuple(str(p) for p in files), store, out, options,
+    _JOB = _Job(tuple(str(p) for p in files), store, out, options,
                 site_build._redactor(options), librarypages.exists(options.library))
     pool = None
     try:
@@ -311,10 +310,7 @@ def _parse_unrouted(file: int, number: int, offset: int, length: int, problems: 
     (A line that holds a record is parsed and checked again by the worker
     building its run, which reports its problems then.)
     """
-    with open(_JOB.paths[file], "rb") as f:
-        f.seek(offset)
-        raw = f.read(length)
-    item = _parse_line(raw, _JOB.displays[file], number)
+    item = _parse_line(read_span(_fd(file), offset, length), _JOB.files[file], number)
     if isinstance(item, Problem):
         problems.append(item)
         return None

@@ -129,10 +129,10 @@ def _hint_classes() -> bytes:
 _HINT_CLASSES = _hint_classes()
 
 
-def may_hold_markdown_bytes(data: bytes) -> bool:
-    """`may_hold_markdown` of the value whose compact JSON is `data` (UTF-8): one pass
-    folds it into character classes, three searches clear it, and only a value they
-    cannot clear is decoded and searched by the regex."""
+def may_hold_markdown(data: bytes) -> bool:
+    """False only when no string of the value whose compact JSON is `data` (UTF-8) looks
+    like Markdown: one pass folds it into character classes, three searches clear it,
+    and only a value they cannot clear is decoded and searched by the regex."""
     if data.isascii():
         classes = data.translate(_HINT_CLASSES)
         if b"R" not in classes and b"AB" not in classes and b"CC" not in classes:
@@ -144,27 +144,19 @@ def may_hold_markdown_bytes(data: bytes) -> bool:
     return _JSON_HINTS.search(text) is not None
 
 
-def may_hold_markdown(json_text: str) -> bool:
-    """False only when no string of the value whose compact JSON is `json_text` looks like Markdown."""
-    if json_text.isascii() and not any(c in json_text for c in _RARE_CHARS) \
-            and not any(p in json_text for p in _RARE_PAIRS):
-        return False
-    return _JSON_HINTS.search(json_text) is not None
-
-
-def markdown_map(value: Any, base: str = "", json_text: str | None = None) -> dict[str, str]:
+def markdown_map(value: Any, base: str = "", data: bytes | None = None) -> dict[str, str]:
     """Map of JSON Pointer -> rendered HTML for every Markdown string inside `value`.
 
-    `json_text`, the value's compact JSON when the caller has it, spares a
+    `data`, the value's compact JSON when the caller has it, spares a
     serialization for the precheck.
     """
     if isinstance(value, (dict, list)):
-        if json_text is None:
+        if data is None:
             try:
-                json_text = orjson.dumps(value).decode("utf-8")
+                data = orjson.dumps(value)
             except TypeError:  # beyond what orjson encodes: walk it
-                json_text = None
-        if json_text is not None and not may_hold_markdown(json_text):
+                data = None
+        if data is not None and not may_hold_markdown(data):
             return {}
     out: dict[str, str] = {}
     stack: list[tuple[str, Any]] = [(base, value)]

@@ -12,10 +12,11 @@ name kept. A string with nothing to redact is kept exactly as logged.
 
 Redaction works on the bytes that get written (:meth:`Redactor.json`):
 a value is serialized once, and its compact JSON is judged where a secret
-can be named: its object keys (one regex, decisions cached per key), and
-only the strings that could carry a secret in their own structure: JSON
-text inside a string (its quotes are escaped), a URL with a password, a
-URL query or form body naming a secret parameter. Words in prose ("OAuth
+can be named: only the strings that could carry a secret in their own
+structure (JSON text inside a string, its quotes escaped; a URL with a
+password; a query, form body, assignment or header line near a stem of a
+secret name), then its object keys (a walk over containers, each key
+decided once). Words in prose ("OAuth
 token", "author", "cookie consent") name nothing and cost nothing. A value
 whose only secrets are scalars under secret keys is redacted in its text;
 any other hit walks the value (the exact rule) and serializes it again.
@@ -29,7 +30,6 @@ from typing import Any, Iterable
 from urllib.parse import unquote_plus
 
 import orjson
-
 
 REDACTED = "[redacted]"
 
@@ -73,7 +73,7 @@ _DEFAULT_STEMS = ("pass", "pwd", "secret", "token", "key", "credential", "auth",
                   "sessionid", "sig", "pin", "otp", "jwt")
 #: Removed from a text before looking for stems: the key separators, and "+", which a
 #: URL query decodes to a space (a separator).
-_STEM_SEPARATORS = ("-", "_", " ", ".", "+")
+_STEM_SEPARATORS = b"-_ .+"
 #: Letters that match an ASCII letter under re.IGNORECASE but do not lower-case to it.
 _ASCII_FOLDING = ("\u0130", "\u0131", "\u017f", "\u212a")
 
@@ -100,9 +100,8 @@ _JSON_START = ("{", "[")
 _KEY_CACHE_LIMIT = 100_000
 
 
-#: ASCII upper case to lower case, for bytes.translate (which also drops separators in the pass).
+#: ASCII upper case to lower case, for bytes.translate (which drops the separators in the same pass).
 _LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
-_STEM_SEPARATORS_B = b"-_ .+"
 _URL_PASSWORD_IN_JSON_B = re.compile(rb"/\\*/[^/?#:]*:[^/?#]*@")
 #: UTF-8 of the letters in _ASCII_FOLDING.
 _ASCII_FOLDING_B = tuple(c.encode() for c in _ASCII_FOLDING)
@@ -254,11 +253,21 @@ class Redactor:
         return scalar.sub(rb'\1"' + REDACTED.encode() + rb'"', data)
 
     def _has_stem_bytes(self, data: bytes) -> bool:
-        """`_has_stem` on bytes: one pass lower-cases and drops separators (non-ASCII
-        folding letters are checked apart)."""
-        if b"%" in data:
+        """Whether a secret name could occur in `data` (False: none can).
+
+        Names are judged lower-cased with separators removed, so the same is
+        done to the whole text, in one pass: a secret key or parameter name
+        anywhere in it leaves its stem in the result. A text that could hide
+        a name from that is never cleared: a percent-encoded one ("%74oken"),
+        a `\\u` escape in JSON text, or a letter that matches i, s or k
+        case-insensitively without lower-casing to it ("ı", "İ", "ſ", the
+        Kelvin sign).
+        """
+        if b"%" in data or b"\\u" in data:
             return True
-        low = data.translate(_LOWER, _STEM_SEPARATORS_B)
+        if not data.isascii() and any(c in data for c in _ASCII_FOLDING_B):
+            return True
+        low = data.translate(_LOWER, _STEM_SEPARATORS)
         assert self._stems is not None
         return any(stem in low for stem in self._stems_b)
 
@@ -346,30 +355,8 @@ class Redactor:
         return self._has_stem(text) or may_hold_url_password(text)
 
     def _has_stem(self, text: str) -> bool:
-        """Whether a secret name could occur in `text` (False: none can).
-
-        Names are judged lower-cased with separators removed, so the same is
-        done to the whole text: a secret key or parameter name anywhere in
-        it leaves its stem in the result. A parameter name may be
-        percent-encoded ("%74oken"): a text with "%" and "=" (a URL query, a
-        form-encoded string) is never cleared here. Case-insensitive matching
-        also pairs i, s and k with "ı", "İ", "ſ" and the Kelvin sign, which
-        lower-casing leaves apart: a text with one of them is never cleared
-        either. `text` may also be the string itself rather than its JSON
-        text: a JSON text inside it holds keys as written, `\\u` escapes aside.
-        """
-        if not text.isascii() and any(c in text for c in _ASCII_FOLDING):
-            return True
-        if "\\u" in text:  # JSON text with \u escapes in a string (parsed by the walk)
-            return True
-        low = text.lower()
-        for sep in _STEM_SEPARATORS:
-            if sep in low:
-                low = low.replace(sep, "")
-        if "%" in low and "=" in low:
-            return True
-        assert self._stems is not None
-        return any(stem in low for stem in self._stems)
+        """`_has_stem_bytes` of a string (or of JSON text)."""
+        return self._has_stem_bytes(text.encode("utf-8", "surrogatepass"))
 
     def value(self, value: Any) -> Any:
         """`value` with secrets replaced: a copy when something was, else the value itself."""
