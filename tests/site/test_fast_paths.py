@@ -165,6 +165,32 @@ _FORMS = st.builds(lambda name, value: f"{name}={value}&scope=read",
                                     "id", "pass", "q"]),
                    st.sampled_from(["s3cr3t", "", "a=b"]))
 
+# Free text: prose naming secrets, NAME=value assignments and header lines, their names
+# glued to other text by the characters that delimit names in queries, forms and lines.
+_PROSE = st.lists(st.one_of(
+    st.sampled_from(["Token bucket rate limit: 40", "the author asked", "OAuth token", " ", "\n", "&",
+                     "https://h.example/a?page=1", "x:", "a&b:", "12:30", "=", "?", "#", "'", "é"]),
+    st.builds(lambda name, glue, value: f"{name}{glue}{value}",
+              st.sampled_from(["token", "x-api-key", "DB_PASSWORD", "Authorization", "to-ken", "tokené",
+                               "token?x", "token#x", "token:x", "token[0]", "b:token", "my token",
+                               "%74oken", "page", "author", "sig", "Sig"]),
+              st.sampled_from(["=", ": ", ":", "= "]),
+              st.sampled_from(["s3cr3t", "Bearer abc", "'q'", "", "1&scope=read"]))),
+    max_size=5).map("".join)
+
+
+
+def test_names_glued_to_other_text_are_still_read_as_the_walk_reads_them():
+    # Each name sits where one search for names could hide it from the other: a header
+    # line's match ("a&b:") running into an assignment ("token=1"), a query name holding
+    # "?" or "#", a name ending in a letter outside ASCII, a name holding a space.
+    r = Redactor()
+    for text in ["a&b:token=1", "token?x=1&y=2", "token#x=1&y=2", "tokené: v", "x:token=1",
+                 "https://h.example/?my token=2", "note: rate limit\nX-Api-Key: k1",
+                 "b=1 Authorization: Bearer t"]:
+        value = {"n": text, "rows": [{"id": 1}]}
+        assert r.json(value)[0] == orjson.dumps(r._walk(value)), text
+        assert r._walk(value) != value, text  # (each holds a secret)
 
 def _compact(value) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)  # (integers of any size)
@@ -191,7 +217,7 @@ def _with_json_texts(inner):
 
 
 _VALUES = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8), _URLS, _FORMS),
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8), _URLS, _FORMS, _PROSE),
     _with_json_texts,
     max_leaves=16,
 )

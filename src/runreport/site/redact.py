@@ -105,6 +105,15 @@ _LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuv
 _URL_PASSWORD_IN_JSON_B = re.compile(rb"/\\*/[^/?#:]*:[^/?#]*@")
 #: UTF-8 of the letters in _ASCII_FOLDING.
 _ASCII_FOLDING_B = tuple(c.encode() for c in _ASCII_FOLDING)
+#: The places of a JSON text where a string can name a secret in its own text (see
+#: Redactor.text): the text before each "=" back to a quote, "&" or "=" (a form or query
+#: parameter's name, or a NAME=value assignment's, holds none of those), and before
+#: each ":" back to white space, a quote or ":" (a header line's name). Every name the
+#: walk reads lies inside one of them, so a stem found in none means no name is secret.
+#: (Two searches, so that one's match never hides the other's; each starts only after
+#: its delimiter: linear in the text.)
+_ASSIGNED_NAMES_B = re.compile(rb'(?<=["&=])[^"&=]+=')
+_HEADER_NAMES_B = re.compile(rb'(?<![^\s"\':])[^\s"\':]+:')
 #: A key whose text could start a match inside another token (see Redactor._patch): walked, not patched.
 _PLAIN_KEY = re.compile(rb"[^\\{}\[\],:]*")
 
@@ -209,7 +218,7 @@ class Redactor:
         if b"@" in data and _URL_PASSWORD_IN_JSON_B.search(data) is not None:
             return ()
         if (b"=" in data or data.count(b":") > data.count(b'":')) \
-                and (self._stems is None or self._has_stem_bytes(data)):
+                and (self._stems is None or (self._has_stem_bytes(data) and self._names_a_secret(data))):
             return ()  # a URL query, form body, assignment or header line may name a secret
         if not data.isascii() and any(c in data for c in _ASCII_FOLDING_B):
             return ()
@@ -251,6 +260,12 @@ class Redactor:
         if nested.search(data) is not None:
             return None
         return scalar.sub(rb'\1"' + REDACTED.encode() + rb'"', data)
+
+    def _names_a_secret(self, data: bytes) -> bool:
+        """Whether a string in the JSON text `data` could name a secret in its own text
+        (a parameter, an assignment, a header line; False: none can)."""
+        names = _ASSIGNED_NAMES_B.findall(data) + _HEADER_NAMES_B.findall(data)
+        return bool(names) and self._has_stem_bytes(b"\0".join(names))
 
     def _has_stem_bytes(self, data: bytes) -> bool:
         """Whether a secret name could occur in `data` (False: none can).
