@@ -41,6 +41,21 @@ MB = 1e6
 
 # --- helpers -------------------------------------------------------------------------
 
+TRASH = OUT / ".trash"
+
+
+def set_aside(folder: Path) -> None:
+    """Move `folder` out of the way, to be deleted when the benchmark is done.
+
+    Deleting a site just before building the next one would time the kernel
+    more than the build: for a minute or more ext4 skips its recently freed
+    inodes, reading each, on every file created next (`recently_deleted` in a
+    kernel profile), and a site is thousands of files. A rename frees none.
+    """
+    if folder.exists():
+        TRASH.mkdir(parents=True, exist_ok=True)
+        folder.rename(TRASH / f"{folder.name}-{time.time_ns()}")
+
 def tree_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
@@ -132,7 +147,7 @@ def baseline_parse(files: list[Path]) -> float:
 
 def baseline_parse_write(files: list[Path], out: Path) -> float:
     """Seconds to parse every line and write one JSON file per run (at its run_end)."""
-    shutil.rmtree(out, ignore_errors=True)
+    set_aside(out)
     out.mkdir(parents=True)
     t0 = time.perf_counter()
     loads, dumps = orjson.loads, orjson.dumps
@@ -150,7 +165,7 @@ def baseline_parse_write(files: list[Path], out: Path) -> float:
     for rid, recs in runs.items():
         (out / f"{rid}.json").write_bytes(dumps(recs))
     seconds = time.perf_counter() - t0
-    shutil.rmtree(out, ignore_errors=True)
+    set_aside(out)
     return seconds
 
 
@@ -174,8 +189,8 @@ def bench_size(n: int, *, with_peers: bool, rebot_cmd, allure_cmd, allure_max: i
 
     print(f"  N={n:,}: runreport build …", file=sys.stderr, flush=True)
     site, store = OUT / f"site{n}", OUT / f"store{n}"
-    shutil.rmtree(site, ignore_errors=True)
-    shutil.rmtree(store, ignore_errors=True)
+    set_aside(site)
+    set_aside(store)
     full = runreport_build(w / "jsonl", site, store)
     if full.returncode != 0:
         r["error"] = f"runreport build failed, {_why(full)}"
@@ -197,14 +212,14 @@ def bench_size(n: int, *, with_peers: bool, rebot_cmd, allure_cmd, allure_max: i
 
     print(f"  N={n:,}: runreport build in one process …", file=sys.stderr, flush=True)
     one_site, one_store = OUT / f"site{n}-one", OUT / f"store{n}-one"
-    shutil.rmtree(one_site, ignore_errors=True)
-    shutil.rmtree(one_store, ignore_errors=True)
+    set_aside(one_site)
+    set_aside(one_store)
     one = runreport_build(w / "jsonl", one_site, one_store, jobs=1)
     if one.returncode == 0:
         r["one_s"], r["one_cpu_s"] = one.seconds, one.cpu_seconds
         r["one_identical"] = tree_digest(one_site) == tree_digest(site)
-    shutil.rmtree(one_site, ignore_errors=True)
-    shutil.rmtree(one_store, ignore_errors=True)
+    set_aside(one_site)
+    set_aside(one_store)
 
     print(f"  N={n:,}: incremental rebuild …", file=sys.stderr, flush=True)
     last = files[-1]
@@ -222,7 +237,7 @@ def bench_size(n: int, *, with_peers: bool, rebot_cmd, allure_cmd, allure_max: i
         print(f"  N={n:,}: rebot …", file=sys.stderr, flush=True)
         xml = w / "output.xml"
         rf_out = OUT / f"rebot{n}"
-        shutil.rmtree(rf_out, ignore_errors=True)
+        set_aside(rf_out)
         t = peers.timed(rebot_cmd + ["--outputdir", str(rf_out), "--log", "log.html",
                                      "--report", "report.html", str(xml)])
         # rebot exits with the number of failed tests; 252+ means it could not run.
@@ -238,7 +253,7 @@ def bench_size(n: int, *, with_peers: bool, rebot_cmd, allure_cmd, allure_max: i
         print(f"  N={n:,}: allure generate …", file=sys.stderr, flush=True)
         results = w / "allure-results"
         al_out = OUT / f"allure{n}"
-        shutil.rmtree(al_out, ignore_errors=True)
+        set_aside(al_out)
         t = peers.timed(allure_cmd + ["generate", str(results), "-o", str(al_out)])
         if t.returncode != 0 or not al_out.exists():
             r["allure"] = f"allure generate failed, {_why(t)}"
@@ -265,8 +280,8 @@ def bench_listing(runs: int) -> dict:
             for n in range(runs):
                 fh.write(workload.jsonl_bytes(workload.make_tiny_run(n)))
     site, store = folder / "site", folder / "store"
-    shutil.rmtree(site, ignore_errors=True)
-    shutil.rmtree(store, ignore_errors=True)
+    set_aside(site)
+    set_aside(store)
     print(f"  building {runs:,} tiny runs …", file=sys.stderr, flush=True)
     t = runreport_build(log, site, store)
     if t.returncode != 0:
@@ -283,7 +298,7 @@ def bench_tti(entries: int = 5000) -> dict:
     run = workload.make_run(1, entries=entries)
     log.write_bytes(workload.jsonl_bytes(run))
     site = folder / "site"
-    shutil.rmtree(site, ignore_errors=True)
+    set_aside(site)
     print(f"  building one run of {len(run.entries):,} entries …", file=sys.stderr, flush=True)
     t = peers.timed(RUNREPORT + ["build", str(log), "-o", str(site)])
     if t.returncode != 0:
@@ -314,8 +329,8 @@ def profile_build(n: int) -> str | None:
 
     w = ensure_workload(n, {"jsonl"})
     site, store = OUT / f"prof-site{n}", OUT / f"prof-store{n}"
-    shutil.rmtree(site, ignore_errors=True)
-    shutil.rmtree(store, ignore_errors=True)
+    set_aside(site)
+    set_aside(store)
     session = OUT / f"profile-{n}.pyisession"
     pyi = [sys.executable, "-m", "pyinstrument"]
     subprocess.run(pyi + ["-r", "session", "-o", str(session), "-m", "runreport", "build",
@@ -507,6 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     (OUT / "results.json").write_text(json.dumps(
         {"header": header, "sizes": size_results, "listing": listing, "tti": tti,
          "watch": watch}, indent=1, default=str))
+    shutil.rmtree(TRASH, ignore_errors=True)  # (now that nothing is timed)
     return 0
 
 

@@ -14,10 +14,10 @@ Redaction works on the bytes that get written (:meth:`Redactor.json`):
 a value is serialized once, and its compact JSON is judged where a secret
 can be named: only the strings that could carry a secret in their own
 structure (JSON text inside a string, its quotes escaped; a URL with a
-password; a query, form body, assignment or header line near a stem of a
-secret name), then its object keys (a walk over containers, each key
-decided once). Words in prose ("OAuth
-token", "author", "cookie consent") name nothing and cost nothing. A value
+password; a query parameter, form field, `NAME=value` assignment or header
+line whose name holds a stem of a secret name), then its object keys (a walk
+over containers, each key decided once). Words in prose ("OAuth token",
+"author", "cookie consent") name nothing and cost nothing. A value
 whose only secrets are scalars under secret keys is redacted in its text;
 any other hit walks the value (the exact rule) and serializes it again.
 """
