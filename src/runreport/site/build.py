@@ -13,7 +13,6 @@ import os
 import threading
 import time
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Iterator, Protocol, Sequence
@@ -28,6 +27,7 @@ from runreport.site import librarypages, logmarkup, pagedata
 from runreport.site import manifest as build_manifest
 from runreport.site.chunks import DEFAULT_CHUNK_SIZE
 from runreport.site.redact import Redactor
+from runreport.workers import fork_pool
 from runreport.site.render import (assets_dir, data_file_bytes, environment, js_json, render,
                                    packed_markup, render_macro, templates_dir)
 
@@ -405,7 +405,7 @@ def _render_runs(job: _RunJob, run_ids: list[str], jobs: int | None,
             yield from map(_render_one, run_ids)
             return
         _compile_run_templates()
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with fork_pool(workers) as pool:
             yield from pool.map(_render_one, run_ids, chunksize=2)
     finally:
         _JOB = None

@@ -29,12 +29,10 @@ the same site.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -50,6 +48,7 @@ from runreport.records import check_record
 from runreport.site import build as site_build
 from runreport.site import librarypages
 from runreport.store import FileMark, Store, StoredRun, fingerprint, pack_run, run_digest
+from runreport.workers import fork_pool
 
 #: Input bytes per batch of runs handed to a worker (a batch's runs are in memory one at a time).
 BATCH_BYTES = 4 << 20
@@ -191,8 +190,7 @@ def load_and_render(
         (store.root / "runs").mkdir(parents=True, exist_ok=True)
         if workers > 1:
             site_build._compile_run_templates()
-            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                       initializer=_worker_start)
+            pool = fork_pool(workers, initializer=_worker_start)
         mapper = pool.map if pool is not None else map
         ranges = parts(sizes, workers * PARTS_PER_WORKER)
         try:
