@@ -11,6 +11,7 @@ cheap stat check every second in case an event was missed.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -22,6 +23,7 @@ from runreport import pipeline
 from runreport.read import INPUT_SUFFIXES
 from runreport.site.build import BuildOptions, BuildReport, build_site_checked
 from runreport.store import Store
+from runreport.writelock import writing
 
 #: Milliseconds of quiet before a burst of writes is rebuilt once.
 DEBOUNCE_MS = 100
@@ -66,9 +68,13 @@ class Watcher:
                     return pipeline.load(present, store_dir=self.store_dir,
                                          accept_partial_tail=not self.following)
 
-                loaded = pipeline.load(present, store_dir=self.store_dir,
-                                       accept_partial_tail=not self.following)
-                loaded, report = build_site_checked(loaded, self.output, self.options, read_again)
+                # (Another build writing the same site is waited for, however long it takes.)
+                with writing(self.output, self.store_dir, wait=math.inf,
+                             on_wait=lambda busy: self.echo(f"waiting: {busy} …")):
+                    loaded = pipeline.load(present, store_dir=self.store_dir,
+                                           accept_partial_tail=not self.following)
+                    loaded, report = build_site_checked(loaded, self.output, self.options,
+                                                        read_again)
             except Exception as exc:  # the watch loop survives anything
                 self.echo(f"rebuild failed: {type(exc).__name__}: {exc} (still watching)")
                 return None

@@ -28,6 +28,7 @@ from runreport.site import manifest as build_manifest
 from runreport.site.chunks import DEFAULT_CHUNK_SIZE
 from runreport.site.redact import Redactor
 from runreport.workers import fork_pool
+from runreport.writelock import SITE_LOCK
 from runreport.site.render import (assets_dir, data_file_bytes, environment, js_json, render,
                                    packed_markup, render_macro, templates_dir)
 
@@ -65,7 +66,8 @@ def claim_output(out: Path) -> None:
     marked by an earlier build (or holding its manifest) is ours.
     """
     if out.is_dir() and not (out / SITE_MARKER).is_file() \
-            and not (out / build_manifest.NAME).is_file() and any(out.iterdir()):
+            and not (out / build_manifest.NAME).is_file() \
+            and any(p.name != SITE_LOCK for p in out.iterdir()):  # (a build waiting to write)
         raise ForeignOutput(
             f"{out} is not empty and holds no runreport site; a build would replace "
             "index.html, runs/, data/ and assets/ there and delete files it did not write. "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -41,20 +42,38 @@ def site_options(command):
 @click.option("--library", "library_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Library folder for the Library pages and the Save dialog "
                    "(default: ./library when it exists).")
+@click.option("--wait", type=click.FloatRange(min=0), default=60, show_default=True,
+              metavar="SECONDS",
+              help="How long to wait for another build (or watch, or serve) writing the same "
+                   "output to finish before giving up.")
 def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size, library_dir,
-          store_dir):
+          store_dir, wait):
     """Build the static HTML site from run log files or folders."""
-    from runreport.commands import InputNotFound, StderrProgress, load_inputs, print_problems
+    from runreport.commands import print_problems
+
+    started = time.perf_counter()
+    options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs)
+    store_dir = store_outside(output, store_dir)
+    claim_output_or_exit(output)
+    with writing_or_exit(output, store_dir, wait):
+        loaded, report = _build(inputs, output, options, store_dir)
+    print_problems(loaded.problems)
+    report.seconds = time.perf_counter() - started  # (pages were rendered while reading too)
+    click.echo(report.line(), err=True)
+    if strict and loaded.problems:
+        click.echo(f"--strict: {len(loaded.problems)} input problem(s); the site was written "
+                   "anyway.", err=True)
+        raise SystemExit(1)
+
+
+def _build(inputs, output, options, store_dir):
+    from runreport.commands import InputNotFound, StderrProgress, load_inputs
     from runreport.read import InputError
     from runreport.site import firstbuild
     from runreport.site.build import build_site_checked
     from runreport.store import Store
     from runreport.site.manifest import NAME as MANIFEST
 
-    started = time.perf_counter()
-    options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs)
-    store_dir = store_outside(output, store_dir)
-    claim_output_or_exit(output)
     first = None
     if not (output / MANIFEST).exists():  # nothing to keep: read and render on every core
         try:
@@ -68,14 +87,7 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
         Store.open(store_dir).reset()
         return load_inputs(inputs, store_dir)
 
-    loaded, report = build_site_checked(loaded, output, options, read_again, prerendered=rendered)
-    print_problems(loaded.problems)
-    report.seconds = time.perf_counter() - started  # (pages were rendered while reading too)
-    click.echo(report.line(), err=True)
-    if strict and loaded.problems:
-        click.echo(f"--strict: {len(loaded.problems)} input problem(s); the site was written "
-                   "anyway.", err=True)
-        raise SystemExit(1)
+    return build_site_checked(loaded, output, options, read_again, prerendered=rendered)
 
 
 def build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs):
@@ -124,3 +136,20 @@ def claim_output_or_exit(output: Path) -> None:
         claim_output(Path(output))
     except ForeignOutput as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@contextmanager
+def writing_or_exit(output: Path, store: Path, wait: float):
+    """Hold OUTPUT and its store for writing (shared with watch and serve), waiting up to
+    `wait` seconds for another writer; stop with who holds them when it does not let go."""
+    from runreport.writelock import Busy, writing
+
+    def waiting(busy: Busy) -> None:
+        click.echo(f"waiting: {busy} …", err=True)
+
+    try:
+        with writing(output, store, wait=wait, on_wait=waiting):
+            yield
+    except Busy as exc:
+        raise click.ClickException(f"{exc}; try again when it is done, or give --wait more "
+                                   "seconds") from None
