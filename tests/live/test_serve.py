@@ -125,3 +125,67 @@ def test_serve_says_so_when_it_listens_beyond_this_machine(tmp_path, serve):
     err = served.stop()
     assert "warning: --host 0.0.0.0: the site and its save endpoint" in err
     assert "reachable from other machines" in err
+
+
+def _status(url: str, method: str = "GET") -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_only_the_sites_files_are_served_and_odd_requests_get_a_status(tmp_path, serve):
+    import socket
+
+    served = serve([write_log(tmp_path / "run.jsonl")])
+    for folder in ("/runs/", "/data/", "/assets/", "/composers/"):
+        assert _status(served.base + folder) == 404, folder  # no directory listings
+    for hidden in ("/.runreport-manifest.json", "/.runreport-site", "/.runreport-lock",
+                   "/data/%2e%2e/index.html"):
+        assert _status(served.base + hidden) == 404, hidden
+        assert _status(served.base + hidden, "HEAD") == 404, hidden
+    assert _status(served.base + "/index.html%00.js") == 404
+    assert _status(served.base + "/index.html") == 200
+    # A request body nested past any parser's depth is refused, not dropped.
+    html = urllib.request.urlopen(served.base + "/index.html").read().decode()
+    deep = b"[" * 30_000 + b"]" * 30_000
+    req = urllib.request.Request(served.base + "/__runreport/library", data=deep[:60_000],
+                                 headers={"X-Runreport-Token": token_of(html), "Origin": served.base,
+                                          "Content-Type": "application/json"}, method="POST")
+    try:
+        urllib.request.urlopen(req, timeout=30)
+        raise AssertionError("a deep body was accepted")
+    except urllib.error.HTTPError as e:
+        assert e.code == 400
+    # Clients that go away mid-request are not reported as errors.
+    for _ in range(20):
+        with socket.create_connection(("127.0.0.1", served.port)) as s:
+            s.sendall(b"GET /data/")
+    for _ in range(20):
+        with socket.create_connection(("127.0.0.1", served.port)) as s:
+            s.sendall(b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    assert _status(served.base + "/index.html") == 200
+    err = served.stop()
+    assert "Traceback" not in err and "BrokenPipe" not in err and "ConnectionReset" not in err, err
+
+
+def test_a_silent_connection_is_closed_after_the_request_timeout(tmp_path, monkeypatch):
+    import socket
+    import threading
+
+    from runreport.live import server as live_server
+
+    (tmp_path / "index.html").write_text("<!doctype html><head>\n</head>")
+    monkeypatch.setattr(live_server.Handler, "timeout", 0.5)
+    site = live_server.LiveSite(tmp_path, tmp_path / "library", live=False)
+    httpd = live_server.make_server(site, "127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        with socket.create_connection(("127.0.0.1", site.port)) as s:
+            s.settimeout(10)
+            assert s.recv(1) == b""  # closed by the server, not left holding a thread
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -21,10 +21,11 @@ import hmac
 import http.server
 import json
 import secrets
+import sys
 import threading
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from runreport import library as lib
 
@@ -33,6 +34,8 @@ SAVE = "/__runreport/library"
 #: Seconds between keep-alive comments on an idle event stream.
 KEEP_ALIVE = 15.0
 MAX_BODY = 64 * 1024
+#: Seconds a connection may stay silent before it is closed.
+REQUEST_TIMEOUT = 30.0
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -133,9 +136,35 @@ class LiveSite:
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     site: LiveSite  # set on the subclass made by make_server
+    #: Seconds a connection may stay silent (a stalled client holds a thread until then);
+    #: the event stream writes a keep-alive more often than this.
+    timeout = REQUEST_TIMEOUT
 
     def log_message(self, *args: Any) -> None:  # quiet: the terminal shows rebuilds
         pass
+
+    def list_directory(self, path: Any) -> None:
+        # A static host shows a site's pages, not its folders.
+        self.send_error(404, "Not found")
+        return None
+
+    def _hidden(self, url_path: str) -> bool:
+        """Paths that are not the site's to show: its own bookkeeping (the manifest, the
+        marker, the lock), anything else hidden, and paths no file can have."""
+        return "\0" in url_path or any(part.startswith(".") for part in url_path.split("/"))
+
+    def handle_one_request(self) -> None:
+        # Whatever goes wrong answers with a status; a client that went away is not an error.
+        try:
+            super().handle_one_request()
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+        except Exception:  # noqa: BLE001 (a bug must not drop the connection silently)
+            self.close_connection = True
+            try:
+                self.send_error(500, "Internal error")
+            except OSError:
+                pass
 
     def end_headers(self) -> None:
         # Pages and data files change under a watching server: always revalidate.
@@ -157,6 +186,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if path == EVENTS:
             return self._events() if self.site.live else self._json(404, {"ok": False,
                                                                           "error": "not watching"})
+        if self._hidden(unquote(path)):
+            return self.send_error(404, "Not found")
         file = Path(self.translate_path(self.path))
         if file.is_dir():
             if not path.endswith("/"):
@@ -169,6 +200,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def do_HEAD(self) -> None:
         if not self.site.host_allowed(self.headers.get("Host")):
             return self._json(403, {"ok": False, "error": "unknown host name"})
+        if self._hidden(unquote(urlsplit(self.path).path)):
+            return self.send_error(404, "Not found")
         super().do_HEAD()
 
     def _page(self, file: Path) -> None:
@@ -230,12 +263,25 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             return self._json(400, {"ok": False, "error": "expected a small JSON body"})
         try:
             request = json.loads(self.rfile.read(length))
-        except ValueError:
+        except (ValueError, RecursionError):  # (RecursionError: nested deeper than any request)
             return self._json(400, {"ok": False, "error": "the body is not JSON"})
         if not isinstance(request, dict):
             return self._json(400, {"ok": False, "error": "expected a JSON object"})
         status, answer = site.save(request)
         self._json(status, answer)
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    #: Connections the kernel queues while every thread is busy (the default, 5, turns
+    #: a burst of page loads into seconds of retries).
+    request_queue_size = 128
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A tab closed mid-transfer or a stalled client timed out: nothing to report.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 def make_server(site: LiveSite, host: str, port: int) -> http.server.ThreadingHTTPServer:
@@ -245,8 +291,7 @@ def make_server(site: LiveSite, host: str, port: int) -> http.server.ThreadingHT
     def factory(*args: Any) -> Handler:
         return handler(*args, directory=str(site.site_dir))
 
-    server = http.server.ThreadingHTTPServer((host, port), factory)
-    server.daemon_threads = True
+    server = _Server((host, port), factory)
     site.host = host
     site.port = server.server_address[1]
     return server
