@@ -1144,7 +1144,9 @@
     }).then(function (r) {
       return r.json().catch(function () { return { ok: false, error: "the server answered " + r.status }; });
     }).then(function (answer) {
-      save.result.textContent = answer.ok ? "Saved into " + answer.path : "Not saved: " + answer.error;
+      save.result.textContent = answer.ok
+        ? "Saved into " + answer.path + (answer.redacted ? " (secret values saved as [redacted], as this page shows them)" : "")
+        : "Not saved: " + answer.error;
     }, function (err) {
       save.result.textContent = "Not saved: " + err.message;
     }).then(function () {

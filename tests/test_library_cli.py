@@ -195,3 +195,24 @@ def test_commands_are_documented():
     docs = (Path(__file__).resolve().parents[1] / "docs" / "library.md").read_text(encoding="utf-8")
     for command in library.commands:
         assert f"runreport library {command}" in docs
+
+
+def test_a_saved_output_is_redacted_as_the_site_shows_it_unless_asked_otherwise(tmp_path, folder):
+    log = tmp_path / "secret.jsonl"
+    log.write_text(
+        '{"type":"run","run_id":"r-1","composer":"C","mode":"test","started_at":"2026-11-20T10:00:00Z"}\n'
+        '{"type":"step","run_id":"r-1","entry_id":"e1","name":"Login","status":"success",'
+        '"output":{"user":"dana","api_token":"SEKRIT-1","note":"token refreshed"}}\n')
+    result = save(log, folder, "--create", entry="e1", run_id="r-1")
+    assert result.exit_code == 0, result.output
+    assert "Secret values were saved as [redacted]" in result.stdout
+    text = (folder / "cases/lead-summary/two-leads.json").read_text()
+    assert "SEKRIT-1" not in text
+    saved = json.loads(text)["variables"]["step.login.output"]["value"]
+    assert saved == {"user": "dana", "api_token": "[redacted]", "note": "token refreshed"}
+
+    result = save(log, folder, "--replace", "--no-redact", entry="e1", run_id="r-1")
+    assert result.exit_code == 0, result.output
+    assert "[redacted]" not in result.stdout
+    assert json.loads((folder / "cases/lead-summary/two-leads.json").read_text())[
+        "variables"]["step.login.output"]["value"]["api_token"] == "SEKRIT-1"

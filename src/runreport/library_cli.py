@@ -95,6 +95,9 @@ def show_command(prompt: str, folder: Path) -> None:
 @click.option("--var", "var_path", metavar="PATH", help="Variable path (default: step.<step-name>.output).")
 @click.option("--create", is_flag=True, help="Create the prompt and test case if they do not exist.")
 @click.option("--replace", is_flag=True, help="Overwrite the variable if the case already has it.")
+@click.option("--no-redact", is_flag=True,
+              help="Save secret-looking values (tokens, passwords, Authorization headers, …) as "
+                   "logged; by default they are saved as [redacted], as the site shows them.")
 @library_option
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def save_command(
@@ -105,6 +108,7 @@ def save_command(
     var_path: str | None,
     create: bool,
     replace: bool,
+    no_redact: bool,
     folder: Path,
     inputs: tuple[Path, ...],
 ) -> None:
@@ -139,9 +143,23 @@ def save_command(
     path = var_path or lib.default_variable_path(entry.name)
     source = lib.make_source(run_id, entry_id, entry.step_id, entry.name)
     existed = lib.case_path(folder, prompt, case).exists()
-    written = lib.save_variable(folder, prompt, case, path, section.value, source, create=create, replace=replace)
+    redactor = None if no_redact else _redactor()
+    value = section.value if redactor is None else redactor.value(section.value)
+    written = lib.save_variable(folder, prompt, case, path, value, source, create=create, replace=replace)
     note = " (new test case)" if not existed else ""
     click.echo(f"Saved {path} from entry {entry_id!r} ({entry.name}) into {prompt}/{case}{note}: {written}")
+    if value is not section.value:
+        click.echo("Secret values were saved as [redacted], as the site shows them; "
+                   "--no-redact saves them as logged.")
+
+
+def _redactor():
+    """The site's redaction, as ./runreport.toml sets it when there is one (None: off)."""
+    from runreport.site.config import load_config
+    from runreport.site.redact import Redactor
+
+    config = load_config(None)
+    return Redactor(config.redact_keys) if config.redact else None
 
 
 # --- formatting ---------------------------------------------------------------

@@ -189,3 +189,14 @@ def test_a_silent_connection_is_closed_after_the_request_timeout(tmp_path, monke
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_a_save_from_the_dialog_is_redacted_as_the_page_shows_it(tmp_path, serve):
+    records = [dict(r) for r in RECORDS]
+    records[1] = dict(records[1], output={"summary": "All good", "api_token": "SEKRIT-2"})
+    served = serve([write_log(tmp_path / "run.jsonl", records)])
+    token = token_of(urllib.request.urlopen(served.base + "/index.html").read().decode())
+    status, answer = post(served.base, SAVE, token=token, origin=served.base)
+    assert status == 200 and answer["ok"] and answer["redacted"] is True, answer
+    text = next((tmp_path / "library").rglob("good.json")).read_text()
+    assert "SEKRIT-2" not in text and "[redacted]" in text

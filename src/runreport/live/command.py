@@ -65,6 +65,7 @@ def serve(inputs, output, config_path, editor_url, no_redact, chunk_size, store_
           host, port, library_dir):
     """Serve the site over HTTP; with --watch, rebuild and update open pages as logs grow."""
     from runreport.live.server import LOOPBACK, LiveSite, make_server
+    from runreport.site.redact import Redactor
 
     site = LiveSite(output, library_dir, live=watching)
     watcher = _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size,
@@ -80,6 +81,7 @@ def serve(inputs, output, config_path, editor_url, no_redact, chunk_size, store_
         server.server_close()
         raise click.ClickException("the first build failed; nothing to serve")
     site.on_saved = watcher.build  # the Library pages show what the dialog saved
+    site.redactor = Redactor(watcher.options.redact_keys) if watcher.options.redact else None
     if host not in LOOPBACK:
         click.echo(f"warning: --host {host}: the site and its save endpoint (which writes into "
                    f"{library_dir}) are reachable from other machines", err=True)

@@ -56,6 +56,8 @@ class LiveSite:
         # Called after a save: rebuilds the site so its Library pages and Save choices
         # show what was saved (set by `serve`; runs on a thread of its own).
         self.on_saved: Callable[[], Any] | None = None
+        # Redacts what a save writes as the site redacts what it shows (None: --no-redact).
+        self.redactor: Any = None
 
     def publish(self, loaded: Any, build_id: str) -> None:
         """A build succeeded: remember its runs and tell every open page."""
@@ -119,9 +121,10 @@ class LiveSite:
                                                "output to save"}
         path = var or lib.default_variable_path(entry.name)
         source = lib.make_source(run.run_id, entry.entry_id, entry.step_id, entry.name)
+        value = section.value if self.redactor is None else self.redactor.value(section.value)
         try:
             written = lib.save_variable(self.library_dir, request["prompt"], request["case"], path,
-                                        section.value, source, create=create, replace=replace)
+                                        value, source, create=create, replace=replace)
         except lib.VariableExists:
             # (The library's own message names command-line flags; this one the dialog's.)
             return 409, {"ok": False, "error": f"variable {path!r} already exists in test case "
@@ -131,7 +134,8 @@ class LiveSite:
             return 400, {"ok": False, "error": exc.format_message()}
         if self.on_saved is not None:
             threading.Thread(target=self.on_saved, daemon=True).start()
-        return 200, {"ok": True, "path": str(written), "var": path}
+        return 200, {"ok": True, "path": str(written), "var": path,
+                     "redacted": value is not section.value}
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
