@@ -152,3 +152,31 @@ def test_a_store_inside_the_output_folder_is_refused(tmp_path):
     assert not out.exists()
     ok = invoke("build", SPEC_EXAMPLE, "-o", out, "--store", tmp_path / ".site.store")
     assert ok.exit_code == 0
+
+
+def test_mask_env_hides_a_variables_value_everywhere_in_the_site(tmp_path):
+    log = tmp_path / "run.jsonl"
+    token = "dpl-7f3a9c2e55"
+    log.write_text(
+        '{"type":"run","run_id":"r-1","composer":"C","mode":"test","started_at":"2026-11-20T10:00:00Z"}\n'
+        '{"type":"step","run_id":"r-1","entry_id":"e1","name":"Deploy","status":"failed",'
+        f'"input":{{"cmd":"deploy --to prod using {token}"}},'
+        f'"error":{{"message":"push with {token} refused"}}}}\n')
+    env = {**__import__("os").environ, "DEPLOY_TOKEN": token, "SHORT": "ab"}
+    out = tmp_path / "site"
+    done = subprocess.run([sys.executable, "-m", "runreport", "build", str(log), "-o", str(out),
+                           "--mask-env", "DEPLOY_TOKEN", "--mask-env", "SHORT", "--mask-env", "UNSET_X"],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert token not in done.stderr
+    assert "--mask-env SHORT: its value is shorter than 4 characters" in done.stderr
+    assert "--mask-env UNSET_X: the variable is not set" in done.stderr
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert not [p for p in files if token.encode() in p.read_bytes()]
+    assert any(b"deploy --to prod using [redacted]" in p.read_bytes() for p in files)
+    # The same from runreport.toml.
+    (tmp_path / "runreport.toml").write_text('mask_env = ["DEPLOY_TOKEN"]\n')
+    again = subprocess.run([sys.executable, "-m", "runreport", "build", str(log), "-o", str(tmp_path / "s2")],
+                           capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert not [p for p in (tmp_path / "s2").rglob("*") if p.is_file() and token.encode() in p.read_bytes()]

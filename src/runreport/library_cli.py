@@ -158,8 +158,10 @@ def _redactor():
     from runreport.site.config import load_config
     from runreport.site.redact import Redactor
 
+    from runreport.site.command import masked_env
+
     config = load_config(None)
-    return Redactor(config.redact_keys) if config.redact else None
+    return Redactor(config.redact_keys, masked_env(config.mask_env)[1]) if config.redact else None
 
 
 # --- formatting ---------------------------------------------------------------

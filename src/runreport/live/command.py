@@ -12,11 +12,12 @@ from runreport.site.command import site_options
 
 
 def _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size, library_dir,
-             store_dir, on_build=None, following=True):
+             store_dir, mask_env, on_build=None, following=True):
     from runreport.live.watch import Watcher
     from runreport.site.command import build_options, claim_output_or_exit, store_outside
 
-    options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs)
+    options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs,
+                            mask_env)
     store = store_outside(output, store_dir)
     claim_output_or_exit(output)
     echo = functools.partial(click.echo, err=True)
@@ -39,10 +40,11 @@ def _until_interrupted(stop: threading.Event, work: threading.Thread) -> None:
 @site_options
 @click.option("--library", "library_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Library folder for the Library pages (default: ./library when it exists).")
-def watch(inputs, output, config_path, editor_url, no_redact, chunk_size, store_dir, library_dir):
+def watch(inputs, output, config_path, editor_url, no_redact, chunk_size, store_dir, library_dir,
+          mask_env):
     """Build the site, then rebuild it as the run logs grow (Ctrl-C to stop)."""
     watcher = _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size,
-                       library_dir, store_dir)
+                       library_dir, store_dir, mask_env)
     click.echo(f"watching {len(watcher.inputs)} input path(s) for changes; Ctrl-C to stop",
                err=True)
     stop = threading.Event()
@@ -62,14 +64,14 @@ def watch(inputs, output, config_path, editor_url, no_redact, chunk_size, store_
               default=Path("library"), show_default=True,
               help="Library folder that Save Output to Library writes into.")
 def serve(inputs, output, config_path, editor_url, no_redact, chunk_size, store_dir, watching,
-          host, port, library_dir):
+          host, port, library_dir, mask_env):
     """Serve the site over HTTP; with --watch, rebuild and update open pages as logs grow."""
     from runreport.live.server import LOOPBACK, LiveSite, make_server
     from runreport.site.redact import Redactor
 
     site = LiveSite(output, library_dir, live=watching)
     watcher = _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size,
-                       library_dir, store_dir,
+                       library_dir, store_dir, mask_env,
                        on_build=lambda loaded, report: site.publish(loaded, report.build_id),
                        following=watching)
     try:  # (listening first: a busy port is said at once, not after a long first build)
@@ -81,7 +83,8 @@ def serve(inputs, output, config_path, editor_url, no_redact, chunk_size, store_
         server.server_close()
         raise click.ClickException("the first build failed; nothing to serve")
     site.on_saved = watcher.build  # the Library pages show what the dialog saved
-    site.redactor = Redactor(watcher.options.redact_keys) if watcher.options.redact else None
+    site.redactor = (Redactor(watcher.options.redact_keys, watcher.options.masked)
+                     if watcher.options.redact else None)
     if host not in LOOPBACK:
         click.echo(f"warning: --host {host}: the site and its save endpoint (which writes into "
                    f"{library_dir}) are reachable from other machines", err=True)

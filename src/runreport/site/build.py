@@ -111,6 +111,12 @@ class BuildOptions:
     chunk_size: int = DEFAULT_CHUNK_SIZE  # values over this many bytes go to chunk files
     library: Path | None = None  # library folder: Library pages and Save dialog choices
     inputs: tuple[str, ...] = ()  # INPUT paths as given, for the `runreport library save` command
+    # Environment variables whose values are masked wherever they occur, and which of them
+    # were set (a variable that becomes set rebuilds every page). The values themselves
+    # stay out of the repr, so out of the manifest's hash, which is published.
+    mask_env: tuple[str, ...] = ()
+    mask_env_set: tuple[bool, ...] = ()
+    masked: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass
@@ -392,7 +398,7 @@ def _compile_run_templates() -> None:
 
 
 def _redactor(options: BuildOptions) -> Redactor | None:
-    return Redactor(options.redact_keys) if options.redact else None
+    return Redactor(options.redact_keys, options.masked) if options.redact else None
 
 
 def _render_runs(job: _RunJob, run_ids: list[str], jobs: int | None,

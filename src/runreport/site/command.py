@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,10 @@ def site_options(command):
         click.option("--chunk-size", type=click.IntRange(min=1024), metavar="BYTES",
                      help="Values larger than this are written as chunk files of about this size "
                           "(default 262144, or chunk_size in runreport.toml)."),
+        click.option("--mask-env", "mask_env", metavar="NAME", multiple=True,
+                     help="Mask the value of environment variable NAME wherever it occurs in the "
+                          "site, as CI systems mask their secrets (repeatable; also mask_env in "
+                          "runreport.toml)."),
         click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
                      help="Store folder of the loader (cache of parsed runs; default: "
                           ".<output name>.store beside the output, so rebuilds are incremental)."),
@@ -47,12 +52,13 @@ def site_options(command):
               help="How long to wait for another build (or watch, or serve) writing the same "
                    "output to finish before giving up.")
 def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size, library_dir,
-          store_dir, wait):
+          store_dir, wait, mask_env):
     """Build the static HTML site from run log files or folders."""
     from runreport.commands import print_problems
 
     started = time.perf_counter()
-    options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs)
+    options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs,
+                            mask_env)
     store_dir = store_outside(output, store_dir)
     claim_output_or_exit(output)
     with writing_or_exit(output, store_dir, wait):
@@ -90,14 +96,18 @@ def _build(inputs, output, options, store_dir):
     return build_site_checked(loaded, output, options, read_again, prerendered=rendered)
 
 
-def build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs):
+def build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs, mask_env=()):
     """BuildOptions from the command line and runreport.toml (shared with watch and serve)."""
     from runreport.library import DEFAULT_FOLDER
     from runreport.site.build import BuildOptions
     from runreport.site.config import load_config
 
     config = load_config(config_path)
+    names, values = masked_env(config.mask_env + tuple(mask_env))
     return BuildOptions(
+        mask_env=names,
+        mask_env_set=tuple(bool(os.environ.get(n)) for n in names),
+        masked=values,
         editor_url=editor_url or config.editor_url,
         redact=config.redact and not no_redact,
         redact_keys=config.redact_keys,
@@ -153,3 +163,22 @@ def writing_or_exit(output: Path, store: Path, wait: float):
     except Busy as exc:
         raise click.ClickException(f"{exc}; try again when it is done, or give --wait more "
                                    "seconds") from None
+
+
+def masked_env(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(names, values) of the environment variables to mask; says which cannot be."""
+    from runreport.site.redact import MIN_MASKED_LENGTH
+
+    names = tuple(dict.fromkeys(names))
+    values = []
+    for name in names:
+        value = os.environ.get(name)
+        if not value:
+            click.echo(f"warning: --mask-env {name}: the variable is not set; nothing to mask",
+                       err=True)
+        elif len(value) < MIN_MASKED_LENGTH:
+            click.echo(f"warning: --mask-env {name}: its value is shorter than {MIN_MASKED_LENGTH} "
+                       "characters and would mask ordinary text; not masked", err=True)
+        else:
+            values.append(value)
+    return names, tuple(values)

@@ -12,7 +12,8 @@ import click
 from runreport.site.chunks import DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE
 
 CONFIG_NAME = "runreport.toml"
-_KNOWN_KEYS = {"editor_url": str, "redact_keys": list, "redact": bool, "chunk_size": int}
+_KNOWN_KEYS = {"editor_url": str, "redact_keys": list, "redact": bool, "chunk_size": int,
+               "mask_env": list}
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class SiteConfig:
     redact_keys: tuple[str, ...] = ()
     redact: bool = True
     chunk_size: int = DEFAULT_CHUNK_SIZE
+    mask_env: tuple[str, ...] = ()  # environment variables whose values are masked everywhere
 
 
 def load_config(path: Path | None) -> SiteConfig:
@@ -40,7 +42,7 @@ def load_config(path: Path | None) -> SiteConfig:
         if expected is None:
             errors.append(f"{path}: unknown key {key!r} (known: {', '.join(sorted(_KNOWN_KEYS))})")
         elif not isinstance(value, expected) or isinstance(value, bool) != (expected is bool) or (
-            key == "redact_keys" and not all(isinstance(v, str) for v in value)
+            key in ("redact_keys", "mask_env") and not all(isinstance(v, str) for v in value)
         ):
             errors.append(f"{path}: {key!r} must be a {expected.__name__}")
         elif key == "chunk_size" and value < MIN_CHUNK_SIZE:
@@ -55,6 +57,7 @@ def load_config(path: Path | None) -> SiteConfig:
         redact_keys=tuple(data.get("redact_keys", ())),
         redact=data.get("redact", True),
         chunk_size=data.get("chunk_size", DEFAULT_CHUNK_SIZE),
+        mask_env=tuple(data.get("mask_env", ())),
     )
 
 

@@ -92,6 +92,38 @@ _ASSIGNMENT = re.compile(r"""(?<![\w.%])([A-Za-z_][\w.-]*)=("[^"]*"|'[^']*'|[^\s
 # `Name: value` in text, as HTTP header lines are written: a name not glued to a word
 # before it, a colon, spaces, then the value up to the end of the line or a quote.
 _HEADER_LINE = re.compile(r"""(?<![\w-])(([A-Za-z][\w-]*):[ \t]*)([^\r\n'"]+)""")
+# A quoted name and a quoted value, as a dict or a config is printed into a message or a
+# stack trace: `{'password': 'hunter2'}`, `"api_key" = "…"`.
+_QUOTED_PAIR = re.compile(r"""(['"])([A-Za-z_][\w.-]*)\1([ \t]*[:=][ \t]*)(['"])([^'"\r\n]*)\4""")
+# Secrets known by their shape, wherever they are: a credential after an HTTP scheme word
+# (kept when it looks like a word: "Basic plan"), a JWT, a PEM private key, and the
+# prefixed keys of common clouds and services (AWS, GitHub, Slack, Stripe, Google,
+# OpenAI, Anthropic, GitLab, npm, SendGrid).
+_TOKEN_SHAPES = re.compile(
+    r"(?P<scheme>\b(?:Bearer|Basic|bearer|basic|BEARER|BASIC)[ \t]+)(?P<cred>[A-Za-z0-9\-._~+/]{8,}=*)"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"
+    r"|\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"
+    r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"
+    r"|\bgh[pousr]_[A-Za-z0-9]{30,}|\bgithub_pat_[A-Za-z0-9_]{22,}"
+    r"|\bxox[abprs]-[A-Za-z0-9-]{10,}"
+    r"|\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}"
+    r"|\bAIza[0-9A-Za-z_-]{35}"
+    r"|\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}"
+    r"|\bglpat-[A-Za-z0-9_-]{20,}"
+    r"|\bnpm_[A-Za-z0-9]{36}"
+    r"|\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}",
+    re.DOTALL)
+# A credential, not a word: it holds a digit, a symbol, or a capital after its first letter.
+_CREDENTIAL = re.compile(r".[^a-z]|[0-9\-._~+/=]")
+#: ASCII letters and digits -> "t", anything else -> " ": every token shape above but
+#: the scheme words holds a run of _LONG_RUN "t"s, so a text without one holds none.
+_TOKEN_CLASSES = bytes(ord("t") if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 32
+                       for c in range(256))
+_LONG_RUN = b"t" * 16
+#: The scheme words, as they can be written (the shape needs a space or tab after them).
+_SCHEME_WORDS_B = (b"earer", b"EARER", b"asic", b"ASIC")
+#: Environment variable values shorter than this are not masked: they would mask ordinary text.
+MIN_MASKED_LENGTH = 4
 # A form-encoded string: `name=value` pairs joined by "&", no white space.
 _FORM = re.compile(r"[^\s&=]+=[^\s&]*(?:&[^\s&]*)*")
 _JSON_START = ("{", "[")
@@ -113,7 +145,7 @@ _ASCII_FOLDING_B = tuple(c.encode() for c in _ASCII_FOLDING)
 #: (Two searches, so that one's match never hides the other's; each starts only after
 #: its delimiter: linear in the text.)
 _ASSIGNED_NAMES_B = re.compile(rb'(?<=["&=])[^"&=]+=')
-_HEADER_NAMES_B = re.compile(rb'(?<![^\s"\':])[^\s"\':]+:')
+_HEADER_NAMES_B = re.compile(rb'(?<![^\s"\':])[^\s"\':]+\'? *:')
 #: A key whose text could start a match inside another token (see Redactor._patch): walked, not patched.
 _PLAIN_KEY = re.compile(rb"[^\\{}\[\],:]*")
 
@@ -135,6 +167,11 @@ def _keys_of(value: dict | list) -> set:
             if kind is dict or kind is list:
                 push(child)
     return keys
+
+
+def may_hold_token(data: bytes) -> bool:
+    """Whether a secret known by its shape could be in `data` (False: none can)."""
+    return any(word in data for word in _SCHEME_WORDS_B) or _LONG_RUN in data.translate(_TOKEN_CLASSES)
 
 
 def may_hold_url_password(text: str) -> bool:
@@ -166,8 +203,18 @@ def _compact_json(value: Any) -> str:
 class Redactor:
     """Replaces secret values in JSON values, summary rows and URLs."""
 
-    def __init__(self, extra_patterns: Iterable[str] = ()) -> None:
+    def __init__(self, extra_patterns: Iterable[str] = (), masked: Iterable[str] = ()) -> None:
+        """`extra_patterns`: regular expressions of more secret key names; `masked`:
+        values hidden wherever they occur (as CI systems mask their secrets)."""
         patterns = list(DEFAULT_KEY_PATTERNS) + [p for p in extra_patterns if p]
+        # Longest first, so a value holding another is hidden whole.
+        self._masked = tuple(sorted({m for m in masked if len(m) >= MIN_MASKED_LENGTH},
+                                    key=lambda m: (-len(m), m)))
+        self._masked_b = tuple(orjson.dumps(m)[1:-1] for m in self._masked)
+        if any(b"\\" in m for m in self._masked_b):
+            # A value that JSON escapes looks different in each encoding of JSON text
+            # inside a string: no byte search finds it, so every value is walked.
+            self._masked_b = (b"",)
         self._key_re = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
         # Extra patterns are regular expressions: no stem is known for them.
         self._stems = None if len(patterns) > len(DEFAULT_KEY_PATTERNS) else _DEFAULT_STEMS
@@ -221,6 +268,8 @@ class Redactor:
                 and (self._stems is None or (self._has_stem_bytes(data) and self._names_a_secret(data))):
             return ()  # a URL query, form body, assignment or header line may name a secret
         if not data.isascii() and any(c in data for c in _ASCII_FOLDING_B):
+            return ()
+        if may_hold_token(data) or any(m in data for m in self._masked_b):
             return ()
         if not isinstance(value, (dict, list)):
             return None
@@ -320,6 +369,9 @@ class Redactor:
                     return REDACTED
                 return value if out is parsed else _compact_json(out)
         out = value
+        for masked in self._masked:
+            if masked in out:
+                out = out.replace(masked, REDACTED)
         if "@" in out and "://" in out:
             out = _URL_PASSWORD.sub(self._hide_password, out)
         if "://" in out[:16]:
@@ -336,7 +388,24 @@ class Redactor:
             # Header lines in text: `curl -H 'X-Api-Key: …'`, a logged request's
             # "Authorization: Bearer …".
             out = _HEADER_LINE.sub(self._hide_header, out)
+        if ("'" in out or '"' in out) and (":" in out or "=" in out):
+            out = _QUOTED_PAIR.sub(self._hide_quoted, out)
+        if len(out) >= len(_LONG_RUN) and may_hold_token(out.encode("utf-8", "surrogatepass")):
+            out = _TOKEN_SHAPES.sub(self._hide_token, out)
         return value if out == value else out
+
+    def _hide_quoted(self, match: re.Match[str]) -> str:
+        if match[5] == REDACTED or not self.is_secret_key(match[2]):
+            return match[0]
+        return f"{match[1]}{match[2]}{match[1]}{match[3]}{match[4]}{REDACTED}{match[4]}"
+
+    @staticmethod
+    def _hide_token(match: re.Match[str]) -> str:
+        if match["scheme"] is None:
+            return REDACTED
+        if _CREDENTIAL.search(match["cred"]) is None or match["cred"] == REDACTED:
+            return match[0]  # a word after "Basic" or "Bearer", not a credential
+        return match["scheme"] + REDACTED
 
     def _hide_header(self, match: re.Match[str]) -> str:
         return f"{match[1]}{REDACTED}" if match[3] != REDACTED and self.is_secret_key(match[2]) \
@@ -367,7 +436,10 @@ class Redactor:
 
     def _may_hold_secret(self, text: str) -> bool:
         """Whether the walk could change a value whose JSON text, or a string, is `text` (False: it cannot)."""
-        return self._has_stem(text) or may_hold_url_password(text)
+        if self._has_stem(text) or may_hold_url_password(text):
+            return True
+        data = text.encode("utf-8", "surrogatepass")
+        return may_hold_token(data) or any(m in data for m in self._masked_b)
 
     def _has_stem(self, text: str) -> bool:
         """`_has_stem_bytes` of a string (or of JSON text)."""
