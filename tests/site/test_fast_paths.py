@@ -177,7 +177,7 @@ _PROSE = st.lists(st.one_of(
               st.sampled_from(["=", ": ", ":", "= "]),
               st.sampled_from(["s3cr3t", "Bearer abc", "'q'", "", "1&scope=read"])),
     # Secrets known by their shape, and words that only look like the start of one.
-    st.sampled_from(["Bearer ab12cd34ef56", "basic dXNlcjpwYXNz", "Basic plan", "BEARER x",
+    st.sampled_from(["Bearer ab12cd34ef56", "Basic dXNlcjpwYXNz", "basic dXNlcjpwYXNz", "Basic plan", "BEARER x",
                      "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig_1", "AKIAIOSFODNN7EXAMPLE",
                      "ghp_" + "a1" * 18, "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0\n"
                      "-----END PRIVATE KEY-----", "sk_live_" + "x" * 24, "{'password': 'pw'}",

@@ -100,7 +100,7 @@ _QUOTED_PAIR = re.compile(r"""(['"])([A-Za-z_][\w.-]*)\1([ \t]*[:=][ \t]*)(['"])
 # prefixed keys of common clouds and services (AWS, GitHub, Slack, Stripe, Google,
 # OpenAI, Anthropic, GitLab, npm, SendGrid).
 _TOKEN_SHAPES = re.compile(
-    r"(?P<scheme>\b(?:Bearer|Basic|bearer|basic|BEARER|BASIC)[ \t]+)(?P<cred>[A-Za-z0-9\-._~+/]{8,}=*)"
+    r"(?P<scheme>\b(?:Bearer|Basic) +)(?P<cred>[A-Za-z0-9\-._~+/]{8,}=*)"
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"
     r"|\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"
     r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"
@@ -120,8 +120,8 @@ _CREDENTIAL = re.compile(r".[^a-z]|[0-9\-._~+/=]")
 _TOKEN_CLASSES = bytes(ord("t") if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 32
                        for c in range(256))
 _LONG_RUN = b"t" * 16
-#: The scheme words, as they can be written (the shape needs a space or tab after them).
-_SCHEME_WORDS_B = (b"earer", b"EARER", b"asic", b"ASIC")
+#: The scheme words as HTTP clients write them (other spellings are read as prose).
+_SCHEME_WORDS_B = (b"Bearer ", b"Basic ")
 #: Environment variable values shorter than this are not masked: they would mask ordinary text.
 MIN_MASKED_LENGTH = 4
 # A form-encoded string: `name=value` pairs joined by "&", no white space.
