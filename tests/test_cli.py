@@ -133,7 +133,7 @@ def test_timestamps_outside_the_datetime_range_cost_their_field_not_the_command(
     result = invoke("validate", log)
     assert result.exit_code == 1
     assert 'edge.jsonl:1: run record: expected "started_at" to be an RFC 3339 timestamp within years ' \
-           '0001 to 9999 (UTC), found "9999-12-31T23:59:59-23:59"' in result.output
+           '0001 to 9999 (UTC), found a string of 25 characters' in result.output
     assert "edge.jsonl:3: step record" in result.output
     summary = invoke("summary", log, "--json")
     assert summary.exit_code == 0

@@ -20,7 +20,6 @@ are. Booleans are never integers.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -426,23 +425,36 @@ def check_record(line: Line) -> tuple[Record | None, list[Problem]]:
 
 
 def _found(value: Any) -> str:
-    """Describe a value for a message: short scalars and arrays of them verbatim, else by kind.
+    """Describe a value for a message by its type and size, not its text.
 
-    An object (or an array holding one) is named, never quoted: it may hold
-    a secret-named key, and problem messages, on the Problems page and on
-    stderr, are not redacted.
+    Problem messages go to the Problems page and to stderr unredacted, and
+    a value in the wrong field may be anything, a secret included: so a
+    string is "a string of 7 characters", a number "an integer". Only what
+    cannot be a secret is written as it is: true, false, null, and a short
+    word of lower-case letters (a misspelt status or record type, "sucess",
+    "yesterday"), which is what a reader needs to see to fix it.
     """
+    if value is None or isinstance(value, bool):
+        return orjson.dumps(value).decode()
+    if isinstance(value, str):
+        if _WORD.fullmatch(value):
+            return f'"{value}"'
+        return "an empty string" if not value else f"a string of {_plural(len(value), 'character')}"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
     if isinstance(value, dict):
         return "an object"
-    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
-        return "an array"
-    shown = value[:60] + "…" if isinstance(value, str) and len(value) > 60 else value
-    try:
-        text = orjson.dumps(shown).decode()
-    except orjson.JSONEncodeError:  # values orjson cannot write (huge integers, lone surrogates)
-        text = json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
-    if len(text) <= 70:
-        return text
-    if isinstance(value, str):  # (escapes made it long: quotes, newlines)
-        return f"a string of {len(value):,} characters"
-    return "an array"
+    if isinstance(value, list):
+        return "an empty array" if not value else f"an array of {_plural(len(value), 'item')}"
+    return "a value of another kind"
+
+
+#: A value a message may quote: a short word of lower-case ASCII letters (no digit, no
+#: capital, no symbol but "_" and "-" inside), the shape of a misspelt keyword.
+_WORD = re.compile(r"[a-z][a-z_-]{0,23}")
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
