@@ -203,7 +203,7 @@ def test_corrupt_gzip_is_one_problem(tmp_path):
     path.write_bytes(b'{"a":1}\n')
     items = list(read_file(path, "a.jsonl.gz"))
     assert len(items) == 1
-    assert (items[0].line, items[0].message.startswith("cannot read file: Not a gzipped file")) == (0, True)
+    assert (items[0].line, items[0].message) == (0, "cannot read file: not a gzip file (no gzip signature at its start)")
 
 
 def test_truncated_gzip_while_watching_waits_for_the_rest(tmp_path):
@@ -212,6 +212,39 @@ def test_truncated_gzip_while_watching_waits_for_the_rest(tmp_path):
     path.write_bytes(whole[: len(whole) - 10])
     assert [i for i in read_file(path, "a.jsonl.gz", final=False) if isinstance(i, Problem)] == []
     assert isinstance(list(read_file(path, "a.jsonl.gz", final=True))[-1], Problem)
+
+
+def _lines_and_problems(path):
+    items = list(read_file(path, path.name))
+    return [i for i in items if isinstance(i, Line)], [i for i in items if isinstance(i, Problem)]
+
+
+def test_a_gzip_cut_short_gives_every_line_before_the_cut_and_one_problem(tmp_path):
+    path = tmp_path / "a.jsonl.gz"
+    body = b"".join(b'{"n":%d,"pad":"%s"}\n' % (i, b"x" * (i % 50)) for i in range(3000))
+    whole = gzip.compress(body)
+    for cut in (6, 100, len(whole) // 10):
+        path.write_bytes(whole[:-cut])
+        lines, problems = _lines_and_problems(path)
+        assert len(problems) == 1 and problems[0].line == 0
+        assert "ends early" in problems[0].message and "the lines before were read" in problems[0].message
+        assert [line.data["n"] for line in lines] == list(range(len(lines)))  # in order, intact
+        assert len(lines) >= 3000 * 0.85 if cut != 6 else len(lines) >= 2999
+
+
+def test_garbage_after_a_gzip_member_costs_nothing_before_it(tmp_path):
+    path = tmp_path / "a.jsonl.gz"
+    path.write_bytes(gzip.compress(b'{"a":1}\n{"b":2}\n') + b"garbage")
+    lines, problems = _lines_and_problems(path)
+    assert [line.data for line in lines] == [{"a": 1}, {"b": 2}]
+    assert len(problems) == 1 and "not gzip" in problems[0].message
+
+
+def test_gzip_members_are_read_in_turn_and_zero_padding_is_ignored(tmp_path):
+    path = tmp_path / "a.jsonl.gz"
+    path.write_bytes(gzip.compress(b'{"a":1}\n') + gzip.compress(b'{"b":2}\n') + b"\0" * 512)
+    lines, problems = _lines_and_problems(path)
+    assert [line.data for line in lines] == [{"a": 1}, {"b": 2}] and problems == []
 
 
 # --- find_inputs ---------------------------------------------------------------------

@@ -14,12 +14,12 @@ it again from the start and skips ``cursor.offset`` bytes.
 
 from __future__ import annotations
 
-import gzip
 import os
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -238,7 +238,7 @@ def read_file(
     cursor = cursor if cursor is not None else Cursor()
     compressed = Path(path).name.endswith(".gz")
     try:
-        stream = gzip.open(path, "rb") if compressed else open(path, "rb")
+        stream = IntactGzip(open(path, "rb")) if compressed else open(path, "rb")
     except OSError as exc:
         yield _file_problem(display, exc)
         return
@@ -275,6 +275,85 @@ def _read_blocks(stream, display: str, cursor: Cursor, final: bool, block_size: 
         pending = [data[used:]] if used < len(data) else []
         if at_end:
             return
+
+
+class IntactGzip:
+    """A gzip file read as far as it is intact: `read` returns every byte that
+    decompresses, and only then raises what stopped it.
+
+    `gzip.GzipFile.read` raises as soon as a block fails, dropping what that
+    block had decompressed: a file cut short by a crash, or followed by a
+    few bytes of garbage, then gave no line at all. Members are read one
+    after the other, as `gzip -dc` does; zero bytes after the last one are
+    padding. A file that ends inside a member raises EOFError (it may still
+    be being written); damaged data raises OSError.
+    """
+
+    _MAGIC = b"\x1f\x8b"
+
+    def __init__(self, raw: Any, chunk_size: int = 1 << 16) -> None:
+        self._raw = raw
+        self._chunk_size = chunk_size
+        self._inflate = zlib.decompressobj(wbits=31)
+        self._in_member = False  # bytes of the current member were read
+        self._out: list[bytes] = []
+        self._buffered = 0
+        self._consumed = 0  # compressed bytes read
+        self._stop: BaseException | None = None
+        self._done = False
+
+    def __enter__(self) -> "IntactGzip":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._raw.close()
+
+    def read(self, n: int) -> bytes:
+        while self._buffered < n and not self._done:
+            chunk = self._raw.read(self._chunk_size)
+            if not chunk:
+                self._done = True
+                if self._in_member:
+                    self._stop = EOFError(f"the compressed data ends early at byte {self._consumed:,} "
+                                          "(a file cut short?); the lines before were read")
+                break
+            self._feed(chunk)
+            self._consumed += len(chunk)
+        data = b"".join(self._out)
+        out, rest = data[:n], data[n:]
+        self._out, self._buffered = ([rest], len(rest)) if rest else ([], 0)
+        if not out and self._stop is not None:
+            raise self._stop
+        return out
+
+    def _feed(self, data: bytes) -> None:
+        while data and not self._done:
+            if not self._in_member:
+                if not data.strip(b"\0"):
+                    return  # padding after the last member
+                if not data.startswith(self._MAGIC[:len(data)]):
+                    if self._consumed == 0 and not self._out:
+                        self._fail("not a gzip file (no gzip signature at its start)", read=False)
+                    else:
+                        self._fail("bytes after the end of the compressed data are not gzip")
+                    return
+                self._in_member = True
+            try:
+                piece = self._inflate.decompress(data)
+            except zlib.error as exc:
+                self._fail(f"the compressed data is damaged near byte {self._consumed:,} ({exc})")
+                return
+            self._out.append(piece)
+            self._buffered += len(piece)
+            if not self._inflate.eof:
+                return
+            data = self._inflate.unused_data
+            self._inflate = zlib.decompressobj(wbits=31)
+            self._in_member = False
+
+    def _fail(self, why: str, *, read: bool = True) -> None:
+        self._stop = OSError(why + ("; the lines before were read" if read else ""))
+        self._done = True
 
 
 def _skip(stream, count: int, block_size: int) -> None:
