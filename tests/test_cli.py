@@ -180,3 +180,21 @@ def test_mask_env_hides_a_variables_value_everywhere_in_the_site(tmp_path):
                            capture_output=True, text=True, env=env, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert not [p for p in (tmp_path / "s2").rglob("*") if p.is_file() and token.encode() in p.read_bytes()]
+
+
+def test_integers_beyond_64_bits_are_kept_exactly_as_text_with_a_warning(tmp_path):
+    log = tmp_path / "big.jsonl"
+    log.write_text(
+        '{"type":"run","run_id":"r-1","composer":"C","mode":"test","started_at":"2026-11-20T10:00:00Z"}\n'
+        '{"type":"step","run_id":"r-1","entry_id":"e1","name":"Count","status":"success",'
+        '"seq":-9223372036854775809,"output":{"big":123456789012345678901234567890,'
+        '"max":18446744073709551615}}\n')
+    out = tmp_path / "site"
+    done = subprocess.run([sys.executable, "-m", "runreport", "build", str(log), "-o", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"{log}:2: 2 integers beyond 64 bits kept as text" in done.stderr
+    assert 'expected "seq" to be a 64-bit integer, found a string of 20 characters' in done.stderr
+    data = b"".join(p.read_bytes() for p in (out / "data").rglob("*.js"))
+    assert b'"123456789012345678901234567890"' in data and b"1.2345678901234568e+29" not in data
+    assert b"18446744073709551615" in data  # (the largest unsigned 64-bit integer is a number still)

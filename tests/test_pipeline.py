@@ -220,6 +220,8 @@ def test_numbers_beyond_64_bits_cost_their_field_not_the_build(tmp_path):
               "iteration": {"index": -9223372036854775809}}
     loaded = load([write_lines(tmp_path / "big-numbers.jsonl", run)], store_dir=tmp_path / "store")
     assert [(p.line, p.message.split(" to be ")[0]) for p in loaded.problems] == [
+        (3, "2 integers beyond 64 bits kept as text (a number that large cannot be shown exactly "
+            "as a number)"),
         (3, 'step record: expected "iteration"'),
         (3, 'step record: expected "page"'),
         (3, 'step record: expected "seq"'),

@@ -14,6 +14,7 @@ it again from the start and skips ``cursor.offset`` bytes.
 
 from __future__ import annotations
 
+import json
 import os
 import zlib
 from collections.abc import Iterable, Iterator
@@ -49,6 +50,7 @@ class Line:
     line: int  # 1-based line number
     data: dict
     raw: bytes = field(default=b"", compare=False)  # the bytes parsed (the store keeps them)
+    big_integers: int = field(default=0, compare=False)  # integers beyond 64 bits, kept as text
 
 
 @dataclass(slots=True)
@@ -146,11 +148,45 @@ def _parse_line(raw: bytes, file: str, number: int) -> Line | Problem:
         return Problem(file, number, None, "error", message)
     if not isinstance(value, dict):
         return Problem(file, number, None, "error", f"expected a JSON object, found {_json_kind(value)}")
+    big = 0
+    if _LONG_DIGITS in raw.translate(_DIGIT_CLASSES):
+        value, big = _with_big_integers_as_text(raw, value)
     if nested_too_deep(raw, value):
         return Problem(file, number, None, "error",
                        f"expected a JSON object nested at most {MAX_DEPTH} levels deep, found one "
                        "nested deeper; line skipped")
-    return Line(file, number, value, raw)
+    return Line(file, number, value, raw, big)
+
+
+#: Integers a value may hold as numbers: what orjson reads and writes exactly.
+INT64_MIN, UINT64_MAX = -(2**63), 2**64 - 1
+#: ASCII digits -> "d", anything else -> " ": an integer beyond 64 bits has 19 digits or more.
+_DIGIT_CLASSES = bytes(ord("d") if 48 <= c <= 57 else 32 for c in range(256))
+_LONG_DIGITS = b"d" * 19
+
+
+def _with_big_integers_as_text(raw: bytes, value: dict) -> tuple[dict, int]:
+    """`raw` parsed again with its integers beyond 64 bits as their text, and how many.
+
+    orjson reads such an integer as the nearest float (123456789012345678901234567890
+    becomes 1.2345678901234568e+29, -2**63-1 becomes -2**63): a number shown other
+    than logged. The standard parser keeps the digits; the site shows them as text.
+    """
+    count = 0
+
+    def parse_int(text: str) -> int | str:
+        nonlocal count
+        number = int(text)
+        if INT64_MIN <= number <= UINT64_MAX:
+            return number
+        count += 1
+        return text
+
+    try:
+        exact = json.loads(raw, parse_int=parse_int)
+    except (ValueError, RecursionError):  # (nested past the standard parser: refused below anyway)
+        return value, 0
+    return (exact, count) if count else (value, 0)
 
 
 #: Nesting orjson writes at most (a value's own level counts as one).

@@ -343,6 +343,10 @@ def check_record(line: Line) -> tuple[Record | None, list[Problem]]:
     def report(severity: str, message: str) -> None:
         problems.append(Problem(line.file, line.line, run_id, severity, message))
 
+    if line.big_integers:
+        report("warning", f"{_plural(line.big_integers, 'integer')} beyond 64 bits kept as text "
+                          "(a number that large cannot be shown exactly as a number)")
+
     if "v" in data:
         version = _int_value(data["v"])
         if version is None:
