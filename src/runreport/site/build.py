@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import stat
 import threading
 import time
 from collections import defaultdict
@@ -170,7 +171,7 @@ class _Writer:
         self._produced(rel, [digest, len(data)])
         before = self.old.files.get(rel)
         path = self.out / rel
-        if before and before[0] == digest and path.is_file():
+        if before and before[0] == digest and _size_of(path) == len(data):
             return
         self._write(path, data)
         self.report.written.append(rel)
@@ -183,7 +184,10 @@ class _Writer:
         """Carry files of the previous build over untouched; False when one is gone."""
         marks = [self.old.files.get(r) for r in rels]
         root = os.path.join(self.out, "")  # (os.path: a rebuild checks every file of every run)
-        if any(m is None for m in marks) or not all(os.path.isfile(root + r) for r in rels):
+        # A file cut short, emptied or deleted since (a full disk, a hand edit) is not trusted:
+        # its size is checked against the manifest's (a stat; hashing every file would cost
+        # a read of the whole site).
+        if any(m is None or _size_of(root + r) != m[1] for r, m in zip(rels, marks)):
             return False
         for rel, mark in zip(rels, marks):
             self._produced(rel, mark)
@@ -215,6 +219,15 @@ class _Writer:
         self.report.files = len(self.new.files)
         self.report.bytes = sum(size for _, size in self.new.files.values())
         self.report.pages = sum(1 for rel in self.new.files if rel.endswith(".html"))
+
+
+def _size_of(path: str | Path) -> int | None:
+    """The size of the regular file at `path`, or None when there is none."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
 def _files_under(out: Path, name: str) -> list[str]:
