@@ -1202,9 +1202,9 @@
       for (i = 0; i < entries.length; i++) {
         if (!matches(entries[i].getAttribute("data-own-status"))) continue;
         matched = true;
-        keep[i] = true; // an entry's position is its place in display order (data-anc counts the same way)
-        var anc = (entries[i].getAttribute("data-anc") || "").split(" ");
-        for (var k = 0; k < anc.length; k++) if (anc[k]) keep[anc[k]] = true;
+        keep[i] = true; // an entry's position is its place in display order (data-parent counts the same way)
+        // Its ancestors, up to one already kept (so a deep chain is walked once in all).
+        for (var p = parentOf(entries[i]); p >= 0 && !keep[p]; p = parentOf(entries[p])) keep[p] = true;
       }
     }
     for (i = 0; i < entries.length; i++) entries[i].hidden = on && !keep[i];
@@ -1214,8 +1214,16 @@
     return !on || matched;
   }
 
-  function ancestors(entry) {
-    return (entry.getAttribute("data-anc") || "").split(" ").filter(Boolean);
+  /** The display position of an entry's parent, -1 at the top (or when not on this page). */
+  function parentOf(entry) {
+    var p = entry ? entry.getAttribute("data-parent") : null;
+    return p ? +p : -1;
+  }
+
+  /** Whether entries[j] is a descendant of entries[ancestor] (ancestors come first in display order). */
+  function isUnder(entries, j, ancestor) {
+    for (var p = parentOf(entries[j]); p >= ancestor; p = parentOf(entries[p])) if (p === ancestor) return true;
+    return false;
   }
 
   /**
@@ -1234,13 +1242,11 @@
     for (i = 0; i < entries.length; i++) {
       var divider = entries[i].querySelector(":scope > .divider:not([data-moved])");
       if (!divider || !entries[i].hidden) continue;
-      var anc = ancestors(entries[i]);
-      var parent = anc[anc.length - 1];
-      if (parent === undefined) continue;
+      var parent = parentOf(entries[i]);
+      if (parent < 0) continue;
       for (var j = i + 1; j < entries.length; j++) {
-        var a = ancestors(entries[j]);
-        if (a.indexOf(parent) < 0) break; // past the parent's entries
-        if (a[a.length - 1] === parent && entries[j].querySelector(":scope > .divider:not([data-moved])")) break; // next iteration
+        if (!isUnder(entries, j, parent)) break; // past the parent's entries
+        if (parentOf(entries[j]) === parent && entries[j].querySelector(":scope > .divider:not([data-moved])")) break; // next iteration
         if (entries[j].hidden) continue;
         var c = divider.cloneNode(true);
         c.setAttribute("data-moved", "");
@@ -1826,7 +1832,7 @@
 
   function patchEntry(old, fresh, fetchFile) {
     var changed = bodyShape(old) !== bodyShape(fresh);
-    ["data-status", "data-own-status", "data-anc", "data-v", "data-sec"].forEach(function (a) {
+    ["data-status", "data-own-status", "data-parent", "data-v", "data-sec"].forEach(function (a) {
       if (fresh.hasAttribute(a)) old.setAttribute(a, fresh.getAttribute(a));
       else old.removeAttribute(a);
     });

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from runreport.merge import EntryState, RunState
-from runreport.model import UNKNOWN_COMPOSER, Entry, Group, Run, Section
+from runreport.model import UNKNOWN_COMPOSER, Entry, Group, Lineage, Run, Section
 from runreport.problems import Problem
 from runreport.read import MAX_DEPTH, nested_too_deep
 from runreport.records import RUN_END_FIELDS, RUN_FIELDS
@@ -352,9 +352,13 @@ def derive_run(state: RunState, *, detail: bool = True) -> tuple[Run, list[Probl
 
     ended = state.end is not None
     model_entries: list[Entry] = []
+    ids_of: dict[str, Lineage] = {}  # (pre-order: a parent's lineage is made before its children's)
+    names_of: dict[str, Lineage] = {}
     for eid in _pre_order(children):
         f = fields_of[eid]
-        chain = lineage(eid, parent_of)
+        parent = parent_of[eid]
+        chain = ids_of[eid] = Lineage(eid, ids_of[parent] if parent is not None else None)
+        names_of[eid] = Lineage(f.get("name") or eid, names_of[parent] if parent is not None else None)
         # The body is read once, here; without detail only one that could be too deep is.
         response = _response(f.get("http"))
         raw_body = response.get("body") if response is not None else None
@@ -386,7 +390,7 @@ def derive_run(state: RunState, *, detail: bool = True) -> tuple[Run, list[Probl
                 status=own[eid],
                 display_status=shown[eid],
                 depth=len(chain) - 1,
-                lineage=tuple(fields_of[a].get("name") or a for a in chain),
+                lineage=names_of[eid],
                 lineage_ids=chain,
                 badges=badges(f.get("iteration"), f.get("page")),
                 iteration_index=iteration_index(f.get("iteration")),

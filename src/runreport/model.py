@@ -8,6 +8,7 @@ here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +58,59 @@ class Section:
         return SECTION_LABELS[self.key]
 
 
+class Lineage(Sequence):
+    """Names (or ids) from the root ancestor down to one entry, sharing its parent's.
+
+    An entry's lineage is its parent's plus itself, so each is one link: a
+    chain of 10,000 entries, each nested in the last, holds 10,000 links
+    rather than 50 million names. Reads like the tuple it stands for.
+    """
+
+    __slots__ = ("last", "up", "root", "_length")
+
+    def __init__(self, last: str, up: "Lineage | None" = None) -> None:
+        self.last = last
+        self.up = up
+        self.root = up.root if up is not None else last
+        self._length = 1 + (up._length if up is not None else 0)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[str]:
+        items = []
+        node: Lineage | None = self
+        while node is not None:
+            items.append(node.last)
+            node = node.up
+        return reversed(items)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError("lineage index out of range")
+        if index == 0:
+            return self.root
+        node = self
+        for _ in range(self._length - 1 - index):  # (near the end: a few steps up)
+            node = node.up
+        return node.last
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Lineage, tuple, list)):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Lineage({tuple(self)!r})"
+
+
 @dataclass(slots=True)
 class Entry:
     """One log entry (one execution of a step) after merge and derivation."""
@@ -70,8 +124,8 @@ class Entry:
     status: str  # own status, one of ENTRY_STATUSES
     display_status: str  # what the icon shows (rolls up running/error of descendants)
     depth: int  # 0 for top level
-    lineage: tuple[str, ...]  # names from the root ancestor down to this entry
-    lineage_ids: tuple[str, ...]  # entry ids matching `lineage`
+    lineage: Sequence[str]  # names from the root ancestor down to this entry (a Lineage)
+    lineage_ids: Sequence[str]  # entry ids matching `lineage`
     badges: tuple[str, ...]  # "iteration N", "page N"
     iteration_index: int | None
     page: int | None

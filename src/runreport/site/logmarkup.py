@@ -36,8 +36,8 @@ def entry_html(e: EntryView, vdir: str) -> str:
     """One `<li class="entry">` and its trailing newline."""
     out = [f'<li class="entry d{e.depth_class}" id="{_x(e.anchor)}" data-entry-id="{_x(e.entry_id)}" '
            f'data-status="{_x(e.status)}" data-own-status="{_x(e.own_status)}"']
-    if e.ancestors:
-        out.append(f' data-anc="{_x(e.ancestors)}"')
+    if e.parent:
+        out.append(f' data-parent="{e.parent}"')
     if e.values_file is not None:
         out.append(f' data-v="{e.values_file}"')
     if e.sections:

@@ -340,6 +340,10 @@ class SectionView:
     expanded: bool
 
 
+#: Names a lineage shows in full; a longer one shows the root, "…" and the nearest three.
+MAX_LINEAGE_SHOWN = 4
+
+
 @dataclass(slots=True)  # (made per entry: a frozen dataclass's __init__ costs twice as much)
 class EntryView:
     i: int  # position in the run's display order
@@ -351,8 +355,8 @@ class EntryView:
     status_label: str
     own_status: str
     depth: int
-    ancestors: str  # positions of the ancestors, space separated
-    lineage: tuple[str, ...]  # empty for top-level entries
+    parent: str  # display position of the parent ("" at the top, or when it is on another part page)
+    lineage: Sequence[str]  # the model's (a Lineage); empty for top-level entries
     badges: tuple[Badge, ...]
     divider: str | None  # "iteration N" when a new iteration starts before this entry
     summary: tuple[SummaryRow, ...]
@@ -369,7 +373,12 @@ class EntryView:
 
     @property
     def lineage_text(self) -> str:
-        return " › ".join(self.lineage)
+        # Bounded, so a page grows with its entries, not with their depth: a chain of
+        # 3,000 entries each nested in the last would otherwise repeat 4.5 million names.
+        shown = self.lineage
+        if len(shown) > MAX_LINEAGE_SHOWN:  # (indexed from both ends: a Lineage reads those at once)
+            shown = (shown[0], "…", *(shown[i] for i in range(1 - MAX_LINEAGE_SHOWN, 0)))
+        return " › ".join(shown)
 
     @property
     def depth_class(self) -> int:
@@ -540,8 +549,11 @@ def run_files(run: Run, *, editor_url: str | None = None,
             status_label=ENTRY_STATUS_LABELS.get(e.display_status, e.display_status.title()),
             own_status=e.status,
             depth=e.depth,
-            ancestors=" ".join(str(position[a]) for a in e.lineage_ids[:-1] if a in position),
-            lineage=tuple(e.lineage) if e.depth > 0 else (),
+            # (A part page holds a slice of the log in display order: a parent before the
+            # slice has every other ancestor before it too.)
+            parent=(str(position[e.lineage_ids[-2]])
+                    if e.depth > 0 and e.lineage_ids[-2] in position else ""),
+            lineage=e.lineage if e.depth > 0 else (),
             badges=tuple(_badge(b) for b in e.badges),
             divider=divider(e),
             summary=tuple(SummaryRow(label, scalar_text(summary_value(label, v))) for label, v in e.summary),
