@@ -14,7 +14,9 @@ import click
 
 
 class InputNotFound(click.ClickException):
-    """An INPUT path that does not exist or cannot be read."""
+    """An INPUT path that does not exist or cannot be read: a usage error, as in `build`."""
+
+    exit_code = 2
 
 
 def inputs_argument(func):
@@ -69,6 +71,54 @@ def load_inputs(inputs, store_dir: Path | None = None, on_settle=None):
         raise InputNotFound(str(exc)) from exc
 
 
+def ci_options(func):
+    """`--fail-on`, `--junit`, `--summary-md` and `--link-base` (build and summary)."""
+    from runreport.ciout import GATES
+
+    decorators = [
+        click.option("--fail-on", "fail_on", multiple=True, type=click.Choice(list(GATES)),
+                     help="Exit with status 1 when any run matches (failed, error: any step error, "
+                          "rejected, running: unfinished, problems: input problems); repeatable."),
+        click.option("--junit", "junit_file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Write JUnit XML: a test suite per composer, a test case per run."),
+        click.option("--summary-md", "summary_md", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Append a Markdown job summary (totals, runs with errors) to this file, "
+                          "e.g. $GITHUB_STEP_SUMMARY."),
+        click.option("--link-base", metavar="URL",
+                     help="Where the site is hosted, to make the summary's run links absolute."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def ci_outputs(loaded, *, fail_on=(), junit_file=None, summary_md=None, link_base=None,
+               redactor=None) -> list[str]:
+    """Write the JUnit and Markdown files asked for; the lines of the gates that matched."""
+    from runreport.atomic import write_text
+    from runreport.ciout import gate_failures, junit_xml, markdown_summary
+
+    if not (fail_on or junit_file or summary_md):
+        return []
+    runs = list(loaded.runs())
+    if junit_file:
+        write_text(Path(junit_file), junit_xml(runs, redactor))
+    if summary_md:
+        with open(summary_md, "a", encoding="utf-8") as fh:  # (appended, as GitHub's step summary expects)
+            fh.write(markdown_summary(runs, loaded.problems, link_base, redactor))
+    return gate_failures(runs, loaded.problems, fail_on)
+
+
+def config_redactor():
+    """The site's redaction as ./runreport.toml sets it (for commands without site options)."""
+    from runreport.site.command import masked_env
+    from runreport.site.config import load_config
+    from runreport.site.redact import Redactor
+
+    config = load_config(None)
+    return Redactor(config.redact_keys, masked_env(config.mask_env)[1]) if config.redact else None
+
+
 def print_problems(problems) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)
@@ -77,16 +127,26 @@ def print_problems(problems) -> None:
 @click.command()
 @inputs_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the derived facts as JSON (runs newest first).")
+@click.option("--format", "output_format", type=click.Choice(["table", "json", "markdown"]),
+              default=None, help="table (default), json (as --json) or markdown (a job summary).")
 @strict_option
 @store_option
-def summary(inputs, as_json: bool, strict: bool, store_dir: Path | None) -> None:
+@ci_options
+def summary(inputs, as_json: bool, output_format: str | None, strict: bool, store_dir: Path | None,
+            fail_on, junit_file, summary_md, link_base) -> None:
     """Print every run with its derived status, newest first."""
     import orjson
 
     from runreport.summary import format_table, summary_document, table_rows
 
     loaded = load_inputs(inputs, store_dir)
-    if as_json:
+    as_json = as_json or output_format == "json"
+    redactor = config_redactor() if (junit_file or summary_md or output_format == "markdown") else None
+    if output_format == "markdown":
+        from runreport.ciout import markdown_summary
+
+        click.echo(markdown_summary(list(loaded.runs()), loaded.problems, link_base, redactor), nl=False)
+    elif as_json:
         document = summary_document(loaded.runs(), loaded.problems)
         sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
         sys.stdout.flush()
@@ -96,7 +156,11 @@ def summary(inputs, as_json: bool, strict: bool, store_dir: Path | None) -> None
         print_problems(loaded.problems)
         if loaded.problems:
             click.echo(f"{len(loaded.problems)} problem(s) in the input; see `runreport validate`.", err=True)
-    if strict and loaded.problems:
+    failed = ci_outputs(loaded, fail_on=fail_on, junit_file=junit_file, summary_md=summary_md,
+                        link_base=link_base, redactor=redactor)
+    for line in failed:
+        click.echo(line, err=True)
+    if failed or (strict and loaded.problems):
         sys.exit(1)
 
 

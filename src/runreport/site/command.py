@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from runreport.commands import strict_option
+from runreport.commands import ci_options, strict_option
 
 
 def site_options(command):
@@ -51,8 +51,9 @@ def site_options(command):
               metavar="SECONDS",
               help="How long to wait for another build (or watch, or serve) writing the same "
                    "output to finish before giving up.")
+@ci_options
 def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size, library_dir,
-          store_dir, wait, mask_env):
+          store_dir, wait, mask_env, fail_on, junit_file, summary_md, link_base):
     """Build the static HTML site from run log files or folders."""
     from runreport.commands import print_problems
 
@@ -66,9 +67,17 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
     print_problems(loaded.problems)
     report.seconds = time.perf_counter() - started  # (pages were rendered while reading too)
     click.echo(report.line(), err=True)
+    from runreport.commands import ci_outputs
+    from runreport.site.build import _redactor
+
+    failed = ci_outputs(loaded, fail_on=fail_on, junit_file=junit_file, summary_md=summary_md,
+                        link_base=link_base, redactor=_redactor(options))
+    for line in failed:
+        click.echo(line, err=True)
     if strict and loaded.problems:
         click.echo(f"--strict: {len(loaded.problems)} input problem(s); the site was written "
                    "anyway.", err=True)
+    if failed or (strict and loaded.problems):
         raise SystemExit(1)
 
 

@@ -1,0 +1,118 @@
+"""What a CI job reads: the --fail-on gate, JUnit XML and the Markdown job summary."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from junitparser import Failure, JUnitXml, Skipped
+
+ROOT = Path(__file__).parent.parent
+SAMPLES = ROOT / "sample_runs"
+
+
+def _run(*args, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "runreport", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def _log(path: Path, status: str = "success", run_error=None, rejected=False, ended=True) -> Path:
+    records = [{"type": "run", "run_id": "r-1", "composer": "C", "mode": "test",
+                "started_at": "2026-11-20T10:00:00Z"},
+               {"type": "step", "run_id": "r-1", "entry_id": "e1", "name": "Call", "status": status,
+                **({"error": {"message": "boom", "type": "Timeout"}} if status == "error" else {})}]
+    if rejected:
+        records.append({"type": "step", "run_id": "r-1", "entry_id": "e2", "name": "Approve",
+                        "kind": "review", "status": "rejected", "review": {"mode": "wait", "decision": "rejected"}})
+    if ended:
+        records.append({"type": "run_end", "run_id": "r-1", "ended_at": "2026-11-20T10:00:05Z",
+                        **({"error": run_error} if run_error else {})})
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+@pytest.mark.parametrize(("gate", "log", "matches"), [
+    ("failed", {"run_error": "timed out"}, True),
+    ("failed", {}, False),
+    ("error", {"status": "error"}, True),  # (a step error fails the run: also "failed")
+    ("error", {}, False),
+    ("rejected", {"rejected": True}, True),
+    ("rejected", {}, False),
+    ("running", {"ended": False, "status": "running"}, True),
+    ("running", {}, False),
+    ("problems", {"status": "sucess"}, True),
+    ("problems", {}, False),
+])
+def test_each_gate_exits_1_only_when_a_run_matches(tmp_path, gate, log, matches):
+    path = _log(tmp_path / "run.jsonl", **log)
+    for command in (["summary", path], ["build", path, "-o", tmp_path / "site"]):
+        done = _run(*command, "--fail-on", gate, cwd=tmp_path)
+        assert done.returncode == (1 if matches else 0), done.stderr
+        assert (f"--fail-on {gate}:" in done.stderr) == matches
+        assert "Traceback" not in done.stderr
+    if matches and gate != "problems":
+        assert "r-1" in done.stderr.splitlines()[-1]
+
+
+def test_the_sample_runs_fail_the_gate_and_write_all_three_outputs(tmp_path):
+    done = _run("build", SAMPLES, "-o", "site", "--fail-on", "failed", "--junit", "junit.xml",
+                "--summary-md", "summary.md", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "--fail-on failed: 7 runs failed: r1119-digest-04, r1119-lead-06" in done.stderr
+    assert (tmp_path / "site" / "index.html").is_file()
+
+    xml = JUnitXml.fromfile(str(tmp_path / "junit.xml"))
+    suites = {s.name: s for s in xml}
+    assert sum(s.tests for s in suites.values()) == 36
+    assert sum(s.failures for s in suites.values()) == 7
+    assert sum(s.skipped for s in suites.values()) == 4
+    cases = {c.name.split(" ")[0]: c for s in suites.values() for c in s}
+    lead = cases["r1119-lead-06"]
+    assert lead.classname == "Lead enrichment"
+    (failure,) = [r for r in lead.result if isinstance(r, Failure)]
+    assert failure.message == "Fetch leads (paged): Pagination stopped: page 3 returned HTTP 400"
+    assert any(isinstance(r, Skipped) for r in cases["r1120-lead-07"].result)
+    assert not cases["r1119-contract-02"].result  # rejected in review: passed, with a note
+    assert "rejected in review: Legal sign-off" in cases["r1119-contract-02"].system_out
+    import xml.etree.ElementTree as ET
+
+    case = next(c for c in ET.parse(tmp_path / "junit.xml").iter("testcase")
+                if c.get("name").startswith("r1119-lead-06 "))
+    properties = {p.get("name"): p.get("value") for p in case.iter("property")}
+    assert properties["mode"] == "live" or properties["mode"] == "test"
+    assert (tmp_path / "site" / properties["url"]).is_file()
+
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.startswith("## runreport\n\n**36 runs**: 7 failed, 3 running, 1 awaiting review, 25 completed")
+    assert ("| [r1119-lead-06](runs/r1119-lead-06-f57bc067c8.html#entry-e001) | Lead enrichment | "
+            "Fetch leads (paged) | Pagination stopped: page 3 returned HTTP 400 |") in summary
+    # Appended, as a job summary file expects; absolute links with --link-base.
+    _run("summary", SAMPLES, "--summary-md", "summary.md", "--link-base", "https://ci.example/site/",
+         cwd=tmp_path)
+    again = (tmp_path / "summary.md").read_text()
+    assert again.startswith(summary) and "(https://ci.example/site/runs/r1119-lead-06-" in again
+    markdown = _run("summary", SAMPLES, "--format", "markdown", cwd=tmp_path)
+    assert markdown.returncode == 0 and markdown.stdout == summary
+
+
+def test_ci_outputs_are_redacted_as_the_site_is(tmp_path):
+    path = tmp_path / "run.jsonl"
+    path.write_text(
+        '{"type":"run","run_id":"r-1","composer":"C","mode":"test","started_at":"2026-11-20T10:00:00Z"}\n'
+        '{"type":"step","run_id":"r-1","entry_id":"e1","name":"Call","status":"error",'
+        '"error":{"message":"refused: Authorization: Bearer SEKRETabc123"}}\n')
+    done = _run("summary", path, "--junit", "j.xml", "--summary-md", "s.md", cwd=tmp_path)
+    assert done.returncode == 0
+    for name in ("j.xml", "s.md"):
+        text = (tmp_path / name).read_text()
+        assert "SEKRET" not in text and "redacted" in text
+
+
+def test_a_missing_input_path_is_a_usage_error_in_every_command(tmp_path):
+    for command in (["build", "-o", "site"], ["summary"], ["validate"]):
+        done = _run(*command, tmp_path / "nope.jsonl", cwd=tmp_path)
+        assert done.returncode == 2, (command, done.stderr)
+        assert "nope.jsonl" in done.stderr and "Traceback" not in done.stderr
