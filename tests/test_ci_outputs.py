@@ -116,3 +116,17 @@ def test_a_missing_input_path_is_a_usage_error_in_every_command(tmp_path):
         done = _run(*command, tmp_path / "nope.jsonl", cwd=tmp_path)
         assert done.returncode == 2, (command, done.stderr)
         assert "nope.jsonl" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_inputs_with_no_run_are_an_error_unless_allowed(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "notes.log").write_text("not a run log\n")
+    for command in (["build", "-o", "site"], ["summary"], ["validate"]):
+        done = _run(*command, logs, cwd=tmp_path)
+        assert done.returncode == 1, (command, done.stderr)
+        assert f"no input files in {logs} (folders are searched for *.jsonl, *.ndjson, *.jsonl.gz)" in done.stderr
+        assert _run(*command, logs, "--allow-empty", cwd=tmp_path).returncode == 0
+    (logs / "empty.jsonl").write_text("\n")
+    done = _run("summary", logs, cwd=tmp_path)
+    assert done.returncode == 1 and "no run in the 1 input file read from" in done.stderr

@@ -71,6 +71,33 @@ def load_inputs(inputs, store_dir: Path | None = None, on_settle=None):
         raise InputNotFound(str(exc)) from exc
 
 
+def allow_empty_option(func):
+    return click.option(
+        "--allow-empty", is_flag=True,
+        help="Succeed when the inputs hold no run (by default that is an error: a typo'd path "
+             "or an empty folder would otherwise give a green job with an empty report).")(func)
+
+
+class EmptyInput(click.ClickException):
+    """The inputs hold no file to read, or no run."""
+
+
+def check_not_empty(loaded, inputs, allow_empty: bool) -> None:
+    """Stop with exit status 1, naming the paths and what was looked for, when nothing was read."""
+    from runreport.read import INPUT_SUFFIXES
+
+    if allow_empty or loaded.index:
+        return
+    paths = ", ".join(str(p) for p in inputs)
+    patterns = ", ".join(f"*{s}" for s in INPUT_SUFFIXES)
+    if not loaded.files:
+        raise EmptyInput(f"no input files in {paths} (folders are searched for {patterns}); "
+                         "--allow-empty if that is expected")
+    count = len(loaded.files)
+    raise EmptyInput(f"no run in the {count:,} input file{'' if count == 1 else 's'} read from {paths}; "
+                     "--allow-empty if that is expected")
+
+
 def ci_options(func):
     """`--fail-on`, `--junit`, `--summary-md` and `--link-base` (build and summary)."""
     from runreport.ciout import GATES
@@ -132,14 +159,16 @@ def print_problems(problems) -> None:
 @strict_option
 @store_option
 @ci_options
+@allow_empty_option
 def summary(inputs, as_json: bool, output_format: str | None, strict: bool, store_dir: Path | None,
-            fail_on, junit_file, summary_md, link_base) -> None:
+            fail_on, junit_file, summary_md, link_base, allow_empty) -> None:
     """Print every run with its derived status, newest first."""
     import orjson
 
     from runreport.summary import format_table, summary_document, table_rows
 
     loaded = load_inputs(inputs, store_dir)
+    check_not_empty(loaded, inputs, allow_empty)
     as_json = as_json or output_format == "json"
     redactor = config_redactor() if (junit_file or summary_md or output_format == "markdown") else None
     if output_format == "markdown":
@@ -167,7 +196,8 @@ def summary(inputs, as_json: bool, output_format: str | None, strict: bool, stor
 @click.command()
 @inputs_argument
 @strict_option
-def validate(inputs, strict: bool) -> None:
+@allow_empty_option
+def validate(inputs, strict: bool, allow_empty: bool) -> None:
     """Check run logs against the format; print each problem as path:line: message.
 
     Exits with status 1 when there is any problem (`--strict` is accepted
@@ -176,6 +206,8 @@ def validate(inputs, strict: bool) -> None:
     loaded = load_inputs(inputs)
     for problem in loaded.problems:
         click.echo(str(problem))
+    if not loaded.problems:
+        check_not_empty(loaded, inputs, allow_empty)
     click.echo(validate_footer(len(loaded.problems), len({p.file for p in loaded.problems}),
                                len(loaded.files), len(loaded.index)))
     if loaded.problems:

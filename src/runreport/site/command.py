@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from runreport.commands import ci_options, strict_option
+from runreport.commands import allow_empty_option, ci_options, strict_option
 
 
 def site_options(command):
@@ -52,8 +52,9 @@ def site_options(command):
               help="How long to wait for another build (or watch, or serve) writing the same "
                    "output to finish before giving up.")
 @ci_options
+@allow_empty_option
 def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size, library_dir,
-          store_dir, wait, mask_env, fail_on, junit_file, summary_md, link_base):
+          store_dir, wait, mask_env, fail_on, junit_file, summary_md, link_base, allow_empty):
     """Build the static HTML site from run log files or folders."""
     from runreport.commands import print_problems
 
@@ -67,7 +68,9 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
     print_problems(loaded.problems)
     report.seconds = time.perf_counter() - started  # (pages were rendered while reading too)
     click.echo(report.line(), err=True)
-    from runreport.commands import ci_outputs
+    from runreport.commands import check_not_empty, ci_outputs
+
+    check_not_empty(loaded, inputs, allow_empty)  # (the site is written: it says so too)
     from runreport.site.build import _redactor
 
     failed = ci_outputs(loaded, fail_on=fail_on, junit_file=junit_file, summary_md=summary_md,
