@@ -45,7 +45,7 @@ class LazyGroup(click.Group):
             return False
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="runreport")
 def main() -> None:
     """Turn workflow-automation run logs (JSON Lines) into a static HTML site."""

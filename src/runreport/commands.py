@@ -35,7 +35,7 @@ def store_option(func):
         "store_dir",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help="Keep normalized runs in this folder so later reads only process what changed.",
+        help="Folder remembering what was read, so later reads process only what was appended.",
     )(func)
 
 
@@ -184,7 +184,9 @@ def summary(inputs, as_json: bool, output_format: str | None, strict: bool, stor
         click.echo(format_table(header, table_rows(loaded.runs())))
         print_problems(loaded.problems)
         if loaded.problems:
-            click.echo(f"{len(loaded.problems)} problem(s) in the input; see `runreport validate`.", err=True)
+            count = len(loaded.problems)
+            click.echo(f"{count:,} problem{'' if count == 1 else 's'} in the input; see `runreport validate`.",
+                       err=True)
     failed = ci_outputs(loaded, fail_on=fail_on, junit_file=junit_file, summary_md=summary_md,
                         link_base=link_base, redactor=redactor)
     for line in failed:
@@ -198,7 +200,9 @@ def summary(inputs, as_json: bool, output_format: str | None, strict: bool, stor
 @strict_option
 @allow_empty_option
 def validate(inputs, strict: bool, allow_empty: bool) -> None:
-    """Check run logs against the format; print each problem as path:line: message.
+    """Check run logs against the format, one line per problem.
+
+    Each problem is printed as path:line: message.
 
     Exits with status 1 when there is any problem (`--strict` is accepted
     for symmetry with the other commands).

@@ -42,10 +42,14 @@ def _until_interrupted(stop: threading.Event, work: threading.Thread) -> None:
               help="Library folder for the Library pages (default: ./library when it exists).")
 def watch(inputs, output, config_path, editor_url, no_redact, chunk_size, store_dir, library_dir,
           mask_env):
-    """Build the site, then rebuild it as the run logs grow (Ctrl-C to stop)."""
+    """Build the site, then rebuild it as the run logs grow.
+
+    Runs until Ctrl-C.
+    """
     watcher = _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size,
                        library_dir, store_dir, mask_env)
-    click.echo(f"watching {len(watcher.inputs)} input path(s) for changes; Ctrl-C to stop",
+    paths = len(watcher.inputs)
+    click.echo(f"watching {paths} input path{'' if paths == 1 else 's'} for changes; Ctrl-C to stop",
                err=True)
     stop = threading.Event()
     _until_interrupted(stop, threading.Thread(target=watcher.run, args=(stop,), daemon=True))
@@ -65,7 +69,10 @@ def watch(inputs, output, config_path, editor_url, no_redact, chunk_size, store_
               help="Library folder that Save Output to Library writes into.")
 def serve(inputs, output, config_path, editor_url, no_redact, chunk_size, store_dir, watching,
           host, port, library_dir, mask_env):
-    """Serve the site over HTTP; with --watch, rebuild and update open pages as logs grow."""
+    """Serve the site over HTTP; --watch updates open pages live.
+
+    With --watch the site is rebuilt as the logs grow, and open pages update in place.
+    """
     from runreport.live.server import LOOPBACK, LiveSite, make_server
     from runreport.site.redact import Redactor
 

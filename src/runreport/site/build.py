@@ -144,10 +144,14 @@ class BuildReport:
         def n(count: int, one: str, many: str) -> str:
             return f"{count:,} {one if count == 1 else many}"
 
+        # A full build says what the site holds; an incremental one also what it changed.
+        changed = "" if self.full else (
+            f" ({n(len(self.rendered_runs), 'run', 'runs')} rendered again, "
+            f"{n(len(self.written), 'file', 'files')} rewritten)")
         return (
             f"built {self.out_dir}: {n(self.runs, 'run', 'runs')}, "
             f"{n(self.entries, 'entry', 'entries')}, {n(self.pages, 'page', 'pages')}, "
-            f"{human} in {self.seconds:.2f} s"
+            f"{human} in {self.seconds:.2f} s{changed}"
         )
 
 

@@ -33,8 +33,9 @@ def site_options(command):
                           "site, as CI systems mask their secrets (repeatable; also mask_env in "
                           "runreport.toml)."),
         click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
-                     help="Store folder of the loader (cache of parsed runs; default: "
-                          ".<output name>.store beside the output, so rebuilds are incremental)."),
+                     help="Folder remembering what was read, so the next build reads only what "
+                          "was appended (default: .<output name>.store beside the output). It "
+                          "points into the logs as logged: never publish it."),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -78,8 +79,9 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
     for line in failed:
         click.echo(line, err=True)
     if strict and loaded.problems:
-        click.echo(f"--strict: {len(loaded.problems)} input problem(s); the site was written "
-                   "anyway.", err=True)
+        count = len(loaded.problems)
+        click.echo(f"--strict: {count:,} input problem{'' if count == 1 else 's'}; the site was "
+                   "written anyway.", err=True)
     if failed or (strict and loaded.problems):
         raise SystemExit(1)
 
