@@ -9,7 +9,6 @@ where that is not available, watches its parent from a thread.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import signal
@@ -34,6 +33,8 @@ def die_with_parent(parent: int) -> None:
 
 
 def _set_parent_death_signal() -> bool:
+    import ctypes  # (here: only a worker needs it, and it is slow to import)
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
