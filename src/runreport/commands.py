@@ -151,6 +151,13 @@ def print_problems(problems) -> None:
         click.echo(str(problem), err=True)
 
 
+def warn_store_damage(loaded, store_dir) -> None:
+    """Say when the store was damaged (and everything read again from the inputs)."""
+    if getattr(loaded, "store_damage", None) and store_dir is not None:
+        click.echo(f"warning: the store {store_dir} was damaged ({loaded.store_damage}); "
+                   "everything was read again from the inputs", err=True)
+
+
 @click.command()
 @inputs_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the derived facts as JSON (runs newest first).")
@@ -168,6 +175,7 @@ def summary(inputs, as_json: bool, output_format: str | None, strict: bool, stor
     from runreport.summary import format_table, summary_document, table_rows
 
     loaded = load_inputs(inputs, store_dir)
+    warn_store_damage(loaded, store_dir)
     check_not_empty(loaded, inputs, allow_empty)
     as_json = as_json or output_format == "json"
     redactor = config_redactor() if (junit_file or summary_md or output_format == "markdown") else None

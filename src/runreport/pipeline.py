@@ -158,6 +158,7 @@ class Loaded:
     bytes_read: int = 0
     peak_resident: int = 0
     _tmp: object = None  # keeps a temporary store alive as long as this object
+    store_damage: str | None = None  # why the store was found damaged and read again
 
     def run(self, run_id: str) -> Run:
         """The derived run; KeyError for an unknown id."""
@@ -204,11 +205,13 @@ def load(
         try:
             collector, bytes_read, plan = _read_into(store, files, progress, max_resident,
                                                      accept_partial_tail, read_problems, on_settle)
-        except (StoreCorrupt, ReadOrderChanged):
+        except (StoreCorrupt, ReadOrderChanged) as exc:
             # A spilled or stored run could not be read back, or new records belong before
             # records already merged (a new file sorting first, a growing earlier file):
             # trust nothing, start over.
             store.reset()
+            if isinstance(exc, StoreCorrupt):
+                store.damage = f"a stored run could not be read back: {exc}"
             read_problems.clear()
             collector, bytes_read, plan = _read_into(store, files, progress, max_resident,
                                                      accept_partial_tail, read_problems, on_settle)
@@ -231,6 +234,7 @@ def load(
         bytes_read=bytes_read,
         peak_resident=collector.peak_resident,
         _tmp=tmp,
+        store_damage=store.damage,
     )
 
 

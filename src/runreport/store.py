@@ -91,6 +91,10 @@ class StoredRun:
     problems: list[dict] = field(default_factory=list)
 
 
+class _OtherFormat(Exception):
+    """A store written by another version of runreport: started again, nothing to report."""
+
+
 class Store:
     """A folder of run state. Create with :meth:`open`."""
 
@@ -100,6 +104,7 @@ class Store:
         self.files: dict[str, FileMark] = {}
         self.file_problems: dict[str, list[dict]] = {}
         self.runs: dict[str, StoredRun] = {}
+        self.damage: str | None = None  # why a damaged store was started again (to be said)
 
     # --- opening ------------------------------------------------------------
 
@@ -110,15 +115,18 @@ class Store:
         try:
             manifest = orjson.loads((root / MANIFEST).read_bytes())
             store._load_manifest(manifest)
-        except FileNotFoundError:
+        except (FileNotFoundError, _OtherFormat):  # (none yet, or made by another version)
             store.reset()
-        except Exception:  # corrupt or foreign: rebuilt from the inputs, never trusted
+        except Exception as exc:  # corrupt: rebuilt from the inputs, never trusted
             store.reset()
+            store.damage = f"its manifest could not be read: {type(exc).__name__}"
         return store
 
     def _load_manifest(self, manifest: Any) -> None:
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or manifest.get("version") != __version__:
-            raise ValueError("manifest of another format or version")
+        if not isinstance(manifest, dict):
+            raise ValueError("not an object")
+        if manifest.get("format") != FORMAT or manifest.get("version") != __version__:
+            raise _OtherFormat()
         self.order = int(manifest["order"])
         self.files = {k: FileMark(**v) for k, v in manifest["files"].items()}
         self.file_problems = {k: list(v) for k, v in manifest["file_problems"].items()}

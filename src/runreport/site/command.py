@@ -57,7 +57,7 @@ def site_options(command):
 def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size, library_dir,
           store_dir, wait, mask_env, fail_on, junit_file, summary_md, link_base, allow_empty):
     """Build the static HTML site from run log files or folders."""
-    from runreport.commands import print_problems
+    from runreport.commands import print_problems, warn_store_damage
 
     started = time.perf_counter()
     options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs,
@@ -66,6 +66,7 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
     claim_output_or_exit(output)
     with writing_or_exit(output, store_dir, wait):
         loaded, report = _build(inputs, output, options, store_dir)
+    warn_store_damage(loaded, store_dir)
     print_problems(loaded.problems)
     report.seconds = time.perf_counter() - started  # (pages were rendered while reading too)
     click.echo(report.line(), err=True)
