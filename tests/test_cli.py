@@ -198,3 +198,11 @@ def test_integers_beyond_64_bits_are_kept_exactly_as_text_with_a_warning(tmp_pat
     data = b"".join(p.read_bytes() for p in (out / "data").rglob("*.js"))
     assert b'"123456789012345678901234567890"' in data and b"1.2345678901234568e+29" not in data
     assert b"18446744073709551615" in data  # (the largest unsigned 64-bit integer is a number still)
+
+
+def test_an_older_python_is_told_the_floor_at_start_up():
+    code = "import sys; sys.version_info = (3, 10, 14, 'final', 0); import runreport"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "runreport needs Python 3.11 or newer; this is Python 3.10" in done.stderr
+    assert "Traceback" not in done.stderr
