@@ -84,7 +84,14 @@ def _logs(draw) -> tuple[bytes, set[int], int]:
             is_object = False
         lines.insert(where, (bad, is_object))
     ending = draw(st.sampled_from([b"\n", b"\r\n"]))
-    not_objects = {i + 1 for i, (_, obj) in enumerate(lines) if not obj and lines[i][0].strip()}
+
+    def blank(i: int, raw: bytes) -> bool:
+        # (A byte order mark opening the file is not data: the reader drops it.)
+        if i == 0 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        return not raw.strip(b" \t\r\n")
+
+    not_objects = {i + 1 for i, (raw, obj) in enumerate(lines) if not obj and not blank(i, raw)}
     return ending.join(b for b, _ in lines) + ending, not_objects, good
 
 
