@@ -143,7 +143,9 @@ def save_command(
     path = var_path or lib.default_variable_path(entry.name)
     source = lib.make_source(run_id, entry_id, entry.step_id, entry.name)
     existed = lib.case_path(folder, prompt, case).exists()
-    redactor = None if no_redact else _redactor()
+    from runreport.commands import config_redactor
+
+    redactor = None if no_redact else config_redactor()
     value = section.value if redactor is None else redactor.value(section.value)
     written = lib.save_variable(folder, prompt, case, path, value, source, create=create, replace=replace)
     note = " (new test case)" if not existed else ""
@@ -151,17 +153,6 @@ def save_command(
     if value is not section.value:
         click.echo("Secret values were saved as [redacted], as the site shows them; "
                    "--no-redact saves them as logged.")
-
-
-def _redactor():
-    """The site's redaction, as ./runreport.toml sets it when there is one (None: off)."""
-    from runreport.site.config import load_config
-    from runreport.site.redact import Redactor
-
-    from runreport.site.command import masked_env
-
-    config = load_config(None)
-    return Redactor(config.redact_keys, masked_env(config.mask_env)[1]) if config.redact else None
 
 
 # --- formatting ---------------------------------------------------------------
