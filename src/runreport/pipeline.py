@@ -240,14 +240,17 @@ def load(
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while reading, one collection after.
+    """Python's cycle collector off while reading.
 
     Reading makes millions of small dicts and lists (parsed records, merged
     fields) and keeps up to `max_resident` runs of them alive, so the
     collector's full passes, triggered by allocation counts, rescan all of
     them again and again: a third of the reading time, for nothing, since
     parsed JSON and merged state hold no reference cycles (memory is freed
-    by reference counting as runs leave, collector or not).
+    by reference counting as runs leave, collector or not). No collection is
+    forced after: with nothing cyclic made there is nothing for it to find,
+    and a full pass costs a long-lived process (`watch`, `serve`) time in
+    proportion to everything it holds, on every load.
     """
     was_on = gc.isenabled()
     gc.disable()
@@ -256,7 +259,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_on:
             gc.enable()
-            gc.collect()
 
 
 def _unterminated_tail(path: Path, display: str, cursor: Cursor):
