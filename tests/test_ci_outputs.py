@@ -8,10 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import xmlschema
 from junitparser import Failure, JUnitXml, Skipped
 
 ROOT = Path(__file__).parent.parent
 SAMPLES = ROOT / "sample_runs"
+#: The JUnit shape Jenkins and GitLab read (see the file's header).
+JUNIT_SCHEMA = xmlschema.XMLSchema(str(Path(__file__).parent / "fixtures" / "junit.xsd"))
 
 
 def _run(*args, cwd: Path) -> subprocess.CompletedProcess:
@@ -77,13 +80,11 @@ def test_the_sample_runs_fail_the_gate_and_write_all_three_outputs(tmp_path):
     assert any(isinstance(r, Skipped) for r in cases["r1120-lead-07"].result)
     assert not cases["r1119-contract-02"].result  # rejected in review: passed, with a note
     assert "rejected in review: Legal sign-off" in cases["r1119-contract-02"].system_out
-    import xml.etree.ElementTree as ET
-
-    case = next(c for c in ET.parse(tmp_path / "junit.xml").iter("testcase")
-                if c.get("name").startswith("r1119-lead-06 "))
-    properties = {p.get("name"): p.get("value") for p in case.iter("property")}
-    assert properties["mode"] == "live" or properties["mode"] == "test"
-    assert (tmp_path / "site" / properties["url"]).is_file()
+    # Each case says its mode and run page where CI test views show it; the page exists.
+    out = dict(line.split(": ", 1) for line in lead.system_out.splitlines())
+    assert out["mode"] in ("live", "test")
+    assert (tmp_path / "site" / out["run page"]).is_file()
+    JUNIT_SCHEMA.validate(str(tmp_path / "junit.xml"))
 
     summary = (tmp_path / "summary.md").read_text()
     assert summary.startswith("## runreport\n\n**36 runs**: 7 failed, 3 running, 1 awaiting review, 25 completed")
@@ -130,3 +131,28 @@ def test_inputs_with_no_run_are_an_error_unless_allowed(tmp_path):
     (logs / "empty.jsonl").write_text("\n")
     done = _run("summary", logs, cwd=tmp_path)
     assert done.returncode == 1 and "no run in the 1 input file read from" in done.stderr
+
+
+def test_the_junit_schema_refuses_what_ci_readers_do_not_take(tmp_path):
+    """The schema check can fail: properties inside a case, a suite without counts."""
+    good = '<testsuites><testsuite name="C" tests="1" failures="0" errors="0"><testcase name="r"/></testsuite></testsuites>'
+    assert JUNIT_SCHEMA.is_valid(good)
+    assert not JUNIT_SCHEMA.is_valid(good.replace('<testcase name="r"/>', '<testcase name="r"><properties/></testcase>'))
+    assert not JUNIT_SCHEMA.is_valid(good.replace(' failures="0"', ""))
+
+
+def test_junit_of_awkward_runs_is_valid_and_escaped(tmp_path):
+    """Control characters, markup and quotes in names and errors still give a valid report."""
+    path = tmp_path / "run.jsonl"
+    path.write_text(json.dumps({"type": "run", "run_id": "r<1>", "composer": 'C "&" <x>\u0001', "mode": "test",
+                                "started_at": "2026-11-20T10:00:00Z"}) + "\n"
+                    + json.dumps({"type": "step", "run_id": "r<1>", "entry_id": "e1", "name": "a]]>b\u0007",
+                                  "status": "error", "error": {"message": "<![CDATA[x]]> \u0000 & more"}}) + "\n")
+    done = _run("summary", path, "--junit", "j.xml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    JUNIT_SCHEMA.validate(str(tmp_path / "j.xml"))
+    (suite,) = JUnitXml.fromfile(str(tmp_path / "j.xml"))
+    assert suite.name == 'C "&" <x>\ufffd'
+    (case,) = suite
+    (failure,) = case.result
+    assert failure.message.startswith("a]]>b\ufffd: <![CDATA[x]]>")

@@ -206,3 +206,37 @@ def test_an_older_python_is_told_the_floor_at_start_up():
     assert done.returncode == 1
     assert "runreport needs Python 3.11 or newer; this is Python 3.10" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_summary_details_give_duration_first_error_and_counts_in_the_published_shape(tmp_path):
+    import jsonschema
+
+    schema = json.loads(invoke("schema", "--summary").stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    damaged = tmp_path / "damaged.jsonl"
+    damaged.write_text(SPEC_EXAMPLE.read_text() + 'not json\n{"type": "step", "run_id": "r-104"}\n')
+    for source in (SPEC_EXAMPLE, ROOT / "sample_runs", damaged):
+        plain = json.loads(invoke("summary", source, "--json").stdout)
+        detailed = json.loads(invoke("summary", source, "--json", "--details").stdout)
+        validator.validate(plain)
+        validator.validate(detailed)
+        # --details only adds: the spec's shape is unchanged without it.
+        assert [{k: r[k] for k in run} for r, run in zip(detailed["runs"], plain["runs"])] == plain["runs"]
+    assert plain["problems"]
+    runs = {r["run_id"]: r for r in json.loads(
+        invoke("summary", ROOT / "sample_runs", "--json", "--details").stdout)["runs"]}
+    lead = runs["r1119-lead-06"]
+    assert lead["first_error"]["step"] == "Fetch leads (paged)"
+    assert lead["first_error"]["message"] == "Pagination stopped: page 3 returned HTTP 400"
+    assert lead["counts"]["error"] >= 1 and lead["counts"]["entries"] == len(lead["entries"])
+    assert isinstance(lead["duration_ms"], int) and lead["duration_ms"] > 0
+    assert runs["r1120-digest-05"]["duration_ms"] is None  # still running
+    # The schema is strict enough to catch a wrong shape.
+    lead["counts"]["error"] = "1"
+    assert not validator.is_valid({"runs": [lead], "problems": []})
+
+
+def test_details_need_json():
+    result = invoke("summary", SPEC_EXAMPLE, "--details")
+    assert result.exit_code == 2 and "--details goes with --json" in result.output

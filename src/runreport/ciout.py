@@ -155,14 +155,17 @@ def junit_xml(runs: Iterable[Run], redactor: Any = None) -> str:
     A failed run, or one with a step error, is a failure (its first error
     as the message, the failing steps' lineage as the text); a run still
     running or awaiting review is skipped, with the reason; a rejected run
-    passes, with a note. Each case's properties hold the mode and the run
-    page's URL relative to the site.
+    passes, with a note. Each case's standard output names the mode and the
+    run page's URL relative to the site, and each suite's properties the
+    modes of its runs: the JUnit schema that Jenkins and GitLab read has
+    properties per suite only, and standard output is what their test views
+    show for a case.
     """
     by_composer: dict[str, list[Run]] = {}
     for run in runs:
         by_composer.setdefault(run.composer, []).append(run)
     suites = []
-    totals = [0, 0, 0, 0.0]  # tests, failures, skipped, time
+    totals = [0, 0, 0.0]  # tests, failures, time
     for composer in sorted(by_composer):
         cases, failures, skipped, total = [], 0, 0, 0.0
         for run in sorted(by_composer[composer], key=lambda r: (r.started_at or "", r.run_id)):
@@ -170,11 +173,7 @@ def junit_xml(runs: Iterable[Run], redactor: Any = None) -> str:
             total += seconds or 0.0
             name = f"{run.run_id} ({run.started_at})" if run.started_at else run.run_id
             body = ['    <testcase name=' + _attr(name) + ' classname=' + _attr(composer)
-                    + ' time="' + _seconds(seconds) + '">',
-                    "      <properties>",
-                    '        <property name="mode" value=' + _attr(run.mode) + "/>",
-                    '        <property name="url" value=' + _attr(run_href(run.run_id)) + "/>",
-                    "      </properties>"]
+                    + ' time="' + _seconds(seconds) + '">']
             error = first_error(run, redactor)
             if run.status in ("running", "awaiting_review"):
                 skipped += 1
@@ -188,23 +187,26 @@ def junit_xml(runs: Iterable[Run], redactor: Any = None) -> str:
                     failing.insert(0, f"run error: {error.message}")
                 body.append("      <failure message=" + _attr(f"{error.step}: {error.message}")
                             + " type=" + _attr(error.kind) + ">" + _text("\n".join(failing)) + "</failure>")
+            out = [f"mode: {run.mode}", f"run page: {run_href(run.run_id)}"]
             rejected = [e for e in run.entries if e.status == "rejected"]
             if rejected:
-                body.append("      <system-out>" + _text(
-                    "rejected in review: " + ", ".join(" › ".join(e.lineage) for e in rejected))
-                    + "</system-out>")
+                out.append("rejected in review: " + ", ".join(" › ".join(e.lineage) for e in rejected))
+            body.append("      <system-out>" + _text("\n".join(out)) + "</system-out>")
             body.append("    </testcase>")
             cases.append("\n".join(body))
         suites.append(
             "  <testsuite name=" + _attr(composer) + f' tests="{len(cases)}" failures="{failures}"'
-            f' errors="0" skipped="{skipped}" time="{_seconds(total)}">\n' + "\n".join(cases)
+            f' errors="0" skipped="{skipped}" time="{_seconds(total)}">\n'
+            + '    <properties>\n      <property name="modes" value='
+            + _attr(", ".join(sorted({r.mode for r in by_composer[composer]}))) + '/>\n    </properties>\n'
+            + "\n".join(cases)
             + "\n  </testsuite>")
         totals[0] += len(cases)
         totals[1] += failures
-        totals[2] += skipped
-        totals[3] += total
+        totals[2] += total
+    # (No "skipped" total on <testsuites>: the schema has it per suite only.)
     head = (f'<testsuites name="runreport" tests="{totals[0]}" failures="{totals[1]}" errors="0"'
-            f' skipped="{totals[2]}" time="{_seconds(totals[3])}">')
+            f' time="{_seconds(totals[2])}">')
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + head + "\n" + "\n".join(suites) + "\n</testsuites>\n"
 
 

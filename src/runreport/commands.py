@@ -163,12 +163,15 @@ def warn_store_damage(loaded, store_dir) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the derived facts as JSON (runs newest first).")
 @click.option("--format", "output_format", type=click.Choice(["table", "json", "markdown"]),
               default=None, help="table (default), json (as --json) or markdown (a job summary).")
+@click.option("--details", is_flag=True,
+              help="With --json: add each run's duration_ms, first_error and counts "
+                   "(the shape: `runreport schema --summary`).")
 @strict_option
 @store_option
 @ci_options
 @allow_empty_option
-def summary(inputs, as_json: bool, output_format: str | None, strict: bool, store_dir: Path | None,
-            fail_on, junit_file, summary_md, link_base, allow_empty) -> None:
+def summary(inputs, as_json: bool, output_format: str | None, details: bool, strict: bool,
+            store_dir: Path | None, fail_on, junit_file, summary_md, link_base, allow_empty) -> None:
     """Print every run with its derived status, newest first."""
     import orjson
 
@@ -178,13 +181,16 @@ def summary(inputs, as_json: bool, output_format: str | None, strict: bool, stor
     warn_store_damage(loaded, store_dir)
     check_not_empty(loaded, inputs, allow_empty)
     as_json = as_json or output_format == "json"
-    redactor = config_redactor() if (junit_file or summary_md or output_format == "markdown") else None
+    if details and not as_json:
+        raise click.UsageError("--details goes with --json (or --format json).")
+    redactor = (config_redactor() if (junit_file or summary_md or output_format == "markdown" or details)
+                else None)
     if output_format == "markdown":
         from runreport.ciout import markdown_summary
 
         click.echo(markdown_summary(list(loaded.runs()), loaded.problems, link_base, redactor), nl=False)
     elif as_json:
-        document = summary_document(loaded.runs(), loaded.problems)
+        document = summary_document(loaded.runs(), loaded.problems, details, redactor)
         sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
         sys.stdout.flush()
     else:
@@ -227,13 +233,16 @@ def validate(inputs, strict: bool, allow_empty: bool) -> None:
 
 
 @click.command()
-def schema() -> None:
+@click.option("--summary", "of_summary", is_flag=True,
+              help="The schema of `summary --json` output instead of the run log's.")
+def schema(of_summary: bool) -> None:
     """Print the JSON Schema (draft 2020-12) of the run log records."""
     import orjson
 
-    from runreport.schema import json_schema
+    from runreport.schema import json_schema, summary_schema
 
-    sys.stdout.buffer.write(orjson.dumps(json_schema(), option=orjson.OPT_INDENT_2) + b"\n")
+    document = summary_schema() if of_summary else json_schema()
+    sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
     sys.stdout.flush()
 
 

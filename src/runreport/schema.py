@@ -63,3 +63,80 @@ def _nullable(schema: dict) -> dict:
         listed = types if isinstance(types, list) else [types]
         return {**schema, "type": [*listed, "null"]}
     return {"anyOf": [{"type": "null"}, schema]}
+
+
+SUMMARY_SCHEMA_ID = "urn:runreport:summary:v1"
+
+
+def summary_schema() -> dict:
+    """The JSON Schema of `runreport summary --json` (and of `--details`, whose fields are optional here)."""
+    from runreport.model import ENTRY_STATUSES, GROUP_STATUSES, MODES, RUN_STATUSES
+
+    text_or_null = {"type": ["string", "null"]}
+    count = {"type": "integer", "minimum": 0}
+    entry = {
+        "type": "object",
+        "required": ["entry_id", "name", "automation", "status", "display_status", "lineage", "badges"],
+        "additionalProperties": False,
+        "properties": {
+            "entry_id": {"type": "string"},
+            "name": {"type": "string"},
+            "automation": text_or_null,
+            "status": {"description": "The entry's own status.", "enum": list(ENTRY_STATUSES)},
+            "display_status": {"description": "What its icon shows (a loop shows its children's worst).",
+                               "enum": list(ENTRY_STATUSES)},
+            "lineage": {"description": "Names from the root ancestor down to the entry itself.",
+                        "type": "array", "items": {"type": "string"}, "minItems": 1},
+            "badges": {"type": "array", "items": {"type": "string", "pattern": "^(iteration|page) "}},
+        },
+    }
+    run = {
+        "type": "object",
+        "required": ["run_id", "composer", "mode", "status", "started_at", "ended_at", "groups", "entries"],
+        "additionalProperties": False,
+        "properties": {
+            "run_id": {"type": "string"},
+            "composer": {"type": "string"},
+            "mode": {"enum": list(MODES)},
+            "status": {"enum": list(RUN_STATUSES)},
+            "started_at": text_or_null,
+            "ended_at": text_or_null,
+            "groups": {"type": "array", "items": {
+                "type": "object", "required": ["automation", "status"], "additionalProperties": False,
+                "properties": {"automation": text_or_null, "status": {"enum": list(GROUP_STATUSES)}}}},
+            "entries": {"description": "Display order: depth first.", "type": "array", "items": entry},
+            "duration_ms": {"description": "--details: from started_at to ended_at; null while unknown.",
+                            "type": ["integer", "null"], "minimum": 0},
+            "first_error": {
+                "description": "--details: the first failing step in display order, else the run's own "
+                               "error (entry_id null); null when there is none. Secrets are redacted.",
+                "anyOf": [{"type": "null"}, {
+                    "type": "object", "required": ["entry_id", "step", "message", "type"],
+                    "additionalProperties": False,
+                    "properties": {"entry_id": text_or_null, "step": {"type": "string"},
+                                   "message": {"type": "string"}, "type": {"type": "string"}}}]},
+            "counts": {
+                "description": "--details: entries in all, and by own status.",
+                "type": "object", "required": ["entries", *ENTRY_STATUSES], "additionalProperties": False,
+                "properties": {"entries": count, **{s: count for s in ENTRY_STATUSES}}},
+        },
+        "dependentRequired": {"duration_ms": ["first_error", "counts"]},
+    }
+    problem = {
+        "type": "object",
+        "required": ["file", "line", "run_id", "severity", "message"],
+        "additionalProperties": False,
+        "properties": {"file": {"type": "string"}, "line": {"type": "integer", "minimum": 0},
+                       "run_id": text_or_null, "severity": {"enum": ["error", "warning"]},
+                       "message": {"type": "string"}},
+    }
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "$id": SUMMARY_SCHEMA_ID,
+        "title": "runreport summary --json",
+        "description": "Every run with its derived facts, newest first, and the input's problems.",
+        "type": "object",
+        "required": ["runs", "problems"],
+        "additionalProperties": False,
+        "properties": {"runs": {"type": "array", "items": run}, "problems": {"type": "array", "items": problem}},
+    }

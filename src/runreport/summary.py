@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from runreport.model import Run
+from runreport.model import ENTRY_STATUSES, Run
 from runreport.problems import Problem
 
 
-def run_summary(run: Run) -> dict:
-    """One run as in site.md's "Hooks for tests and scripts"; entries depth-first."""
-    return {
+def run_summary(run: Run, details: bool = False, redactor: Any = None) -> dict:
+    """One run as in site.md's "Hooks for tests and scripts"; entries depth-first.
+
+    `details` adds what a CI script asks first (`summary --json --details`):
+    the run's duration, its first error (message redacted by `redactor`, as
+    on the site) and its entries counted by status.
+    """
+    shape = {
         "run_id": run.run_id,
         "composer": run.composer,
         "mode": run.mode,
@@ -31,11 +37,32 @@ def run_summary(run: Run) -> dict:
             for e in run.entries
         ],
     }
+    if details:
+        shape.update(run_details(run, redactor))
+    return shape
 
 
-def summary_document(runs: Iterable[Run], problems: Iterable[Problem]) -> dict:
+def run_details(run: Run, redactor: Any = None) -> dict:
+    """duration_ms (null while unknown), first_error (null when none) and counts."""
+    from runreport.ciout import duration_seconds, first_error
+
+    seconds = duration_seconds(run)
+    error = first_error(run, redactor)
+    counts = {"entries": len(run.entries), **{status: 0 for status in ENTRY_STATUSES}}
+    for e in run.entries:
+        counts[e.status] = counts.get(e.status, 0) + 1
     return {
-        "runs": [run_summary(r) for r in runs],
+        "duration_ms": None if seconds is None else round(seconds * 1000),
+        "first_error": None if error is None else {
+            "entry_id": error.entry_id, "step": error.step, "message": error.message, "type": error.kind},
+        "counts": counts,
+    }
+
+
+def summary_document(runs: Iterable[Run], problems: Iterable[Problem], details: bool = False,
+                     redactor: Any = None) -> dict:
+    return {
+        "runs": [run_summary(r, details, redactor) for r in runs],
         "problems": [p.to_json() for p in problems],
     }
 
