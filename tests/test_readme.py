@@ -50,3 +50,25 @@ def test_installed_wheel_is_complete(tmp_path):
                    cwd=tmp_path, env=env, check=False, capture_output=True)
     assert (out / "index.html").exists()
     assert not any("/work/main" in p.read_text(errors="ignore") for p in out.rglob("*.html"))
+
+
+def test_the_first_command_works_as_written_in_a_fresh_checkout(tmp_path):
+    """Command 1, verbatim, in a copy of the repository: a virtual environment, then the sample site."""
+    checkout = tmp_path / "checkout"
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, files.decode().split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            target = checkout / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path),
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_ROOT_USER_ACTION": "ignore"}
+    python_dir = str(Path(sys.executable).parent)  # the python3 these tests run on
+    env["PATH"] = python_dir + ":" + env["PATH"]
+    done = subprocess.run(["sh", "-c", setup_commands()[0]], cwd=checkout, env=env, capture_output=True,
+                          text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert (checkout / ".venv" / "bin" / "runreport").is_file()
+    assert len(list((checkout / "site" / "runs").glob("*.html"))) == 36
+    assert "36 runs" in done.stdout + done.stderr

@@ -11,13 +11,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browsers import launch_chromium
 
 from polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-#: As in tests/site/conftest.py.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 class ServeExited(Exception):
@@ -102,6 +100,6 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        b = launch_chromium(p)
         yield b
         b.close()

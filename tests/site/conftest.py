@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from browsers import launch_chromium
 
 from runreport import pipeline
 from runreport.site import BuildOptions, build_site
@@ -21,8 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "site"
 SAMPLE_RUNS = ROOT / "sample_runs"
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 #: Milliseconds a browser test waits for an expected state (Playwright actions and
 #: `expect`). Generous because a loaded CI machine loads pages and chunks slowly; a
@@ -112,7 +111,7 @@ def browser():
     expect.set_options(timeout=BROWSER_WAIT_MS)  # Playwright's default: 5 s
     try:
         with sync_playwright() as p:
-            b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            b = launch_chromium(p)
             yield b
             b.close()
     finally:
