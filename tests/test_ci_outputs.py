@@ -156,3 +156,12 @@ def test_junit_of_awkward_runs_is_valid_and_escaped(tmp_path):
     (case,) = suite
     (failure,) = case.result
     assert failure.message.startswith("a]]>b\ufffd: <![CDATA[x]]>")
+
+
+def test_markdown_summary_of_the_sample_runs_matches_the_golden_file(tmp_path):
+    """The whole job summary, byte for byte (regenerate with
+    `runreport summary sample_runs --format markdown > tests/fixtures/sample_summary.md`
+    after a deliberate change, and read the diff)."""
+    done = _run("summary", SAMPLES, "--format", "markdown", cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout == (ROOT / "tests" / "fixtures" / "sample_summary.md").read_text()
