@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -38,14 +39,20 @@ def main() -> int:
     for share in shares:
         env = {**os.environ, "RUNREPORT_FUZZ_EXAMPLES": str(share)}
         workers.append(subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-             str(ROOT / "tests" / "test_fuzz.py")], env=env, cwd=ROOT))
-    codes = [w.wait() for w in workers]
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-show-statistics",
+             str(ROOT / "tests" / "test_fuzz.py")], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True))
+    outputs = [w.communicate()[0] for w in workers]
+    codes = [w.returncode for w in workers]
+    for output in outputs:
+        sys.stdout.write(output)
+    # Hypothesis's own count of the examples that ran to the end (each one a log through all three commands).
+    passing = sum(int(n) for out in outputs for n in re.findall(r"(\d+) passing examples", out))
     minutes = (time.perf_counter() - started) / 60
     failed = sum(1 for c in codes if c != 0)
     verdict = ("0 crashes, 0 lost records" if not failed
                else f"FAILED in {failed} of {jobs} processes (the examples are above)")
-    print(f"fuzz: {args.examples:,} examples in {jobs} processes, {minutes:.1f} min: {verdict}")
+    print(f"fuzz: {passing:,} examples passed of {args.examples:,} asked, in {jobs} processes, "
+          f"{minutes:.1f} min: {verdict}")
     return 1 if failed else 0
 
 
