@@ -85,7 +85,7 @@ def packed_markup(html: str) -> str:
 # text were ever inlined in a page, and U+2028/2029 for old JavaScript parsers.
 # Other `<`, `>` and `&` stay as they are: escaping each as \u003c made the
 # log fragments a third larger.
-_JS_ESCAPES = (
+_JS_ESCAPES = (  # (those holding "<" first, then the two non-ASCII ones: js_json_bytes relies on it)
     ("</", "<\\/"),
     ("<!--", "<\\u0021--"),
     ("\u2028", "\\u2028"),
@@ -114,9 +114,15 @@ def js_json_bytes(value: Any) -> bytes:
         data = orjson.dumps(value)
     except TypeError:
         return js_json(value).encode("utf-8")
-    for unsafe, escape in _JS_ESCAPES_UTF8:
-        if unsafe in data:
-            data = data.replace(unsafe, escape)
+    # (One byte search or an ASCII test rules out each pair of escapes first: data files are large.)
+    if b"<" in data:
+        for unsafe, escape in _JS_ESCAPES_UTF8[:2]:
+            if unsafe in data:
+                data = data.replace(unsafe, escape)
+    if not data.isascii():
+        for unsafe, escape in _JS_ESCAPES_UTF8[2:]:
+            if unsafe in data:
+                data = data.replace(unsafe, escape)
     return data
 
 
