@@ -140,7 +140,11 @@
   }
 
   function formatCount(n) {
-    return n.toLocaleString("en-US") + (n === 1 ? " run" : " runs");
+    return formatNumber(n) + (n === 1 ? " run" : " runs");
+  }
+
+  function formatNumber(n) {
+    return (+n).toLocaleString("en-US");
   }
 
   // --- times -------------------------------------------------------------------
@@ -1208,6 +1212,13 @@
       }
     }
     for (i = 0; i < entries.length; i++) entries[i].hidden = on && !keep[i];
+    // A run that failed at run level: its "Run error" row counts as an error entry.
+    var runError = log.querySelector(".run-failure");
+    if (runError) {
+      var kept = on && matches("error");
+      if (kept) matched = true;
+      runError.hidden = on && !kept;
+    }
     moveDividers(entries);
     var groups = log.querySelectorAll(".group");
     for (i = 0; i < groups.length; i++) groups[i].hidden = on && !groups[i].querySelector(".entry:not([hidden])");
@@ -1302,6 +1313,7 @@
       meta.appendChild(c);
     }
     card.appendChild(meta);
+    if (r.said) card.appendChild(saidLine(r.said));
     var expand = button("expand", "Step log", "expand");
     var chev = el("span", "chev");
     chev.setAttribute("aria-hidden", "true");
@@ -1313,6 +1325,25 @@
     log.hidden = true;
     card.appendChild(log);
     return card;
+  }
+
+  /** A card's "what went wrong" line, as the said macro (templates/macros.html) writes it. */
+  function saidLine(said) {
+    var p = el("p", "said said-" + said[0]);
+    var a = el("a");
+    a.href = root() + said[1];
+    var icon = el("span", "ic ic-" + said[0]);
+    icon.setAttribute("aria-hidden", "true");
+    a.appendChild(icon);
+    a.appendChild(el("b", "", said[2]));
+    (said[3] || []).forEach(function (b) {
+      a.appendChild(document.createTextNode(" "));
+      a.appendChild(el("span", "b", b));
+    });
+    a.appendChild(document.createTextNode(": "));
+    a.appendChild(el("span", "said-msg", said[4]));
+    p.appendChild(a);
+    return p;
   }
 
   function rowObject(fields, row) {
@@ -1562,6 +1593,12 @@
       return;
     }
     if (!entry) return;
+    if (entry.getAttribute("data-own-status") === "error") {
+      // Reached to see what failed (a card's error line links here): its Error section opens too.
+      entryParts(entry);
+      var error = entry.querySelector(':scope > details > .sec[data-section="error"] > [data-act=section]');
+      if (error) error.setAttribute("aria-expanded", "true");
+    }
     var details = entry.querySelector("details");
     if (details && !details.open) details.open = true;
     else if (details) showOpenSections(entry);
@@ -1772,6 +1809,8 @@
       "/" + listing.getAttribute("data-match-chunks");
     ["all", "errors", "rejected", "either"].forEach(function (k) {
       listing.setAttribute("data-count-" + k, String(p.counts[k]));
+      var shown = listing.querySelector('[data-count-of="' + k + '"]');
+      if (shown) shown.textContent = formatNumber(p.counts[k]);
     });
     listing.setAttribute("data-match-chunks", String(p.match_chunks));
     return before !== p.counts.all + "/" + p.counts.either + "/" + p.match_chunks;
@@ -1920,13 +1959,20 @@
       log.rrComplete = true; // `fresh` holds every part: nothing left to append
       log.setAttribute("data-parts", fresh.getAttribute("data-parts") || "1");
     }
-    patchList(timeline, fresh.querySelector(".timeline"), "data-automation", function (og, ng) {
+    // The "Run error" row is no group: taken out, then put back first if the run still has one.
+    var freshTimeline = fresh.querySelector(".timeline");
+    var runError = freshTimeline.querySelector(":scope > .run-failure");
+    if (runError) runError.remove();
+    var oldRunError = timeline.querySelector(":scope > .run-failure");
+    if (oldRunError) oldRunError.remove();
+    patchList(timeline, freshTimeline, "data-automation", function (og, ng) {
       og.setAttribute("data-status", ng.getAttribute("data-status"));
       og.querySelector(".group-head").innerHTML = ng.querySelector(".group-head").innerHTML;
       patchList(og.querySelector(".entries"), ng.querySelector(".entries"), "data-entry-id", function (oe, ne) {
         patchEntry(oe, ne, fetchFile);
       }, slice);
     }, slice);
+    if (runError && !slice) timeline.insertBefore(runError, timeline.firstChild);
     var none = log.querySelector(":scope > p.none");
     if (none && timeline.children.length) none.remove();
     filterLog(log);

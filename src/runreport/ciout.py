@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+from runreport.failure import FirstError
+from runreport.failure import first_error as _first_error
 from runreport.model import Run
 from runreport.problems import Problem
 from runreport.site.pagedata import entry_anchor, run_href
@@ -29,61 +30,12 @@ GATES = {
 GATE_NAMES_SHOWN = 5
 #: Rows of the Markdown summary's table before the rest is folded away.
 SUMMARY_ROWS_SHOWN = 50
-_MESSAGE_LENGTH = 200
-
-
-@dataclass(frozen=True)
-class FirstError:
-    entry_id: str | None  # None: the run's own error
-    step: str  # the failing step's name, or "run"
-    message: str  # one line
-    kind: str  # the error's type, or "error"
-
-
-def _one_line(text: str) -> str:
-    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
-    return line if len(line) <= _MESSAGE_LENGTH else line[: _MESSAGE_LENGTH - 1] + "…"
-
-
-def error_message(value) -> tuple[str, str]:
-    """(one-line message, type) of an error value as logged: an object with `message`
-    (and `type`), an HTTP response (its status and its body's message), or text."""
-    if isinstance(value, dict):
-        kind = value.get("type") if isinstance(value.get("type"), str) else "error"
-        status = value.get("status")
-        if isinstance(status, int) and not isinstance(status, bool):
-            body = value.get("body")
-            said = body.get("message") or body.get("error") if isinstance(body, dict) else body
-            said = said if isinstance(said, str) else None
-            return _one_line(f"HTTP {status}" + (f": {said}" if said else "")), f"HTTP {status}"
-        message = value.get("message")
-        if isinstance(message, str) and message.strip():
-            return _one_line(message), kind
-        return _one_line(str(value)), kind
-    if value is None:
-        return "", "error"
-    return _one_line(str(value)), "error"
-
-
-def _shown(value: Any, redactor: Any) -> Any:
-    return value if redactor is None else redactor.value(value)
 
 
 def first_error(run: Run, redactor: Any = None) -> FirstError | None:
-    """The first failing step in display order, else the run's own error, else None.
-
-    `redactor` (a site.redact.Redactor) hides secrets in the message, as the
-    site does: a job summary is as public as the site.
-    """
-    for e in run.entries:
-        if e.status == "error":
-            section = e.section("error")
-            message, kind = error_message(_shown(section.value, redactor) if section else None)
-            return FirstError(e.entry_id, e.name, message or "step failed", kind)
-    if run.error is not None:
-        message, kind = error_message(_shown(run.error, redactor))
-        return FirstError(None, "run", message or "run failed", kind)
-    return None
+    """The run's first error (runreport.failure), its message redacted by `redactor`
+    (a site.redact.Redactor) as the site would: a job summary is as public as the site."""
+    return _first_error(run, None if redactor is None else redactor.value)
 
 
 def _matches(run: Run, gate: str) -> bool:

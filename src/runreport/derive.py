@@ -303,7 +303,7 @@ def _own_status(entry: EntryState, problems: list[Problem], run_id: str) -> str:
 def derive_run(state: RunState, *, detail: bool = True) -> tuple[Run, list[Problem]]:
     """Turn one run's merged state into the model the site and summary show.
 
-    With `detail=False` entries carry no summary rows, sections or raw fields
+    With `detail=False` entries carry no summary rows, sections (but failing ones') or raw fields
     (empty): enough for the index row and the problems, at about half the
     cost, which is what the loader needs for every run it settles.
     """
@@ -398,7 +398,9 @@ def derive_run(state: RunState, *, detail: bool = True) -> tuple[Run, list[Probl
                 started_at=f.get("started_at"),
                 ended_at=f.get("ended_at"),
                 summary=summary_rows(f) if detail else (),
-                sections=sections(f, body) if detail else (),
+                # (A failing entry's sections are made even without detail: its index row
+                # says the error's message, see runreport.failure.)
+                sections=sections(f, body) if detail or own[eid] == "error" else (),
                 review=f.get("review") if isinstance(f.get("review"), Mapping) else None,
                 http_status=http_status(f.get("http")),
                 children=tuple(children.get(eid, ())),

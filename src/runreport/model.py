@@ -12,6 +12,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from runreport.failure import first_error, first_rejection
+
 # --- statuses -------------------------------------------------------------
 # One small shared vocabulary. The JavaScript of the site uses the same
 # strings (assets/runreport.js reads them from data-status attributes).
@@ -193,8 +195,19 @@ class RunIndexRow:
     started_at: str | None
     ended_at: str | None
     entry_count: int
-    has_error: bool  # some entry's own status is "error"
+    has_error: bool  # some entry's own status is "error", or the run has its own error
     has_rejected: bool  # some entry's own status is "rejected"
+    # What the run's card says went wrong, as logged (the site redacts it when showing it):
+    # {"entry_id" (None: the run's own error), "step", "badges", "message"}; None when nothing did.
+    failure: dict | None = None
+    rejection: dict | None = None  # the same for its first rejected review
+
+
+def _said(found: Any) -> dict | None:
+    if found is None:
+        return None
+    return {"entry_id": found.entry_id, "step": found.step, "badges": list(found.badges),
+            "message": found.message}
 
 
 def index_row(run: Run) -> RunIndexRow:
@@ -208,6 +221,8 @@ def index_row(run: Run) -> RunIndexRow:
         started_at=run.started_at,
         ended_at=run.ended_at,
         entry_count=len(run.entries),
-        has_error=any(e.status == "error" for e in run.entries),
+        has_error=run.error is not None or any(e.status == "error" for e in run.entries),
         has_rejected=any(e.status == "rejected" for e in run.entries),
+        failure=_said(first_error(run)),
+        rejection=_said(first_rejection(run)),
     )

@@ -268,11 +268,13 @@ def _base(path: str, title: str, kind: str, problem_count: int | None,
 
 
 def write_listing(
-    w: _Writer, rows: Sequence, *, title: str, composer: str | None, problem_count: int
+    w: _Writer, rows: Sequence, *, title: str, composer: str | None, problem_count: int,
+    redactor: Redactor | None = None,
 ) -> None:
     """Write every page and match chunk of one listing (takes index rows only)."""
     kind = "runs" if composer is None else "composer"
-    lst = pagedata.listing(rows, kind=kind, title=title, composer=composer)
+    lst = pagedata.listing(rows, kind=kind, title=title, composer=composer,
+                           redact=redactor.text if redactor is not None else None)
     for page in lst.pages:
         # Rendering is the cost: skip a page whose data is what it was last time.
         # (Fields only: the page's cards, once made, must not change its key.)
@@ -349,11 +351,20 @@ def write_assets(w: _Writer) -> None:
         w.text(f"assets/icons/{icon.name}", icon.read_text(encoding="utf-8"))
 
 
+def _manifest_row(row: Any) -> dict:
+    """An index row as the manifest keeps it: without what the run said went wrong, which
+    is logged text (the manifest sits in the output folder, and is not redacted)."""
+    fields_ = _fields_of(row)
+    fields_.pop("failure", None)
+    fields_.pop("rejection", None)
+    return fields_
+
+
 def _fields_of(obj: Any) -> dict:
     """A dataclass's own fields as a dict, one level deep (`asdict` deep-copies: slow for
     100,000 index rows), without cached properties (hashes of listing pages)."""
     if is_dataclass(obj):
-        return {f.name: getattr(obj, f.name) for f in fields(obj)}
+        return {f.name: getattr(obj, f.name) for f in fields(obj) if not f.metadata.get("unhashed")}
     return dict(obj)
 
 
@@ -513,11 +524,11 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
         raise RuntimeError("more runs rendered than asked for")
     for row in index:
         w.new.runs[row.run_id] = {"hash": digests[row.run_id], "files": kept[row.run_id],
-                                  "row": _fields_of(row)}
-    write_listing(w, index, title="Runs", composer=None, problem_count=np)
+                                  "row": _manifest_row(row)}
+    write_listing(w, index, title="Runs", composer=None, problem_count=np, redactor=redactor)
     for composer in sorted(by_composer):
         write_listing(w, by_composer[composer], title=composer, composer=composer,
-                      problem_count=np)
+                      problem_count=np, redactor=redactor)
     librarypages.write_library(w, library, options, redactor, {r.run_id for r in index},
                                lambda path, title, kind: _base(path, title, kind, np, True))
     w.text(PROBLEMS_SRC, data_file_bytes(PROBLEMS_SRC, {"kind": "problems", "count": np}))

@@ -137,6 +137,7 @@ def _build_run(run_id: str, refs: array) -> tuple:
     # The store points into the input (a first build reads plain files only): no second copy.
     write_new(job.store.run_path(run_id), pack_run(run_id, kept, offsets), mode=PRIVATE)
     run, problems = derive_run(state)
+    row = asdict(index_row(run))  # (before rendering, which lets go of the values it wrote)
     writer = site_build._Writer(job.out, site_build.BuildReport(job.out), direct=True)
     writer.has_library = job.has_library
     try:
@@ -144,7 +145,7 @@ def _build_run(run_id: str, refs: array) -> tuple:
         produced = [(rel, writer.new.files[rel]) for rel in writer.order]
     except Exception:  # (build_site renders it again from the store, where an error shows as usual)
         produced = None
-    return (run_id, run_digest(run_id, kept), asdict(index_row(run)), [p.to_json() for p in problems],
+    return (run_id, run_digest(run_id, kept), row, [p.to_json() for p in problems],
             lines_json, produced, misrouted)
 
 

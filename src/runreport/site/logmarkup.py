@@ -56,6 +56,8 @@ def entry_html(e: EntryView, vdir: str) -> str:
         out.append(' <span class="flag">still running after the run ended</span>')
     if e.lineage:
         out.append(f'<span class="l">{_x(e.lineage_text)}</span>')
+    if e.error_line:
+        out.append(f'<span class="em">{_x(e.error_line)}</span>')
     out.append("</summary>\n")
     if e.summary:
         out.append("<dl>")

@@ -20,13 +20,15 @@ Site layout (see docs/site-internals.md):
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Sequence
 from urllib.parse import quote
 
 import orjson
 
+from runreport.failure import entry_error
 from runreport.model import Entry, Run, RunIndexRow
 from runreport.problems import Problem
 from runreport.site import chunks
@@ -68,6 +70,7 @@ MODE_LABELS = {"test": "Test", "live": "Live", "unknown": "Unknown mode"}
 MATCH_FIELDS = (
     "run_id", "composer", "composer_href", "status", "status_label", "mode", "mode_label",
     "started_at", "started_text", "href", "log", "errors", "rejected", "duration", "entry_count",
+    "said",  # [kind, href, step, badges, message] or null
 )
 
 
@@ -161,12 +164,25 @@ class RunHead:
 
 
 @dataclass(frozen=True)
+class Said:
+    """What went wrong in a run, in one line on its card: the failing (or rejected) step
+    with its badges and message, linked to that entry on the run page."""
+
+    kind: str  # "error" or "rejected"
+    href: str
+    step: str  # the step's name; "Run error" for the run's own error
+    badges: tuple[str, ...]
+    message: str  # redacted
+
+
+@dataclass(frozen=True)
 class Card(RunHead):
     entry_count: int
     href: str
     log_src: str
     has_error: bool
     has_rejected: bool
+    said: Said | None = None
 
 
 @dataclass(frozen=True)
@@ -199,12 +215,15 @@ class ListingPage:
     match_chunks: int | None  # head page only
     list_src: str
     show_composer: bool
+    # Hides secrets in the messages of cards (the site's Redactor.text); not part of the
+    # page's data (the build's options are, in the manifest's globals).
+    redact: Callable[[str], str] | None = field(default=None, compare=False, metadata={"unhashed": True})
 
     @cached_property
     def cards(self) -> tuple[Card, ...]:
         """Made when the page is rendered: an incremental build compares rows and skips
         unchanged pages (10,000 runs make 10,000 cards otherwise)."""
-        return tuple(card(r) for r in self.rows)
+        return tuple(card(r, self.redact) for r in self.rows)
 
 
 @dataclass(frozen=True)
@@ -231,7 +250,28 @@ def run_head(run: Run | RunIndexRow) -> dict[str, Any]:
     )
 
 
-def card(row: RunIndexRow) -> Card:
+#: The anchor of a run's "Run error" row, at the top of its log.
+RUN_ERROR_ANCHOR = "run-error"
+
+
+def said(row: RunIndexRow, redact: Callable[[str], str] | None = None) -> Said | None:
+    """The card's one line: the run's first error, else its first rejected review."""
+    found, kind = (row.failure, "error") if row.failure else (row.rejection, "rejected")
+    if not found:
+        return None
+    entry_id = found.get("entry_id")
+    anchor = entry_anchor(entry_id) if entry_id is not None else RUN_ERROR_ANCHOR
+    message = str(found.get("message") or "")
+    return Said(
+        kind=kind,
+        href=f"{run_href(row.run_id)}#{anchor}",
+        step=str(found.get("step")) if entry_id is not None else "Run error",
+        badges=tuple(str(b) for b in found.get("badges") or ()),
+        message=redact(message) if redact is not None else message,
+    )
+
+
+def card(row: RunIndexRow, redact: Callable[[str], str] | None = None) -> Card:
     return Card(
         **run_head(row),
         entry_count=row.entry_count,
@@ -239,14 +279,17 @@ def card(row: RunIndexRow) -> Card:
         log_src=run_data_dir(row.run_id) + "log.js",
         has_error=bool(row.has_error),
         has_rejected=bool(row.has_rejected),
+        said=said(row, redact),
     )
 
 
 def match_row(c: Card) -> list:
+    s = c.said
     return [
         c.run_id, c.composer, c.composer_href, c.status, c.status_label, c.mode, c.mode_label,
         c.started_at, c.started_text, c.href, c.log_src, int(c.has_error), int(c.has_rejected),
         c.duration, c.entry_count,
+        [s.kind, s.href, s.step, list(s.badges), s.message] if s is not None else None,
     ]
 
 
@@ -260,7 +303,8 @@ def _anchored(items: Sequence, size: int) -> list[Sequence]:
 
 
 def listing(
-    rows: Sequence[RunIndexRow], *, kind: str, title: str, composer: str | None = None
+    rows: Sequence[RunIndexRow], *, kind: str, title: str, composer: str | None = None,
+    redact: Callable[[str], str] | None = None,
 ) -> Listing:
     """Pages and match index of a listing of `rows` (already newest first).
 
@@ -274,7 +318,7 @@ def listing(
         rejected=sum(1 for r in rows if r.has_rejected),
         either=sum(1 for r in rows if r.has_error or r.has_rejected),
     )
-    matching = [card(r) for r in rows if r.has_error or r.has_rejected]
+    matching = [card(r, redact) for r in rows if r.has_error or r.has_rejected]
     chunks = tuple(
         {"kind": "match", "fields": list(MATCH_FIELDS), "rows": [match_row(c) for c in block]}
         for block in _anchored(matching, MATCH_CHUNK_ROWS)
@@ -307,6 +351,7 @@ def listing(
             match_chunks=len(chunks) if n is None else None,
             list_src=list_src(name),
             show_composer=composer is None,
+            redact=redact,
         )
 
     pages = [page(None, head_rows, None, href(head_older) if head_older else None)]
@@ -365,6 +410,7 @@ class EntryView:
     edit_href: str | None
     duration: str | None
     flagged: bool
+    error_line: str | None = None  # a failing entry's one-line message (redacted)
 
     # Joined here, not by template filters: a run page renders thousands of entries.
     @property
@@ -513,6 +559,8 @@ def run_files(run: Run, *, editor_url: str | None = None,
                            to_json=redactor.json if redactor is not None else None)
     shown_run_sections = [(k, redact(v)) for k, v in run_sections(run)]
     packer.head("run", shown_run_sections)
+    # What each failing entry says in its summary line (before packing lets go of values).
+    error_lines = {e.entry_id: entry_error(e, redact) for e in run.entries if e.status == "error"}
     for e in run.entries:
         packer.add(e.entry_id, entry_sections(e), chunks.save_source(e))
     values_file = packer.packed.values_file
@@ -562,6 +610,7 @@ def run_files(run: Run, *, editor_url: str | None = None,
             edit_href=editor_link(editor_url, run, e),
             duration=duration_text(e.started_at, e.ended_at),
             flagged=e.flagged,
+            error_line=error_lines.get(e.entry_id),
         )
 
     groups = tuple(
@@ -583,7 +632,7 @@ def run_files(run: Run, *, editor_url: str | None = None,
         data_dir=data_dir,
         groups=groups,
         entry_count=len(run.entries),
-        has_error=any(e.status == "error" for e in run.entries),
+        has_error=run.error is not None or any(e.status == "error" for e in run.entries),
         has_rejected=any(e.status == "rejected" for e in run.entries),
         log_parts=split_log(groups),
     )

@@ -1,0 +1,141 @@
+"""What went wrong, in one look: error lines on cards, the "Run error" row, messages on error entries."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import build, data_payload
+from playwright.sync_api import expect
+
+from runreport.site import BuildOptions
+from runreport.site.names import safe_name
+
+
+def _soup(path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def _card(index: BeautifulSoup, run_id: str):
+    return index.select_one(f'article.card[data-run-id="{run_id}"]')
+
+
+def test_failed_cards_say_the_failing_step_and_its_message_linked_to_the_entry(site):
+    index = _soup(site("samples") / "index.html")
+    said = _card(index, "r1119-lead-06").select_one(".said.said-error a")
+    assert said.b.get_text() == "Fetch leads (paged)"
+    assert said.select_one(".said-msg").get_text() == "Pagination stopped: page 3 returned HTTP 400"
+    assert said["href"] == f"runs/{safe_name('r1119-lead-06')}.html#entry-e001"
+    # An HTTP failure says its status; a message with markup is text, not HTML.
+    ticket = _card(index, "r1118-ticket-03").select_one(".said-msg")
+    assert ticket.get_text().startswith("550 5.1.1 <chen.brown@")
+    assert not ticket.find_all(True)
+    # Completed runs that went well say nothing.
+    assert _card(index, "r1119-contract-01").select_one(".said") is None
+
+
+def test_a_run_level_failure_is_on_its_card_and_first_in_its_log(site):
+    index = _soup(site("samples") / "index.html")
+    card = _card(index, "r1119-digest-04")
+    assert card["data-errors"] == "1"  # the Errors filter keeps it
+    said = card.select_one(".said.said-error a")
+    assert said.b.get_text() == "Run error"
+    assert said.select_one(".said-msg").get_text() == "Worker wrk-10 was restarted during a deploy; the run was aborted"
+    page_path, anchor = said["href"].split("#")
+    run = _soup(site("samples") / page_path)
+    timeline = run.select_one(".run-log .timeline")
+    first = timeline.find("li")
+    assert first["id"] == anchor == "run-error" and "run-failure" in first["class"]
+    assert first["data-own-status"] == "error"
+    assert "Worker wrk-10 was restarted" in first.get_text()
+    # The row is no automation group and no entry: the hooks count only those.
+    assert not first.has_attr("data-automation") and not first.has_attr("data-entry-id")
+    assert run.select_one(".run")["data-errors"] == "1"
+
+
+def test_a_rejected_run_says_which_review_rejected_it_and_why(site):
+    said = _card(_soup(site("samples") / "index.html"), "r1118-lead-03").select_one(".said.said-rejected a")
+    assert said.b.get_text() == "Approve lead"
+    assert [b.get_text() for b in said.select(".b")] == ["iteration 2"]
+    assert said.select_one(".said-msg").get_text() == (
+        "rejected by dana.kowalski@example.com: Duplicate of an existing account (ACC-2291).")
+
+
+def test_error_entries_carry_their_message_in_the_summary_line(site):
+    run = _soup(site("samples") / f"runs/{safe_name('r1117-lead-02')}.html")
+    failing = run.select('li.entry[data-own-status="error"]')
+    assert failing
+    for entry in failing:
+        assert entry.select_one("summary .em").get_text()
+    assert failing[0].select_one("summary .em").get_text() == "Page 4 failed with HTTP 429 Too Many Requests"
+    assert not run.select('li.entry[data-own-status="success"] summary .em')
+
+
+def test_error_lines_are_redacted_and_never_in_the_manifest(tmp_path):
+    log = tmp_path / "run.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"type": "run", "run_id": "r-1", "composer": "C", "mode": "test", "started_at": "2026-11-20T10:00:00Z"},
+        {"type": "step", "run_id": "r-1", "entry_id": "e1", "name": "Call", "status": "error",
+         "error": {"message": "refused: Authorization: Bearer SEKRETabc123xyz"}},
+        {"type": "run", "run_id": "r-2", "composer": "C", "mode": "test", "started_at": "2026-11-20T11:00:00Z"},
+        {"type": "run_end", "run_id": "r-2", "ended_at": "2026-11-20T11:00:05Z",
+         "error": "login failed for url https://bob:hunter2pass@db.example.com/x"},
+    ]))
+    out = tmp_path / "site"
+    build([log], out, BuildOptions())
+    for path in out.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert "SEKRETabc123xyz" not in text and "hunter2pass" not in text, path
+    index = _soup(out / "index.html")
+    assert "redacted" in _card(index, "r-1").select_one(".said-msg").get_text()
+    # The filtered view builds its cards from the match index: the same line, redacted too.
+    _, chunk = data_payload(out / "data" / "match" / "all-0.js")
+    said = {row[0]: row[chunk["fields"].index("said")] for row in chunk["rows"]}
+    assert said["r-1"][2] == "Call" and "redacted" in said["r-1"][4]
+    assert said["r-2"][2] == "Run error" and said["r-2"][1].endswith("#run-error")
+
+
+@pytest.mark.browser
+def test_the_card_line_opens_the_entry_with_its_error_shown(page, url):
+    page.goto(url("samples"))
+    card = page.locator('[data-run-id="r1117-lead-02"]')
+    card.locator(".said a").click()
+    entry = page.locator('li.entry[data-entry-id="e001"]')
+    expect(entry.locator(":scope > details")).to_have_attribute("open", "")
+    error = entry.locator('.sec[data-section="error"]')
+    expect(error.locator("[data-act=section]")).to_have_attribute("aria-expanded", "true")
+    expect(error.locator(".sec-body")).to_be_visible()
+    assert not page.page_errors
+
+
+@pytest.mark.browser
+def test_the_errors_filter_keeps_a_run_that_failed_at_run_level(page, url):
+    page.goto(url("samples", f"runs/{safe_name('r1119-digest-04')}.html"))
+    page.locator('[data-filter="errors"]').click()
+    expect(page.locator("[data-run-count]")).to_have_attribute("data-run-count", "1")
+    expect(page.locator(".run-failure")).to_be_visible()
+    expect(page.locator(".run .run-log [data-empty]")).to_be_hidden()
+    # Every entry of it went well: all hidden, the row stays.
+    assert page.locator("li.entry:visible").count() == 0
+    # On the Runs page the filtered list has it, with its line.
+    page.goto(url("samples"))
+    page.locator('[data-filter="errors"]').click()
+    match = page.locator('.matches [data-run-id="r1119-digest-04"]')
+    expect(match.locator(".said-msg")).to_have_text(
+        "Worker wrk-10 was restarted during a deploy; the run was aborted")
+    assert not page.page_errors
+
+
+def test_filter_buttons_on_listings_say_how_many_runs_they_keep(site):
+    index = _soup(site("samples") / "index.html")
+    listing = index.select_one(".listing")
+    errors = index.select_one('[data-filter="errors"] [data-count-of="errors"]')
+    rejected = index.select_one('[data-filter="rejected"] [data-count-of="rejected"]')
+    assert errors.get_text() == listing["data-count-errors"] == "7"
+    assert rejected.get_text() == listing["data-count-rejected"]
+    # The count is not part of the button's name; run pages have no counts.
+    assert errors["aria-hidden"] == "true"
+    run = _soup(site("samples") / f"runs/{safe_name('r1119-digest-04')}.html")
+    assert not run.select("[data-count-of]")
