@@ -1593,8 +1593,9 @@
       return;
     }
     if (!entry) return;
-    if (entry.getAttribute("data-own-status") === "error") {
-      // Reached to see what failed (a card's error line links here): its Error section opens too.
+    if (new URLSearchParams(location.search).get("show") === "error") {
+      // Reached to see what failed (a card's error line links here with ?show=error): its
+      // Error section opens too. A plain deep link opens the entry only.
       entryParts(entry);
       var error = entry.querySelector(':scope > details > .sec[data-section="error"] > [data-act=section]');
       if (error) error.setAttribute("aria-expanded", "true");

@@ -260,11 +260,17 @@ def said(row: RunIndexRow, redact: Callable[[str], str] | None = None) -> Said |
     if not found:
         return None
     entry_id = found.get("entry_id")
-    anchor = entry_anchor(entry_id) if entry_id is not None else RUN_ERROR_ANCHOR
+    if entry_id is None:
+        href = f"{run_href(row.run_id)}#{RUN_ERROR_ANCHOR}"
+    else:
+        # `show=error`: the run page opens that entry's Error section too (a plain deep
+        # link opens the entry only, its sections as the entry's rule says).
+        shown = "?show=error" if kind == "error" else ""
+        href = f"{run_href(row.run_id)}{shown}#{entry_anchor(entry_id)}"
     message = str(found.get("message") or "")
     return Said(
         kind=kind,
-        href=f"{run_href(row.run_id)}#{anchor}",
+        href=href,
         step=str(found.get("step")) if entry_id is not None else "Run error",
         badges=tuple(str(b) for b in found.get("badges") or ()),
         message=redact(message) if redact is not None else message,
