@@ -1568,6 +1568,8 @@
   }
 
   function findEntry(hash) {
+    // "#error-<id>" names a failing entry's message (a card's error line links there).
+    if (hash.indexOf("#error-") === 0) hash = "#entry-" + hash.slice("#error-".length);
     if (hash.indexOf("#entry-") !== 0) return null;
     var id = hash.slice(1);
     try {
@@ -1588,14 +1590,14 @@
   function openHash() {
     var entry = findEntry(location.hash);
     var log = document.querySelector(".run > .run-log");
-    if (!entry && location.hash.indexOf("#entry-") === 0 && partsPending(log)) {
+    if (!entry && /^#(entry|error)-/.test(location.hash) && partsPending(log)) {
       loadParts(log).then(openHash); // the entry is in a later part of the log
       return;
     }
     if (!entry) return;
-    if (new URLSearchParams(location.search).get("show") === "error") {
-      // Reached to see what failed (a card's error line links here with ?show=error): its
-      // Error section opens too. A plain deep link opens the entry only.
+    if (location.hash.indexOf("#error-") === 0) {
+      // Reached to see what failed (a card's error line links to the message): its Error
+      // section opens too. A deep link to the entry opens the entry only.
       entryParts(entry);
       var error = entry.querySelector(':scope > details > .sec[data-section="error"] > [data-act=section]');
       if (error) error.setAttribute("aria-expanded", "true");

@@ -26,7 +26,11 @@ def test_failed_cards_say_the_failing_step_and_its_message_linked_to_the_entry(s
     said = _card(index, "r1119-lead-06").select_one(".said.said-error a")
     assert said.b.get_text() == "Fetch leads (paged)"
     assert said.select_one(".said-msg").get_text() == "Pagination stopped: page 3 returned HTTP 400"
-    assert said["href"] == f"runs/{safe_name('r1119-lead-06')}.html?show=error#entry-e001"
+    assert said["href"] == f"runs/{safe_name('r1119-lead-06')}.html#error-e001"
+    # Without the script the link lands on the message, in the entry's summary line.
+    run = _soup(site("samples") / f"runs/{safe_name('r1119-lead-06')}.html")
+    assert run.find(id="error-e001").get_text() == "Pagination stopped: page 3 returned HTTP 400"
+    assert run.find(id="error-e001").find_parent("li")["id"] == "entry-e001"
     # An HTTP failure says its status; a message with markup is text, not HTML.
     ticket = _card(index, "r1118-ticket-03").select_one(".said-msg")
     assert ticket.get_text().startswith("550 5.1.1 <chen.brown@")
@@ -109,6 +113,7 @@ def test_the_card_line_opens_the_entry_with_its_error_shown(page, url):
     expect(error.locator(".sec-body")).to_be_visible()
     assert not page.page_errors
     # A plain deep link to the same entry opens it, its sections as the entry's rule says.
+    page.goto(url("samples"))
     page.goto(url("samples", f"runs/{safe_name('r1117-lead-02')}.html#entry-e001"))
     expect(entry.locator(":scope > details")).to_have_attribute("open", "")
     expect(entry.locator('.sec[data-section="error"] [data-act=section]')).to_have_attribute(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from runreport.site.names import error_anchor
 from runreport.site.pagedata import EntryView, GroupView
 
 _SPECIAL = re.compile(r"[&<>\"']")
@@ -57,7 +58,7 @@ def entry_html(e: EntryView, vdir: str) -> str:
     if e.lineage:
         out.append(f'<span class="l">{_x(e.lineage_text)}</span>')
     if e.error_line:
-        out.append(f'<span class="em">{_x(e.error_line)}</span>')
+        out.append(f'<span class="em" id="{_x(error_anchor(e.entry_id))}">{_x(e.error_line)}</span>')
     out.append("</summary>\n")
     if e.summary:
         out.append("<dl>")

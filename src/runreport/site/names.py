@@ -25,3 +25,9 @@ def entry_anchor(entry_id: str) -> str:
     if _ANCHOR_SAFE.fullmatch(entry_id) and not entry_id.startswith("h-"):
         return f"entry-{entry_id}"
     return f"entry-h-{digest(entry_id)}"
+
+
+def error_anchor(entry_id: str) -> str:
+    """The HTML id of a failing entry's message (`error-<id>`, as entry_anchor spells it):
+    a link to it opens the entry with its Error section shown."""
+    return "error-" + entry_anchor(entry_id)[len("entry-"):]

@@ -32,7 +32,7 @@ from runreport.failure import entry_error
 from runreport.model import Entry, Run, RunIndexRow
 from runreport.problems import Problem
 from runreport.site import chunks
-from runreport.site.names import entry_anchor, safe_name
+from runreport.site.names import entry_anchor, error_anchor, safe_name
 from runreport.site.redact import REDACTED, Redactor
 from runreport.timefmt import duration_text, parse_instant
 
@@ -263,10 +263,12 @@ def said(row: RunIndexRow, redact: Callable[[str], str] | None = None) -> Said |
     if entry_id is None:
         href = f"{run_href(row.run_id)}#{RUN_ERROR_ANCHOR}"
     else:
-        # `show=error`: the run page opens that entry's Error section too (a plain deep
-        # link opens the entry only, its sections as the entry's rule says).
-        shown = "?show=error" if kind == "error" else ""
-        href = f"{run_href(row.run_id)}{shown}#{entry_anchor(entry_id)}"
+        # A failing entry is linked by its message's anchor: the run page opens the entry
+        # with its Error section shown (a deep link to the entry opens the entry only, its
+        # sections as the entry's rule says), and without the script the link still
+        # scrolls to the message.
+        anchor = error_anchor(entry_id) if kind == "error" else entry_anchor(entry_id)
+        href = f"{run_href(row.run_id)}#{anchor}"
     message = str(found.get("message") or "")
     return Said(
         kind=kind,
