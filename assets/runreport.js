@@ -1610,6 +1610,56 @@
     if (summary) summary.focus({ preventScroll: true });
   }
 
+  // --- next / previous error on a run page ----------------------------------------
+  //
+  // The buttons (and E / Shift+E) move focus through the run's errors in display
+  // order: its "Run error" row, then every entry whose own status is error,
+  // opening each with its Error section. A large run's later parts load first.
+
+  var errorAt = -1; // the error last gone to
+
+  function errorStops(log) {
+    return Array.prototype.slice.call(log.querySelectorAll(
+      '.run-failure, li.entry[data-own-status="error"]')).filter(function (n) { return !n.closest("[hidden]"); });
+  }
+
+  function goToError(step) {
+    var log = document.querySelector(".run > .run-log");
+    if (!log) return;
+    loadParts(log).then(function () {
+      var stops = errorStops(log);
+      if (!stops.length) return;
+      var focused = document.activeElement && document.activeElement.closest ?
+        document.activeElement.closest('.run-failure, li.entry[data-own-status="error"]') : null;
+      var at = focused ? stops.indexOf(focused) : errorAt;
+      errorAt = at < 0 ? (step > 0 ? 0 : stops.length - 1) : (at + step + stops.length) % stops.length;
+      var stop = stops[errorAt];
+      if (stop.matches("li.entry")) {
+        entryParts(stop);
+        var error = stop.querySelector(':scope > details > .sec[data-section="error"] > [data-act=section]');
+        if (error) error.setAttribute("aria-expanded", "true");
+        var details = stop.querySelector(":scope > details");
+        if (details && !details.open) details.open = true;
+        else showOpenSections(stop);
+        stop.querySelector("summary").focus({ preventScroll: true });
+      } else {
+        stop.setAttribute("tabindex", "-1");
+        stop.focus({ preventScroll: true });
+      }
+      stop.scrollIntoView({ block: "start" });
+    });
+  }
+
+  function onKey(event) {
+    if (event.key !== "e" && event.key !== "E") return;
+    if (event.altKey || event.ctrlKey || event.metaKey || event.defaultPrevented) return;
+    var t = event.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    if (!document.querySelector("[data-act=error-nav]")) return;
+    event.preventDefault();
+    goToError(event.shiftKey ? -1 : 1);
+  }
+
   function onClick(event) {
     var btn = event.target.closest("button[data-act]");
     if (!btn) return;
@@ -1621,6 +1671,8 @@
       applyFilters();
     } else if (act === "expand") {
       toggleCard(btn);
+    } else if (act === "error-nav") {
+      goToError(+btn.getAttribute("data-step"));
     } else if (act === "section") {
       toggleSection(btn);
     } else if (act === "view") {
@@ -2131,6 +2183,7 @@
     document.addEventListener("click", onClick);
     document.addEventListener("toggle", onToggle, true);
     window.addEventListener("hashchange", openHash);
+    document.addEventListener("keydown", onKey);
     localTimes(document);
     filter = readFilter();
     applyFilters();

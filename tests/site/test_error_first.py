@@ -149,3 +149,29 @@ def test_filter_buttons_on_listings_say_how_many_runs_they_keep(site):
     assert errors["aria-hidden"] == "true"
     run = _soup(site("samples") / f"runs/{safe_name('r1119-digest-04')}.html")
     assert not run.select("[data-count-of]")
+
+
+@pytest.mark.browser
+def test_next_and_previous_error_move_focus_through_every_error_in_order(page, url):
+    page.goto(url("samples", f"runs/{safe_name('r1118-inv-03')}.html"))
+    focused = "() => document.activeElement.closest('li.entry').getAttribute('data-entry-id')"
+    page.get_by_role("button", name="Next error").click()
+    assert page.evaluate(focused) == "e003"
+    error = page.locator('li.entry[data-entry-id="e003"] .sec[data-section="error"]')
+    expect(error.locator("[data-act=section]")).to_have_attribute("aria-expanded", "true")
+    page.get_by_role("button", name="Next error").click()
+    assert page.evaluate(focused) == "e012"
+    page.get_by_role("button", name="Next error").click()  # round again
+    assert page.evaluate(focused) == "e003"
+    page.keyboard.press("Shift+E")
+    assert page.evaluate(focused) == "e012"
+    page.keyboard.press("e")
+    assert page.evaluate(focused) == "e003"
+    # A run whose only error is its own: the "Run error" row is the stop.
+    page.goto(url("samples", f"runs/{safe_name('r1119-digest-04')}.html"))
+    page.get_by_role("button", name="Next error").click()
+    assert page.evaluate("() => document.activeElement.id") == "run-error"
+    # A run without errors has no such buttons.
+    page.goto(url("samples", f"runs/{safe_name('r1119-contract-01')}.html"))
+    assert page.get_by_role("button", name="Next error").count() == 0
+    assert not page.page_errors
