@@ -175,3 +175,16 @@ def test_next_and_previous_error_move_focus_through_every_error_in_order(page, u
     page.goto(url("samples", f"runs/{safe_name('r1119-contract-01')}.html"))
     assert page.get_by_role("button", name="Next error").count() == 0
     assert not page.page_errors
+
+
+def test_review_steps_say_who_decided_or_since_when_they_wait(site):
+    waiting = _soup(site("samples") / f"runs/{safe_name('r1120-contract-04')}.html")
+    entry = waiting.select_one('li.entry[data-own-status="running"] i.wait').find_parent("li")
+    assert entry["data-status"] == "running"  # the hook is unchanged: a pause is how it looks
+    assert entry.select_one("summary i").get_text() == "Awaiting review"
+    assert entry.select_one(".rv.rv-wait").get_text().startswith("waiting since 2026-11-20 ")
+    rejected = _soup(site("samples") / f"runs/{safe_name('r1118-lead-03')}.html")
+    line = rejected.select_one('li.entry[data-own-status="rejected"] .rv').get_text()
+    assert line.startswith("Rejected by dana.kowalski@example.com at ")
+    assert line.endswith(": Duplicate of an existing account (ACC-2291).")
+    assert not rejected.select("i.wait")

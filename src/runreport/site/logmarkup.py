@@ -46,7 +46,8 @@ def entry_html(e: EntryView, vdir: str) -> str:
     out.append(">\n")
     if e.divider:
         out.append(f'<div class="divider" role="separator">{_x(e.divider)}</div>')
-    out.append(f'<details><summary><i class="ic-{_x(e.status)}">{_x(e.status_label)}</i> <b>{_x(e.name)}</b>')
+    wait = " wait" if e.waiting else ""
+    out.append(f'<details><summary><i class="ic-{_x(e.status)}{wait}">{_x(e.status_label)}</i> <b>{_x(e.name)}</b>')
     if e.kind:
         out.append(f' <span class="k">{_x(e.kind)}</span>')
     for b in e.badges:
@@ -57,6 +58,8 @@ def entry_html(e: EntryView, vdir: str) -> str:
         out.append(' <span class="flag">still running after the run ended</span>')
     if e.lineage:
         out.append(f'<span class="l">{_x(e.lineage_text)}</span>')
+    if e.review_line:
+        out.append(f'<span class="rv rv-{"wait" if e.waiting else _x(e.own_status)}">{_x(e.review_line)}</span>')
     if e.error_line:
         out.append(f'<span class="em" id="{_x(error_anchor(e.entry_id))}">{_x(e.error_line)}</span>')
     out.append("</summary>\n")

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import orjson
 
-from runreport.failure import entry_error
+from runreport.failure import entry_error, one_line
 from runreport.model import Entry, Run, RunIndexRow
 from runreport.problems import Problem
 from runreport.site import chunks
@@ -419,6 +419,8 @@ class EntryView:
     duration: str | None
     flagged: bool
     error_line: str | None = None  # a failing entry's one-line message (redacted)
+    review_line: str | None = None  # a Review step's state: waiting since, or decided by whom
+    waiting: bool = False  # a Review step the run is paused on (a pause, not a spinner)
 
     # Joined here, not by template filters: a run page renders thousands of entries.
     @property
@@ -553,6 +555,34 @@ def section_views(e: Entry) -> list[tuple[str, str]]:
     return out
 
 
+def _awaits_review(e: Entry) -> bool:
+    """A Review step that pauses its run: still running, undecided, in "wait" mode."""
+    review = e.review
+    return (e.status == "running" and isinstance(review, dict) and not review.get("decision")
+            and review.get("mode") in (None, "wait"))
+
+
+def review_line(e: Entry, redact_text: Callable[[str], str] | None = None) -> str | None:
+    """What a Review step says beside its name: "waiting since …", or "Approved by … : note"."""
+    review = e.review
+    if not isinstance(review, dict):
+        return None
+    if _awaits_review(e):
+        return f"waiting since {human_time(e.started_at)}" if e.started_at else "waiting for a reviewer"
+    decision = review.get("decision")
+    if decision not in ("approved", "rejected"):
+        return None
+    reviewer, comment = review.get("reviewer"), review.get("comment")
+    line = decision.title()
+    if isinstance(reviewer, str) and reviewer.strip():
+        line += f" by {reviewer.strip()}"
+    if isinstance(review.get("decided_at"), str):
+        line += f" at {human_time(review['decided_at'])}"
+    if isinstance(comment, str) and comment.strip():
+        line += f": {one_line(comment)}"
+    return redact_text(line) if redact_text is not None else line
+
+
 def run_files(run: Run, *, editor_url: str | None = None,
               chunk_size: int = chunks.DEFAULT_CHUNK_SIZE, redactor: Redactor | None = None) -> RunFiles:
     """The run page and its values payloads, every value redacted by `redactor` on its way out."""
@@ -595,6 +625,7 @@ def run_files(run: Run, *, editor_url: str | None = None,
     def view(e: Entry) -> EntryView:
         shown = section_views(e)
         multiple = len(shown) > 1
+        waiting = _awaits_review(e)
         return EntryView(
             i=position[e.entry_id],
             entry_id=e.entry_id,
@@ -602,7 +633,8 @@ def run_files(run: Run, *, editor_url: str | None = None,
             name=e.name,
             kind=e.kind,
             status=e.display_status,
-            status_label=ENTRY_STATUS_LABELS.get(e.display_status, e.display_status.title()),
+            status_label=("Awaiting review" if waiting else
+                          ENTRY_STATUS_LABELS.get(e.display_status, e.display_status.title())),
             own_status=e.status,
             depth=e.depth,
             # (A part page holds a slice of the log in display order: a parent before the
@@ -619,6 +651,8 @@ def run_files(run: Run, *, editor_url: str | None = None,
             duration=duration_text(e.started_at, e.ended_at),
             flagged=e.flagged,
             error_line=error_lines.get(e.entry_id),
+            review_line=review_line(e, redactor.text if redactor is not None else None),
+            waiting=waiting,
         )
 
     groups = tuple(
