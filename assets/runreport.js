@@ -1868,6 +1868,10 @@
       if (shown) shown.textContent = formatNumber(p.counts[k]);
     });
     listing.setAttribute("data-match-chunks", String(p.match_chunks));
+    ["failed", "running", "awaiting_review", "completed"].forEach(function (k) {
+      var total = listing.querySelector('[data-total="' + k + '"] b');
+      if (total && p.counts[k] !== undefined) total.textContent = formatNumber(p.counts[k]);
+    });
     return before !== p.counts.all + "/" + p.counts.either + "/" + p.match_chunks;
   }
 

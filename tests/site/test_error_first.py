@@ -188,3 +188,10 @@ def test_review_steps_say_who_decided_or_since_when_they_wait(site):
     assert line.startswith("Rejected by dana.kowalski@example.com at ")
     assert line.endswith(": Duplicate of an existing account (ACC-2291).")
     assert not rejected.select("i.wait")
+
+
+def test_the_runs_page_totals_its_runs_by_status(site):
+    index = _soup(site("samples") / "index.html")
+    totals = {t["data-total"]: t.b.get_text() for t in index.select(".totals [data-total]")}
+    assert totals == {"failed": "7", "running": "3", "awaiting_review": "1", "completed": "25"}
+    assert sum(map(int, totals.values())) == int(index.select_one("[data-run-count]")["data-run-count"])

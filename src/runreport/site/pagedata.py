@@ -20,6 +20,7 @@ Site layout (see docs/site-internals.md):
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -56,6 +57,8 @@ RUN_STATUS_LABELS = {
     "completed": "Completed",
     "failed": "Failed",
 }
+#: The run statuses of a listing's totals line, worst first.
+TOTALS_ORDER = ("failed", "running", "awaiting_review", "completed")
 ENTRY_STATUS_LABELS = {
     "running": "Running",
     "success": "Success",
@@ -193,6 +196,16 @@ class Counts:
     errors: int
     rejected: int
     either: int
+    # Runs by status, the Runs page's totals (0 for a status no run has).
+    failed: int = 0
+    running: int = 0
+    awaiting_review: int = 0
+    completed: int = 0
+
+    @property
+    def totals(self) -> list[tuple[str, str, int]]:
+        """(status, label, runs) of each status, worst first, as the totals line shows them."""
+        return [(s, RUN_STATUS_LABELS[s], getattr(self, s)) for s in TOTALS_ORDER]
 
 
 @dataclass(frozen=True)
@@ -320,11 +333,13 @@ def listing(
     run changes only the head page, the newest chunk and the list file.
     """
     name = "all" if composer is None else safe_name(composer)
+    by_status = Counter(r.status for r in rows)
     counts = Counts(
         all=len(rows),
         errors=sum(1 for r in rows if r.has_error),
         rejected=sum(1 for r in rows if r.has_rejected),
         either=sum(1 for r in rows if r.has_error or r.has_rejected),
+        **{status: by_status.get(status, 0) for status in TOTALS_ORDER},
     )
     matching = [card(r, redact) for r in rows if r.has_error or r.has_rejected]
     chunks = tuple(
