@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Take the README's screenshots of the sample site, in headless Chromium.
+
+Usage: python3 tools/screenshots.py [OUTPUT_FOLDER]   (default docs/screenshots)
+
+Builds the site of sample_runs/ into a temporary folder, opens it from
+file:// at 1366×900 (desktop) and 390×844 (phone), and writes:
+
+  runs-desktop.png          the Runs page
+  runs-phone.png            the Runs page on a phone
+  failed-card.png           a failed card, its error line and expanded log
+  failed-iteration.png      a run page at its failed loop iteration, Error open
+  runs-dark.png             the Runs page in dark mode
+  errors-filter.png         the Runs page with the Errors filter on
+
+Uses Debian's Chromium (/usr/bin/chromium) when present, else Playwright's own.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browsers import launch_chromium  # noqa: E402  (the tests' own browser choice)
+
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def main() -> int:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import sync_playwright
+
+    from runreport.site.names import safe_name
+
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site"
+        subprocess.run([sys.executable, "-m", "runreport", "build", str(ROOT / "sample_runs"), "-o", str(site),
+                        "--store", str(Path(tmp) / "store")], check=True, capture_output=True)
+        index = (site / "index.html").as_uri()
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            page = browser.new_page(viewport=DESKTOP)
+            page.goto(index)
+            page.screenshot(path=str(out / "runs-desktop.png"))
+
+            card = page.locator('[data-run-id="r1118-inv-03"]')
+            card.locator("[data-act=expand]").click()
+            card.locator(".card-log .entry").first.wait_for()
+            card.screenshot(path=str(out / "failed-card.png"))
+
+            page.goto(index)
+            page.locator('[data-filter="errors"]').click()
+            page.locator(".matches .card").first.wait_for()
+            page.screenshot(path=str(out / "errors-filter.png"))
+
+            run = site / "runs" / f"{safe_name('r1118-inv-03')}.html"
+            page.goto(run.as_uri() + "#error-e012")
+            page.locator('#entry-e012 .sec[data-section="error"] .sec-body').wait_for()
+            page.screenshot(path=str(out / "failed-iteration.png"))
+
+            phone = browser.new_page(viewport=PHONE, is_mobile=True, device_scale_factor=2)
+            phone.goto(index)
+            phone.screenshot(path=str(out / "runs-phone.png"))
+
+            dark = browser.new_page(viewport=DESKTOP, color_scheme="dark")
+            dark.goto(index)
+            dark.screenshot(path=str(out / "runs-dark.png"))
+            browser.close()
+    for name in sorted(p.name for p in out.glob("*.png")):
+        print(out / name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
