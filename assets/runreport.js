@@ -1411,6 +1411,7 @@
 
   function applyListing(listing) {
     if (!listing.hasAttribute("data-count-all")) return listCounts(listing); // a block page
+    if (listing.classList.contains("searching")) return; // results stand until the box is emptied
     var on = filterOn();
     var total = +listing.getAttribute("data-count-all");
     var which = filter.errors && filter.rejected ? "either" : filter.errors ? "errors" : "rejected";
@@ -1608,6 +1609,142 @@
     entry.scrollIntoView({ block: "start" });
     var summary = entry.querySelector("summary");
     if (summary) summary.focus({ preventScroll: true });
+  }
+
+  // --- search across all runs (the Runs page) --------------------------------------
+  //
+  // The box exists only with the script. Its index is data/search/all-<k>.js (run
+  // id, composer, step names, what went wrong), loaded with <script> elements on
+  // the first search, all of it: a query can match any run, on any page, whether
+  // its page was ever opened or not. Results replace the cards until the box is
+  // emptied; the filters apply to the cards, not to the results.
+
+  var SEARCH_MIN = 2;
+  var SEARCH_SHOWN = 100;
+  var searchToken = 0;
+
+  function searchBox(listing) {
+    var head = listing.querySelector(".listing-head");
+    var form = el("form", "search");
+    form.setAttribute("role", "search");
+    var label = el("label", "sr", "Search runs by run id, composer, step or error message");
+    var input = el("input");
+    input.type = "search";
+    input.id = "run-search";
+    input.placeholder = "Search runs, steps, errors";
+    input.setAttribute("autocomplete", "off");
+    label.setAttribute("for", input.id);
+    form.appendChild(label);
+    form.appendChild(input);
+    form.addEventListener("submit", function (e) { e.preventDefault(); runSearch(listing, input.value); });
+    var timer = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { runSearch(listing, input.value); }, 150);
+    });
+    head.appendChild(form);
+  }
+
+  function searchIndex(listing) {
+    var n = +listing.getAttribute("data-search-chunks");
+    var prefix = listing.getAttribute("data-search-prefix");
+    var files = [];
+    for (var k = n - 1; k >= 0; k--) files.push(RunReport.load(prefix + k + ".js")); // newest first
+    return Promise.all(files);
+  }
+
+  /** The first field of a search row holding `q` (lower case): [label, text], or null. */
+  function searchHit(r, names, q) {
+    if (r.run_id.toLowerCase().indexOf(q) >= 0) return ["run", r.run_id];
+    if (r.composer.toLowerCase().indexOf(q) >= 0) return ["composer", r.composer];
+    if (r.said && r.said[1].toLowerCase().indexOf(q) >= 0) return ["error in " + r.said[0], r.said[1]];
+    for (var i = 0; i < r.steps.length; i++) {
+      var name = names[r.steps[i]];
+      if (name.toLowerCase().indexOf(q) >= 0) return ["step", name];
+    }
+    return null;
+  }
+
+  function marked(text, q) {
+    var span = el("span", "hit-text");
+    var at = text.toLowerCase().indexOf(q);
+    if (at < 0) {
+      span.textContent = text;
+      return span;
+    }
+    span.appendChild(document.createTextNode(text.slice(0, at)));
+    span.appendChild(el("mark", "", text.slice(at, at + q.length)));
+    span.appendChild(document.createTextNode(text.slice(at + q.length)));
+    return span;
+  }
+
+  function searchResult(r, hit, q) {
+    var item = el("li", "result");
+    item.setAttribute("data-run-id", r.run_id);
+    item.setAttribute("data-status", r.status);
+    var status = el("span", "status st-" + r.status);
+    var icon = el("span", "ic ic-" + r.status);
+    icon.setAttribute("aria-hidden", "true");
+    status.appendChild(icon);
+    status.appendChild(document.createTextNode(r.status_label));
+    item.appendChild(status);
+    var a = el("a", "", r.composer);
+    a.href = root() + (hit[0].indexOf("error") === 0 && r.said ? r.said[2] : r.href);
+    item.appendChild(document.createTextNode(" "));
+    item.appendChild(a);
+    item.appendChild(document.createTextNode(" "));
+    item.appendChild(el("code", "run-id", r.run_id));
+    item.appendChild(el("span", "when", " · " + r.started_text));
+    var why = el("span", "why");
+    why.appendChild(el("span", "field", hit[0] + ": "));
+    why.appendChild(marked(hit[1], q));
+    item.appendChild(why);
+    return item;
+  }
+
+  function runSearch(listing, query) {
+    var token = ++searchToken;
+    var q = query.trim().toLowerCase();
+    var box = listing.querySelector(".search-results");
+    var searching = q.length >= SEARCH_MIN;
+    listing.classList.toggle("searching", searching);
+    if (!searching) {
+      box.hidden = true;
+      box.textContent = "";
+      applyListing(listing);
+      return;
+    }
+    searchIndex(listing).then(function (files) {
+      if (token !== searchToken) return;
+      var list = el("ol", "results");
+      var found = 0;
+      files.forEach(function (file) {
+        for (var i = 0; i < file.rows.length; i++) {
+          var r = rowObject(file.fields, file.rows[i]);
+          var hit = searchHit(r, file.names, q);
+          if (!hit) continue;
+          found++;
+          if (found <= SEARCH_SHOWN) list.appendChild(searchResult(r, hit, q));
+        }
+      });
+      box.textContent = "";
+      var said = el("p", "result-count", found === 1 ? "1 run matches." : formatNumber(found) + " runs match." +
+        (found > SEARCH_SHOWN ? " The newest " + SEARCH_SHOWN + " are shown." : ""));
+      box.appendChild(said);
+      if (found) box.appendChild(list);
+      box.hidden = false;
+      setCount(found);
+      ["matches", "cards", "pager", "page-of", "empty"].forEach(function (c) {
+        var node = listing.querySelector("." + c);
+        if (node) node.hidden = true;
+      });
+      if (liveRegion) liveRegion.textContent = said.textContent;
+    }, function (err) {
+      if (token !== searchToken) return;
+      box.textContent = "";
+      loadError(box, err);
+      box.hidden = false;
+    });
   }
 
   // --- next / previous error on a run page ----------------------------------------
@@ -2190,6 +2327,8 @@
     document.addEventListener("keydown", onKey);
     localTimes(document);
     filter = readFilter();
+    var searchable = document.querySelector(".listing[data-search-chunks]");
+    if (searchable) searchBox(searchable);
     applyFilters();
     var runData = document.querySelectorAll(".run-data");
     for (var i = 0; i < runData.length; i++) showOpenSections(runData[i]);

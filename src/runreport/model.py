@@ -201,6 +201,12 @@ class RunIndexRow:
     # {"entry_id" (None: the run's own error), "step", "badges", "message"}; None when nothing did.
     failure: dict | None = None
     rejection: dict | None = None  # the same for its first rejected review
+    # Its distinct step names in display order (at most MAX_STEP_NAMES), for search.
+    steps: list | None = None
+
+
+#: Step names an index row keeps for search (a run of thousands of entries repeats a few).
+MAX_STEP_NAMES = 100
 
 
 def _said(found: Any) -> dict | None:
@@ -225,4 +231,15 @@ def index_row(run: Run) -> RunIndexRow:
         has_rejected=any(e.status == "rejected" for e in run.entries),
         failure=_said(first_error(run)),
         rejection=_said(first_rejection(run)),
+        steps=_step_names(run),
     )
+
+
+def _step_names(run: Run) -> list[str]:
+    names: dict[str, None] = {}
+    for e in run.entries:
+        if e.name not in names:
+            names[e.name] = None
+            if len(names) >= MAX_STEP_NAMES:
+                break
+    return list(names)

@@ -195,3 +195,75 @@ def test_the_runs_page_totals_its_runs_by_status(site):
     totals = {t["data-total"]: t.b.get_text() for t in index.select(".totals [data-total]")}
     assert totals == {"failed": "7", "running": "3", "awaiting_review": "1", "completed": "25"}
     assert sum(map(int, totals.values())) == int(index.select_one("[data-run-count]")["data-run-count"])
+
+
+@pytest.fixture(scope="module")
+def many_runs(www, tmp_path_factory):
+    """260 runs (three listing pages); the oldest fails with a message no other run has,
+    and one run in the middle has a step named like no other."""
+    log = tmp_path_factory.mktemp("many") / "runs.jsonl"
+    records = []
+    for n in range(260):
+        rid = f"run-{n:03d}"
+        records.append({"type": "run", "run_id": rid, "composer": f"Composer {n % 3}", "mode": "test",
+                        "started_at": f"2026-11-{1 + n // 24:02d}T{n % 24:02d}:00:00Z"})
+        records.append({"type": "step", "run_id": rid, "entry_id": "e1",
+                        "name": "Reconcile ledger" if n == 130 else "Fetch", "status": "success"})
+        if n == 0:
+            records.append({"type": "step", "run_id": rid, "entry_id": "e2", "name": "Charge card",
+                            "status": "error", "error": {"message": "Card issuer quasar-77 declined"}})
+        records.append({"type": "run_end", "run_id": rid, "ended_at": f"2026-11-{1 + n // 24:02d}T{n % 24:02d}:00:05Z"})
+    log.write_text("".join(json.dumps(r) + "\n" for r in records))
+    out = www / "sub" / "many"
+    build([log], out, BuildOptions())
+    return out
+
+
+def test_the_search_index_holds_every_run_with_its_steps_and_error(many_runs):
+    index = _soup(many_runs / "index.html")
+    listing = index.select_one(".listing")
+    assert listing["data-search-chunks"] == "1"
+    assert not index.select('[data-run-id="run-000"]')  # not on the first page
+    _, chunk = data_payload(many_runs / "data" / "search" / "all-0.js")
+    rows = {row[0]: dict(zip(chunk["fields"], row)) for row in chunk["rows"]}
+    assert len(rows) == 260
+    assert [chunk["names"][i] for i in rows["run-000"]["steps"]] == ["Fetch", "Charge card"]
+    assert rows["run-000"]["said"][:2] == ["Charge card", "Card issuer quasar-77 declined"]
+    # Composer pages carry no index of their own; the search box is the script's (absent without it).
+    composer = next((many_runs / "composers").glob("*.html"))
+    assert not _soup(composer).select_one(".listing").has_attr("data-search-chunks")
+    assert not index.select("input")
+
+
+@pytest.mark.browser
+def test_search_finds_runs_on_any_page_by_error_step_id_or_composer(page, url, many_runs):
+    page.goto(url("many"))
+    box = page.get_by_role("searchbox", name="Search runs")
+    box.fill("quasar-77")
+    result = page.locator(".search-results .result")
+    expect(result).to_have_count(1)
+    expect(result).to_have_attribute("data-run-id", "run-000")
+    expect(result.locator(".why")).to_have_text("error in Charge card: Card issuer quasar-77 declined")
+    expect(page.locator("[data-run-count]")).to_have_attribute("data-run-count", "1")
+    assert page.locator(".cards").is_hidden()
+    box.fill("reconcile")
+    expect(result).to_have_attribute("data-run-id", "run-130")
+    box.fill("run-25")
+    expect(result).to_have_count(10)  # run-250 … run-259
+    box.fill("composer 1")
+    expect(page.locator(".result-count")).to_have_text("87 runs match.")
+    box.fill("fetch")
+    expect(page.locator(".result-count")).to_have_text("259 runs match. The newest 100 are shown.")
+    expect(result).to_have_count(100)
+    # The result opens the run (an error hit opens it at its message).
+    box.fill("quasar")
+    expect(result).to_have_count(1)
+    result.locator("a").click()
+    expect(page.locator('li.entry[data-entry-id="e2"] .sec[data-section="error"] .sec-body')).to_be_visible()
+    # Emptied, the box gives the cards back.
+    page.go_back()
+    box = page.get_by_role("searchbox", name="Search runs")
+    box.fill("")
+    expect(page.locator(".cards")).to_be_visible()
+    expect(page.locator("[data-run-count]")).to_have_attribute("data-run-count", "260")
+    assert not page.page_errors

@@ -287,6 +287,9 @@ def write_listing(
     for n, chunk in enumerate(lst.match_chunks):
         src = f"{head.match_prefix}{n}.js"
         w.text(src, data_file_bytes(src, chunk))
+    for n, chunk in enumerate(lst.search_chunks):
+        src = f"{pagedata.SEARCH_PREFIX}{n}.js"
+        w.text(src, data_file_bytes(src, chunk))
     # The listing's list file: counts for block pages, head cards for live updates.
     if not w.unchanged(head.list_src, content_hash([_fields_of(head), len(lst.match_chunks),
                                                     problem_count])):

@@ -41,6 +41,9 @@ from runreport.timefmt import duration_text, parse_instant
 PAGE_SIZE = 100
 #: Rows per match-index chunk file.
 MATCH_CHUNK_ROWS = 1000
+#: Runs per search-index file (data/search/all-<k>.js): loaded all at once, on the first search.
+SEARCH_CHUNK_ROWS = 5000
+SEARCH_PREFIX = "data/search/all-"
 #: The head page (index.html, a composer's first page) also shows the newest
 #: full block while fewer than this many runs are past it, so it never looks empty.
 HEAD_MIN = PAGE_SIZE // 2
@@ -226,6 +229,7 @@ class ListingPage:
     next_href: str | None  # older runs
     match_prefix: str  # data/match/<listing>-
     match_chunks: int | None  # head page only
+    search_chunks: int | None  # head page of the Runs page only: files of its search index
     list_src: str
     show_composer: bool
     # Hides secrets in the messages of cards (the site's Redactor.text); not part of the
@@ -245,6 +249,32 @@ class Listing:
 
     pages: tuple[ListingPage, ...]
     match_chunks: tuple[dict, ...]
+    search_chunks: tuple[dict, ...] = ()  # the Runs page's search index (empty elsewhere)
+
+
+#: A search row: run id, composer, run page, status, status label, start text, step
+#: names (indexes into its file's "names"), what went wrong (redacted) or null.
+SEARCH_FIELDS = ("run_id", "composer", "href", "status", "status_label", "started_text", "steps", "said")
+
+
+def search_chunks(rows: Sequence[RunIndexRow], redact: Callable[[str], str] | None) -> tuple[dict, ...]:
+    """The search index of a listing, in blocks anchored at the oldest run (as the match
+    index is: a new run changes only the newest block). Step names repeat from run to run,
+    so each block lists them once and its rows point at them."""
+    blocks = []
+    for block in _anchored(rows, SEARCH_CHUNK_ROWS):
+        names: dict[str, int] = {}
+        out = []
+        for r in block:
+            found = said(r, redact)
+            out.append([
+                r.run_id, r.composer, run_href(r.run_id), r.status,
+                RUN_STATUS_LABELS.get(r.status, r.status.title()), human_time(r.started_at),
+                [names.setdefault(n, len(names)) for n in (r.steps or ())],
+                [found.step, found.message, found.href] if found is not None else None,
+            ])
+        blocks.append({"kind": "search", "fields": list(SEARCH_FIELDS), "names": list(names), "rows": out})
+    return tuple(blocks)
 
 
 def run_head(run: Run | RunIndexRow) -> dict[str, Any]:
@@ -372,6 +402,7 @@ def listing(
             next_href=older,
             match_prefix=f"data/match/{name}-",
             match_chunks=len(chunks) if n is None else None,
+            search_chunks=(-(-len(rows) // SEARCH_CHUNK_ROWS) if n is None and composer is None else None),
             list_src=list_src(name),
             show_composer=composer is None,
             redact=redact,
@@ -383,7 +414,8 @@ def listing(
         block = rows[n_rows - n * PAGE_SIZE:n_rows - (n - 1) * PAGE_SIZE]
         newer = href(n + 1) if n < full else href(None)
         pages.append(page(n, block, newer, href(n - 1) if n > 1 else None))
-    return Listing(pages=tuple(pages), match_chunks=chunks)
+    return Listing(pages=tuple(pages), match_chunks=chunks,
+                   search_chunks=search_chunks(rows, redact) if composer is None else ())
 
 
 # --- the run page ---------------------------------------------------------------
