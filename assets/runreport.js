@@ -2227,6 +2227,17 @@
           });
         });
       }
+      if (listing.hasAttribute("data-search-chunks")) {
+        // The search index holds statuses and errors, which change without the counts.
+        var sprefix = listing.getAttribute("data-search-prefix");
+        for (var k = 0; k <= Math.max(+listing.getAttribute("data-search-chunks"), p.search_chunks || 0); k++) {
+          delete received[sprefix + k + ".js"];
+          delete pending[sprefix + k + ".js"];
+        }
+        if (p.search_chunks) listing.setAttribute("data-search-chunks", String(p.search_chunks));
+        var box = document.getElementById("run-search");
+        if (box && listing.classList.contains("searching")) runSearch(listing, box.value);
+      }
       if (countsChanged) {
         // Match chunks may have changed too: load them afresh for the filtered view.
         var prefix = listing.getAttribute("data-match-prefix");

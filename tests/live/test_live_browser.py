@@ -185,3 +185,23 @@ def test_a_part_page_of_a_large_run_patches_its_own_entries_only(tmp_path, serve
         assert navs == [] and errors == []
     finally:
         page.close()
+
+
+def test_a_search_left_open_finds_a_run_that_arrives_later(tmp_path, serve, browser):
+    log = write(tmp_path / "run.jsonl", [R["start"], R["running"]])
+    served = serve([log], "--watch")
+    page = browser.new_page()
+    page.set_default_timeout(DEADLINE_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{served.base}/index.html")
+    page.get_by_role("searchbox", name="Search runs").fill("fetch page")
+    expect(page.locator(".search-results .result")).to_have_count(1, timeout=DEADLINE_MS)
+    page.evaluate("window.__sameDocument = true")
+    write(log, [R["success"], R["end"], N["start"], N["running"]])
+    expect(page.locator(".search-results .result")).to_have_count(2, timeout=DEADLINE_MS)
+    expect(page.locator(f'.search-results [data-run-id="{RUN}"]')).to_have_attribute(
+        "data-status", "completed", timeout=DEADLINE_MS)
+    assert page.evaluate("window.__sameDocument") is True
+    assert errors == []
+    page.close()

@@ -292,9 +292,10 @@ def write_listing(
         w.text(src, data_file_bytes(src, chunk))
     # The listing's list file: counts for block pages, head cards for live updates.
     if not w.unchanged(head.list_src, content_hash([_fields_of(head), len(lst.match_chunks),
-                                                    problem_count])):
+                                                    len(lst.search_chunks), problem_count])):
         w.text(head.list_src, data_file_bytes(head.list_src, {
             "kind": "list", "counts": asdict(head.counts), "match_chunks": len(lst.match_chunks),
+            "search_chunks": len(lst.search_chunks),
             "problems": problem_count,
             "cards": [[c.run_id, str(render_macro("macros.html", "card", c, head.root,
                                                   head.show_composer))] for c in head.cards],
