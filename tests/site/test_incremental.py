@@ -67,7 +67,8 @@ def run_files(i: int) -> set[str]:
     return {f"runs/{safe_name(rid)}.html", d + "log.js", d + "v-0.js"}
 
 
-HEAD = {"index.html", "data/list/all.js", "build.js", manifest.NAME}
+# (data/search/all-0.js: the newest block of the search index, which every new run joins.)
+HEAD = {"index.html", "data/list/all.js", "data/search/all-0.js", "build.js", manifest.NAME}
 
 
 def test_appending_one_run_rewrites_only_its_files_its_composer_and_the_newest_pages(tmp_path):
