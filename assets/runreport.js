@@ -1289,6 +1289,11 @@
     status.appendChild(icon);
     status.appendChild(document.createTextNode(r.status_label));
     head.appendChild(status);
+    if (r.quiet_since) {
+      card.classList.add("quiet");
+      head.appendChild(document.createTextNode(" "));
+      head.appendChild(el("span", "quiet-since", "no activity since " + r.quiet_since));
+    }
     var h = el("h2", "card-title");
     var a = el("a", "", r.composer);
     a.href = root() + r.href;

@@ -194,8 +194,15 @@ def summary(inputs, as_json: bool, output_format: str | None, details: bool, str
         sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
         sys.stdout.flush()
     else:
+        from runreport.stale import DEFAULT_STALE_AFTER, is_stale, stale_before
+
+        before = stale_before(loaded.index, DEFAULT_STALE_AFTER)
+        quiet = [r.run_id for r in loaded.index if is_stale(r, before)]
         header = ("STATUS", "COMPOSER", "MODE", "STARTED", "ENTRIES", "RUN")
-        click.echo(format_table(header, table_rows(loaded.runs())))
+        click.echo(format_table(header, table_rows(loaded.runs(), quiet)))
+        if quiet:
+            click.echo(f"(quiet: running, yet no record for over {DEFAULT_STALE_AFTER // 60} minutes "
+                       "before the newest record of the input)")
         print_problems(loaded.problems)
         if loaded.problems:
             count = len(loaded.problems)

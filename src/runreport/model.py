@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runreport.failure import first_error, first_rejection
+from runreport.timefmt import parse_instant
 
 # --- statuses -------------------------------------------------------------
 # One small shared vocabulary. The JavaScript of the site uses the same
@@ -203,6 +204,9 @@ class RunIndexRow:
     rejection: dict | None = None  # the same for its first rejected review
     # Its distinct step names in display order (at most MAX_STEP_NAMES), for search.
     steps: list | None = None
+    # The latest time any of its records gives (as logged): how long an unfinished run has
+    # been silent, against the newest time of the whole input (see runreport.stale).
+    last_activity: str | None = None
 
 
 #: Step names an index row keeps for search (a run of thousands of entries repeats a few).
@@ -232,7 +236,18 @@ def index_row(run: Run) -> RunIndexRow:
         failure=_said(first_error(run)),
         rejection=_said(first_rejection(run)),
         steps=_step_names(run),
+        last_activity=_last_activity(run),
     )
+
+
+def _last_activity(run: Run) -> str | None:
+    latest, text = None, None
+    for value in (run.started_at, run.ended_at,
+                  *(t for e in run.entries for t in (e.started_at, e.ended_at))):
+        at = parse_instant(value)
+        if at is not None and (latest is None or at > latest):
+            latest, text = at, value
+    return text
 
 
 def _step_names(run: Run) -> list[str]:

@@ -67,10 +67,15 @@ def summary_document(runs: Iterable[Run], problems: Iterable[Problem], details: 
     }
 
 
-def table_rows(runs: Iterable[Run]) -> list[tuple[str, ...]]:
-    """Rows of the readable `summary` table: status, composer, mode, start, run id."""
+def table_rows(runs: Iterable[Run], quiet: Iterable[str] = ()) -> list[tuple[str, ...]]:
+    """Rows of the readable `summary` table: status, composer, mode, start, run id.
+
+    `quiet`: ids of running runs gone quiet (runreport.stale), whose status says so.
+    """
+    quiet = set(quiet)
     return [
-        (r.status, r.composer, r.mode, r.started_at or "-", str(len(r.entries)), r.run_id)
+        ("running (quiet)" if r.run_id in quiet else r.status, r.composer, r.mode, r.started_at or "-",
+         str(len(r.entries)), r.run_id)
         for r in runs
     ]
 

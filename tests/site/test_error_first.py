@@ -267,3 +267,43 @@ def test_search_finds_runs_on_any_page_by_error_step_id_or_composer(page, url, m
     expect(page.locator(".cards")).to_be_visible()
     expect(page.locator("[data-run-count]")).to_have_attribute("data-run-count", "260")
     assert not page.page_errors
+
+
+QUIET_LOG = [
+    {"type": "run", "run_id": "old", "composer": "C", "mode": "test", "started_at": "2026-11-20T08:00:00Z"},
+    {"type": "step", "run_id": "old", "entry_id": "e1", "name": "Wait", "status": "running",
+     "started_at": "2026-11-20T08:01:00Z"},
+    {"type": "run", "run_id": "new", "composer": "C", "mode": "test", "started_at": "2026-11-20T11:59:00Z"},
+    {"type": "step", "run_id": "new", "entry_id": "e1", "name": "Go", "status": "running",
+     "started_at": "2026-11-20T12:00:00Z"},
+]
+
+
+def test_a_running_run_silent_long_before_the_newest_record_shows_since_when(tmp_path):
+    log = tmp_path / "runs.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in QUIET_LOG))
+    build([log], tmp_path / "site", BuildOptions())
+    index = _soup(tmp_path / "site" / "index.html")
+    old, new = _card(index, "old"), _card(index, "new")
+    assert old["data-status"] == "running" and "quiet" in old["class"]  # the hook keeps its status
+    assert old.select_one(".quiet-since").get_text() == "no activity since 2026-11-20 08:01:00 UTC"
+    assert "quiet" not in new["class"] and not new.select(".quiet-since")
+    # The same input builds the same site whenever it is built: the reference is the input's
+    # newest record, not the clock. stale_after = 0 turns it off.
+    build([log], tmp_path / "never", BuildOptions(stale_after=0))
+    assert not _soup(tmp_path / "never" / "index.html").select(".quiet-since")
+    build([log], tmp_path / "late", BuildOptions(stale_after=5 * 3600))
+    assert not _soup(tmp_path / "late" / "index.html").select(".quiet-since")
+
+
+def test_summary_says_which_running_runs_went_quiet(tmp_path):
+    import subprocess
+    import sys
+
+    log = tmp_path / "runs.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in QUIET_LOG))
+    done = subprocess.run([sys.executable, "-m", "runreport", "summary", str(log)], capture_output=True,
+                          text=True, cwd=tmp_path)
+    rows = {line.split()[-1]: line for line in done.stdout.splitlines()[1:] if line.strip() and not line.startswith("(")}
+    assert rows["old"].startswith("running (quiet)") and rows["new"].startswith("running ")
+    assert "running (quiet)" not in rows["new"]

@@ -28,6 +28,7 @@ from runreport.site import librarypages, logmarkup, pagedata
 from runreport.site import manifest as build_manifest
 from runreport.site.chunks import DEFAULT_CHUNK_SIZE
 from runreport.site.redact import Redactor
+from runreport.stale import DEFAULT_STALE_AFTER, stale_before
 from runreport.workers import fork_pool
 from runreport.writelock import SITE_LOCK
 from runreport.site.render import (assets_dir, data_file_bytes, environment, js_json, render,
@@ -118,6 +119,7 @@ class BuildOptions:
     mask_env: tuple[str, ...] = ()
     mask_env_set: tuple[bool, ...] = ()
     masked: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    stale_after: int = DEFAULT_STALE_AFTER  # seconds without a record: a running run went quiet
 
 
 @dataclass
@@ -269,12 +271,12 @@ def _base(path: str, title: str, kind: str, problem_count: int | None,
 
 def write_listing(
     w: _Writer, rows: Sequence, *, title: str, composer: str | None, problem_count: int,
-    redactor: Redactor | None = None,
+    redactor: Redactor | None = None, stale: Any = None,
 ) -> None:
     """Write every page and match chunk of one listing (takes index rows only)."""
     kind = "runs" if composer is None else "composer"
     lst = pagedata.listing(rows, kind=kind, title=title, composer=composer,
-                           redact=redactor.text if redactor is not None else None)
+                           redact=redactor.text if redactor is not None else None, stale_before=stale)
     for page in lst.pages:
         # Rendering is the cost: skip a page whose data is what it was last time.
         # (Fields only: the page's cards, once made, must not change its key.)
@@ -529,10 +531,12 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     for row in index:
         w.new.runs[row.run_id] = {"hash": digests[row.run_id], "files": kept[row.run_id],
                                   "row": _manifest_row(row)}
-    write_listing(w, index, title="Runs", composer=None, problem_count=np, redactor=redactor)
+    quiet = stale_before(index, options.stale_after)  # (one reference for every listing)
+    write_listing(w, index, title="Runs", composer=None, problem_count=np, redactor=redactor,
+                  stale=quiet)
     for composer in sorted(by_composer):
         write_listing(w, by_composer[composer], title=composer, composer=composer,
-                      problem_count=np, redactor=redactor)
+                      problem_count=np, redactor=redactor, stale=quiet)
     librarypages.write_library(w, library, options, redactor, {r.run_id for r in index},
                                lambda path, title, kind: _base(path, title, kind, np, True))
     w.text(PROBLEMS_SRC, data_file_bytes(PROBLEMS_SRC, {"kind": "problems", "count": np}))

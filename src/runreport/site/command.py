@@ -127,6 +127,7 @@ def build_options(config_path, editor_url, no_redact, chunk_size, library_dir, i
         redact=config.redact and not no_redact,
         redact_keys=config.redact_keys,
         chunk_size=chunk_size or config.chunk_size,
+        stale_after=config.stale_after,
         library=library_dir if library_dir is not None else (
             DEFAULT_FOLDER if DEFAULT_FOLDER.is_dir() else None),
         inputs=tuple(str(p) for p in inputs),

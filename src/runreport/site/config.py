@@ -10,10 +10,11 @@ from pathlib import Path
 import click
 
 from runreport.site.chunks import DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE
+from runreport.stale import DEFAULT_STALE_AFTER
 
 CONFIG_NAME = "runreport.toml"
 _KNOWN_KEYS = {"editor_url": str, "redact_keys": list, "redact": bool, "chunk_size": int,
-               "mask_env": list}
+               "mask_env": list, "stale_after": int}
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class SiteConfig:
     redact: bool = True
     chunk_size: int = DEFAULT_CHUNK_SIZE
     mask_env: tuple[str, ...] = ()  # environment variables whose values are masked everywhere
+    stale_after: int = DEFAULT_STALE_AFTER  # seconds; see runreport.stale
 
 
 def load_config(path: Path | None) -> SiteConfig:
@@ -45,6 +47,8 @@ def load_config(path: Path | None) -> SiteConfig:
             key in ("redact_keys", "mask_env") and not all(isinstance(v, str) for v in value)
         ):
             errors.append(f"{path}: {key!r} must be a {expected.__name__}")
+        elif key == "stale_after" and value < 0:
+            errors.append(f"{path}: 'stale_after' must be 0 (never) or more seconds")
         elif key == "chunk_size" and value < MIN_CHUNK_SIZE:
             errors.append(f"{path}: 'chunk_size' must be at least {MIN_CHUNK_SIZE} bytes")
         elif key == "redact_keys":
@@ -58,6 +62,7 @@ def load_config(path: Path | None) -> SiteConfig:
         redact=data.get("redact", True),
         chunk_size=data.get("chunk_size", DEFAULT_CHUNK_SIZE),
         mask_env=tuple(data.get("mask_env", ())),
+        stale_after=data.get("stale_after", DEFAULT_STALE_AFTER),
     )
 
 

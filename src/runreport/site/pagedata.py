@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Sequence
@@ -30,6 +31,7 @@ from urllib.parse import quote
 import orjson
 
 from runreport.failure import entry_error, one_line
+from runreport.stale import is_stale
 from runreport.model import Entry, Run, RunIndexRow
 from runreport.problems import Problem
 from runreport.site import chunks
@@ -77,6 +79,7 @@ MATCH_FIELDS = (
     "run_id", "composer", "composer_href", "status", "status_label", "mode", "mode_label",
     "started_at", "started_text", "href", "log", "errors", "rejected", "duration", "entry_count",
     "said",  # [kind, href, step, badges, message] or null
+    "quiet_since",  # a running run gone quiet: since when (runreport.stale), or null
 )
 
 
@@ -189,6 +192,7 @@ class Card(RunHead):
     has_error: bool
     has_rejected: bool
     said: Said | None = None
+    quiet_since: str | None = None  # a running run gone quiet: its last record's time
 
 
 @dataclass(frozen=True)
@@ -235,12 +239,13 @@ class ListingPage:
     # Hides secrets in the messages of cards (the site's Redactor.text); not part of the
     # page's data (the build's options are, in the manifest's globals).
     redact: Callable[[str], str] | None = field(default=None, compare=False, metadata={"unhashed": True})
+    quiet: tuple[str, ...] = ()  # its running runs gone quiet (runreport.stale), sorted
 
     @cached_property
     def cards(self) -> tuple[Card, ...]:
         """Made when the page is rendered: an incremental build compares rows and skips
         unchanged pages (10,000 runs make 10,000 cards otherwise)."""
-        return tuple(card(r, self.redact) for r in self.rows)
+        return tuple(card(r, self.redact, r.run_id in self.quiet) for r in self.rows)
 
 
 @dataclass(frozen=True)
@@ -322,7 +327,7 @@ def said(row: RunIndexRow, redact: Callable[[str], str] | None = None) -> Said |
     )
 
 
-def card(row: RunIndexRow, redact: Callable[[str], str] | None = None) -> Card:
+def card(row: RunIndexRow, redact: Callable[[str], str] | None = None, quiet: bool = False) -> Card:
     return Card(
         **run_head(row),
         entry_count=row.entry_count,
@@ -331,6 +336,7 @@ def card(row: RunIndexRow, redact: Callable[[str], str] | None = None) -> Card:
         has_error=bool(row.has_error),
         has_rejected=bool(row.has_rejected),
         said=said(row, redact),
+        quiet_since=human_time(row.last_activity or row.started_at) if quiet else None,
     )
 
 
@@ -341,6 +347,7 @@ def match_row(c: Card) -> list:
         c.started_at, c.started_text, c.href, c.log_src, int(c.has_error), int(c.has_rejected),
         c.duration, c.entry_count,
         [s.kind, s.href, s.step, list(s.badges), s.message] if s is not None else None,
+        c.quiet_since,
     ]
 
 
@@ -355,7 +362,7 @@ def _anchored(items: Sequence, size: int) -> list[Sequence]:
 
 def listing(
     rows: Sequence[RunIndexRow], *, kind: str, title: str, composer: str | None = None,
-    redact: Callable[[str], str] | None = None,
+    redact: Callable[[str], str] | None = None, stale_before: datetime | None = None,
 ) -> Listing:
     """Pages and match index of a listing of `rows` (already newest first).
 
@@ -371,7 +378,8 @@ def listing(
         either=sum(1 for r in rows if r.has_error or r.has_rejected),
         **{status: by_status.get(status, 0) for status in TOTALS_ORDER},
     )
-    matching = [card(r, redact) for r in rows if r.has_error or r.has_rejected]
+    quiet = frozenset(r.run_id for r in rows if is_stale(r, stale_before))
+    matching = [card(r, redact, r.run_id in quiet) for r in rows if r.has_error or r.has_rejected]
     chunks = tuple(
         {"kind": "match", "fields": list(MATCH_FIELDS), "rows": [match_row(c) for c in block]}
         for block in _anchored(matching, MATCH_CHUNK_ROWS)
@@ -406,6 +414,7 @@ def listing(
             list_src=list_src(name),
             show_composer=composer is None,
             redact=redact,
+            quiet=tuple(sorted(r.run_id for r in page_rows if r.run_id in quiet)),
         )
 
     pages = [page(None, head_rows, None, href(head_older) if head_older else None)]
