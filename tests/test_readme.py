@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -62,10 +63,12 @@ def test_the_first_command_works_as_written_in_a_fresh_checkout(tmp_path):
             target = checkout / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(source.read_bytes())
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path),
-           "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_ROOT_USER_ACTION": "ignore"}
-    python_dir = str(Path(sys.executable).parent)  # the python3 these tests run on
-    env["PATH"] = python_dir + ":" + env["PATH"]
+    # The machine's own settings stay (pip's index and certificates live in the environment
+    # and the user's pip.conf); only this Python goes first on the PATH, and nothing of an
+    # active virtual environment is inherited.
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
+    env["PATH"] = str(Path(sys.executable).parent) + ":/usr/local/bin:/usr/bin:/bin"
+    env.update(PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_ROOT_USER_ACTION="ignore")
     done = subprocess.run(["sh", "-c", setup_commands()[0]], cwd=checkout, env=env, capture_output=True,
                           text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
