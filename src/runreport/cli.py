@@ -21,6 +21,7 @@ COMMANDS = {
     "summary": ("runreport.commands", "summary"),
     "validate": ("runreport.commands", "validate"),
     "schema": ("runreport.commands", "schema"),
+    "import": ("runreport.importers.command", "import_"),
     "library": ("runreport.library_cli", "library"),
 }
 

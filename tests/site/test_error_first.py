@@ -307,3 +307,25 @@ def test_summary_says_which_running_runs_went_quiet(tmp_path):
     rows = {line.split()[-1]: line for line in done.stdout.splitlines()[1:] if line.strip() and not line.startswith("(")}
     assert rows["old"].startswith("running (quiet)") and rows["new"].startswith("running ")
     assert "running (quiet)" not in rows["new"]
+
+
+@pytest.mark.browser
+def test_an_imported_opentelemetry_trace_reads_as_a_run(page, url, www, tmp_path_factory):
+    """A trace from `runreport import otlp`, opened in the browser: the failing span at its exception."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    fixture = Path(__file__).parent.parent / "fixtures" / "otlp" / "traces.jsonl"
+    log = tmp_path_factory.mktemp("otlp") / "runs.jsonl"
+    subprocess.run([sys.executable, "-m", "runreport", "import", "otlp", str(fixture), "-o", str(log)],
+                   check=True, capture_output=True)
+    if not (www / "sub" / "otlp").is_dir():
+        build([log], www / "sub" / "otlp", BuildOptions())
+    page.goto(url("otlp"))
+    card = page.locator('[data-run-id="4bf92f3577b34da6a3ce929d0e0e4736"]')
+    expect(card.locator(".said-msg")).to_have_text("payment failed")
+    page.goto(url("otlp", f"runs/{safe_name('4bf92f3577b34da6a3ce929d0e0e4736')}.html#error-b7ad6b7169203332"))
+    error = page.locator('li.entry[data-entry-id="b7ad6b7169203332"] .sec[data-section="error"] .sec-body')
+    expect(error).to_contain_text("payment gateway returned 502")
+    assert not page.page_errors

@@ -1,0 +1,95 @@
+"""`runreport import FORMAT INPUT… [-o FILE]`: another engine's export as a run log."""
+
+from __future__ import annotations
+
+import gzip
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import orjson
+
+from runreport.problems import Problem
+
+#: Files a folder given as input contributes (an exporter names its files .json or .jsonl).
+_SUFFIXES = (".json", ".jsonl", ".json.gz", ".jsonl.gz")
+
+
+def _files(inputs: tuple[Path, ...]) -> list[Path]:
+    found: list[Path] = []
+    for given in inputs:
+        if given.is_dir():
+            found.extend(p for p in given.rglob("*") if p.is_file() and p.name.endswith(_SUFFIXES))
+        else:
+            found.append(given)
+    return sorted(dict.fromkeys(found), key=lambda p: p.as_posix())
+
+
+def read_documents(files: list[Path], problems: list[Problem]) -> Iterator:
+    """Each file's documents: the whole file when it is one JSON document, else one per
+    line (JSON Lines); a line that is not JSON is a problem naming its file and line."""
+    from runreport.importers.otlp import Document
+
+    for path in files:
+        display = str(path)
+        try:
+            data = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            problems.append(Problem(display, 0, None, "error", f"cannot read the file: {exc}"))
+            continue
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        try:
+            whole = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            whole = None
+        if whole is not None:
+            for value in whole if isinstance(whole, list) else [whole]:
+                yield Document(value, display, 1)
+            continue
+        for number, line in enumerate(data.split(b"\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                yield Document(orjson.loads(line), display, number)
+            except orjson.JSONDecodeError as exc:
+                problems.append(Problem(display, number, None, "error",
+                                        f"expected a JSON document, found invalid JSON: {exc.msg} "
+                                        f"at column {exc.colno}; line skipped"))
+
+
+@click.group("import")
+def import_() -> None:
+    """Turn another engine's export into a run log (OpenTelemetry traces)."""
+
+
+@import_.command("otlp")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write the run log to (default: standard output).")
+def otlp(inputs: tuple[Path, ...], output: Path | None) -> None:
+    """OpenTelemetry traces (OTLP/JSON, as the Collector's file exporter writes them):
+    each trace becomes a run, each span an entry under its parent span."""
+    from runreport.importers.otlp import records
+
+    problems: list[Problem] = []
+    files = _files(inputs)
+    found, more = records(read_documents(files, problems))
+    problems += more
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    runs = sum(1 for r in found if r["type"] == "run")
+    if not runs:
+        raise click.ClickException(f"no trace found in {len(files)} file{'s' * (len(files) != 1)}: "
+                                   + ", ".join(str(f) for f in files[:5]))
+    text = b"".join(orjson.dumps(r) + b"\n" for r in found)
+    if output is None:
+        sys.stdout.buffer.write(text)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(text)
+    spans = sum(1 for r in found if r["type"] == "step")
+    click.echo(f"imported {runs:,} trace{'s' * (runs != 1)} ({spans:,} span{'s' * (spans != 1)})"
+               + (f" into {output}" if output else "")
+               + (f"; {len(problems):,} problem{'s' * (len(problems) != 1)}" if problems else ""), err=True)
