@@ -241,9 +241,17 @@ def index_row(run: Run) -> RunIndexRow:
 
 
 def _last_activity(run: Run) -> str | None:
+    values = [v for v in (run.started_at, run.ended_at,
+                          *(t for e in run.entries for t in (e.started_at, e.ended_at))) if isinstance(v, str)]
+    if not values:
+        return None
+    # Timestamps written alike in UTC ("…Z", one length) order as text: no parsing, which
+    # would cost more than the rest of the index row for a run of thousands of entries.
+    if all(v[-1:] == "Z" for v in values) and len({(len(v), v[10:11]) for v in values}) == 1 \
+            and parse_instant(max(values)) is not None and parse_instant(min(values)) is not None:
+        return max(values)
     latest, text = None, None
-    for value in (run.started_at, run.ended_at,
-                  *(t for e in run.entries for t in (e.started_at, e.ended_at))):
+    for value in values:
         at = parse_instant(value)
         if at is not None and (latest is None or at > latest):
             latest, text = at, value
