@@ -329,3 +329,60 @@ def test_an_imported_opentelemetry_trace_reads_as_a_run(page, url, www, tmp_path
     error = page.locator('li.entry[data-entry-id="b7ad6b7169203332"] .sec[data-section="error"] .sec-body')
     expect(error).to_contain_text("payment gateway returned 502")
     assert not page.page_errors
+
+
+def test_the_failures_page_groups_failed_runs_by_step_and_masked_message(tmp_path):
+    records = []
+    for n, (step, message) in enumerate([
+        ("Charge card", "Timeout after 30s calling gateway 10.0.0.7 (req 4bf92f3577b34da6)"),
+        ("Charge card", "Timeout after 45s calling gateway 10.0.0.9 (req 00f067aa0ba902b7)"),
+        ("Charge card", "Timeout after 30s calling gateway 10.0.0.7 (req b7ad6b7169203331)"),
+        ("Fetch", "HTTP 500: upstream down"),
+        ("Fetch", "HTTP 502: upstream down"),
+    ]):
+        rid = f"r-{n}"
+        records += [
+            {"type": "run", "run_id": rid, "composer": "Pay" if step == "Charge card" else "Sync", "mode": "live",
+             "started_at": f"2026-11-2{n}T10:00:00Z"},
+            {"type": "step", "run_id": rid, "entry_id": "e1", "name": step, "status": "error",
+             "error": {"message": message}},
+            {"type": "run_end", "run_id": rid, "ended_at": f"2026-11-2{n}T10:00:05Z"},
+        ]
+    log = tmp_path / "runs.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in records))
+    out = tmp_path / "site"
+    build([log], out, BuildOptions())
+    page = _soup(out / "failures.html")
+    groups = page.select("section.fgroup")
+    assert [g.h2.get_text(" ", strip=True) for g in groups] == [
+        "Charge card: Timeout after <n>s calling gateway <n> (req <id>)",
+        "Fetch: HTTP 502: upstream down",  # the newer of two groups of one
+        "Fetch: HTTP 500: upstream down",
+    ]
+    first = groups[0]
+    assert first.select_one(".fmeta b").get_text() == "3 runs"
+    assert "first 2026-11-20 10:00:00 UTC · last 2026-11-22 10:00:00 UTC · Pay" in first.select_one(".fmeta").get_text(" ", strip=True)
+    assert first.select_one(".example").get_text() == ("Latest: Timeout after 30s calling gateway 10.0.0.7 "
+                                                        "(req b7ad6b7169203331)")
+    links = [a["href"] for a in first.select(".fruns a")]
+    assert links == [f"runs/{safe_name(r)}.html#error-e1" for r in ("r-2", "r-1", "r-0")]
+    for href in links:
+        path, anchor = href.split("#")
+        assert _soup(out / path).find(id=anchor) is not None
+    # Every page links it.
+    assert _soup(out / "index.html").select_one('nav a[href="failures.html"]').get_text() == "Failures"
+
+
+def test_the_failures_page_of_the_sample_runs(site):
+    page = _soup(site("samples") / "failures.html")
+    causes = [g.h2.get_text(" ", strip=True) for g in page.select("section.fgroup")]
+    assert causes == [
+        "Run error: Worker wrk-<n> was restarted during a deploy; the run was aborted",
+        "Fetch leads (paged): Pagination stopped: page <n> returned HTTP 400",
+        "Email customer: <n> <n> <<email>>: Recipient address rejected: User unknown",
+        "For each invoice: <n> of <n> iterations failed",
+        "Run error: Run exceeded its time limit of <n> minutes",
+        "Fetch all leads: Page <n> failed with HTTP 429 Too Many Requests",
+        "Create bills in accounting: HTTP 500",
+    ]
+    assert page.select_one(".lede").get_text().startswith("7 failed runs in 7 groups")

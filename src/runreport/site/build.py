@@ -27,6 +27,7 @@ from runreport.problems import Problem
 from runreport.site import librarypages, logmarkup, pagedata
 from runreport.site import manifest as build_manifest
 from runreport.site.chunks import DEFAULT_CHUNK_SIZE
+from runreport.site.failures import failure_groups
 from runreport.site.redact import Redactor
 from runreport.stale import DEFAULT_STALE_AFTER, stale_before
 from runreport.workers import fork_pool
@@ -47,7 +48,7 @@ RUN_PAGE_BASE_BUDGET = 16_000
 RUN_PAGE_ENTRY_BUDGET = 800
 
 #: Paths of a previous build that this build owns and replaces.
-OWNED = ("index.html", "problems.html", "runs", "composers", "data", "assets",
+OWNED = ("index.html", "problems.html", "failures.html", "runs", "composers", "data", "assets",
          "library.html", "prompts", "build.js")
 
 #: Marks a folder as a runreport site for good (the manifest is removed while a build runs).
@@ -539,6 +540,12 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
                       problem_count=np, redactor=redactor, stale=quiet)
     librarypages.write_library(w, library, options, redactor, {r.run_id for r in index},
                                lambda path, title, kind: _base(path, title, kind, np, True))
+    groups = failure_groups(index, redactor.text if redactor is not None else None)
+    if not w.unchanged("failures.html", content_hash([groups, np, w.has_library])):
+        w.text("failures.html", render("failures.html", groups=groups,
+                                       failed=sum(g.count for g in groups),
+                                       **_base("failures.html", "Failures", "failures", np,
+                                               w.has_library)))
     w.text(PROBLEMS_SRC, data_file_bytes(PROBLEMS_SRC, {"kind": "problems", "count": np}))
     w.text("problems.html", render("problems.html", rows=problem_rows,
                                    **_base("problems.html", "Problems", "problems", np,
