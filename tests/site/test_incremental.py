@@ -94,13 +94,14 @@ def test_appending_one_run_rewrites_only_its_files_its_composer_and_the_newest_p
     page1 = (site.out / "runs" / "page-1.html").read_text()
     assert 'data-run-id="run-0000"' in page1 and "data-count-all" not in page1
 
-    # A run with an error also rewrites the newest chunk of the match index it appears in.
+    # A run with an error also rewrites the newest chunk of the match index it appears in,
+    # and the Failures page, which lists it.
     before = snapshot(site.out)
     append(site.log, run_records(n + 1, "Beta", error=True))
     site.build()
     assert rewritten(before, snapshot(site.out)) == (
         run_files(n + 1) | composer_files("Beta") | HEAD
-        | {"data/match/all-0.js", f"data/match/{safe_name('Beta')}-0.js"})
+        | {"data/match/all-0.js", f"data/match/{safe_name('Beta')}-0.js", "failures.html"})
 
 
 def test_a_rebuild_of_unchanged_input_writes_nothing_but_the_manifest(tmp_path):
