@@ -12,6 +12,8 @@ file:// at 1366×900 (desktop) and 390×844 (phone), and writes:
   failed-iteration.png      a run page at its failed loop iteration, Error open
   runs-dark.png             the Runs page in dark mode
   errors-filter.png         the Runs page with the Errors filter on
+  search.png                search across all runs: runs whose step or error matches
+  failures.png              the Failures page: failed runs grouped by cause
 
 Uses Debian's Chromium (/usr/bin/chromium) when present, else Playwright's own.
 """
@@ -59,6 +61,14 @@ def main() -> int:
             page.locator('[data-filter="errors"]').click()
             page.locator(".matches .card").first.wait_for()
             page.screenshot(path=str(out / "errors-filter.png"))
+
+            page.goto(index)
+            page.get_by_role("searchbox", name="Search runs").fill("lead")
+            page.locator(".search-results .result").first.wait_for()
+            page.screenshot(path=str(out / "search.png"))
+
+            page.goto((site / "failures.html").as_uri())
+            page.screenshot(path=str(out / "failures.png"))
 
             run = site / "runs" / f"{safe_name('r1118-inv-03')}.html"
             page.goto(run.as_uri() + "#error-e012")
