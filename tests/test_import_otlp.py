@@ -109,3 +109,35 @@ def test_an_imported_trace_builds_a_site(imported, tmp_path):
     assert done.returncode == 0, done.stderr
     pages = list((tmp_path / "site" / "runs").glob("*.html"))
     assert len([p for p in pages if not p.name.startswith("page-")]) == 4
+
+
+def test_every_command_reads_otlp_exports_directly(tmp_path):
+    """--from auto (the default) recognises a trace export and imports it on the way."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "traces.json").write_text(FIXTURE.read_text())  # an exporter's file name
+    (folder / "settings.json").write_text('{"retries": 3}\n')  # not a trace export: no input
+    summary = _runreport("summary", folder, "--json", cwd=tmp_path)
+    assert summary.returncode == 0, summary.stderr
+    doc = json.loads(summary.stdout)
+    assert {r["run_id"] for r in doc["runs"]} == {OK, FAIL, RUNNING, ORPHAN}
+    # The importer's problems name the export, its line, and join the input's problems.
+    assert any(p["file"].endswith("traces.json") and p["line"] == 3 for p in doc["problems"])
+    validated = _runreport("validate", folder, cwd=tmp_path)
+    assert validated.returncode == 1 and "traces.json:6: expected an OTLP/JSON trace document" in validated.stdout
+    def problem_places():
+        from bs4 import BeautifulSoup
+
+        page = BeautifulSoup((tmp_path / "site" / "problems.html").read_text(), "html.parser")
+        return {(Path(row.td.get_text()).name, row.select("td")[1].get_text())
+                for row in page.select("table.problems tbody tr")}
+
+    built = _runreport("build", folder, "-o", tmp_path / "site", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert {("traces.json", "3"), ("traces.json", "5"), ("traces.json", "6")} <= problem_places()
+    assert len(list((tmp_path / "site" / "runs").glob("*.html"))) == 4
+    again = _runreport("build", folder, "-o", tmp_path / "site", cwd=tmp_path)  # incremental: same site
+    assert again.returncode == 0 and ("traces.json", "3") in problem_places()
+    # --from runlog reads it as a run log: its lines are no records.
+    plain = _runreport("validate", FIXTURE, "--from", "runlog", cwd=tmp_path)
+    assert plain.returncode == 1 and 'missing required field "type"' in plain.stdout

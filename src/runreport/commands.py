@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+from runreport.importers.inputs import from_option
+
 
 class InputNotFound(click.ClickException):
     """An INPUT path that does not exist or cannot be read: a usage error, as in `build`."""
@@ -60,15 +62,36 @@ class StderrProgress:
         click.echo(f"runreport: {message}", err=True)
 
 
-def load_inputs(inputs, store_dir: Path | None = None, on_settle=None):
-    """Load INPUTs through the pipeline, turning a missing path into a clean error."""
+def load_inputs(inputs, store_dir: Path | None = None, on_settle=None, source: str = "runlog"):
+    """Load INPUTs through the pipeline, turning a missing path into a clean error.
+
+    `source` (--from): inputs in another engine's format are imported on the way
+    (runreport.importers.inputs), under the store or a temporary folder, and the
+    importer's problems join the input's.
+    """
+    import tempfile
+
     from runreport.pipeline import load
     from runreport.read import InputError
 
+    work_tmp = None
     try:
-        return load(list(inputs), store_dir=store_dir, progress=StderrProgress(), on_settle=on_settle)
+        found: list = []
+        if source != "runlog":
+            from runreport.importers.inputs import prepare
+
+            if store_dir is None:
+                work_tmp = tempfile.TemporaryDirectory(prefix="runreport-import-")
+            work = Path(work_tmp.name) if work_tmp else Path(store_dir) / "imported"
+            inputs, found = prepare(inputs, source, work)
+        loaded = load(list(inputs), store_dir=store_dir, progress=StderrProgress(), on_settle=on_settle)
     except InputError as exc:
         raise InputNotFound(str(exc)) from exc
+    if found:
+        loaded.problems = sorted(loaded.problems + found, key=lambda p: (p.file, p.line, p.message))
+    if work_tmp is not None:
+        loaded._imported = work_tmp  # (kept as long as the runs may be read)
+    return loaded
 
 
 def allow_empty_option(func):
@@ -170,14 +193,16 @@ def warn_store_damage(loaded, store_dir) -> None:
 @store_option
 @ci_options
 @allow_empty_option
+@from_option
 def summary(inputs, as_json: bool, output_format: str | None, details: bool, strict: bool,
-            store_dir: Path | None, fail_on, junit_file, summary_md, link_base, allow_empty) -> None:
+            store_dir: Path | None, fail_on, junit_file, summary_md, link_base, allow_empty,
+            source: str) -> None:
     """Print every run with its derived status, newest first."""
     import orjson
 
     from runreport.summary import format_table, summary_document, table_rows
 
-    loaded = load_inputs(inputs, store_dir)
+    loaded = load_inputs(inputs, store_dir, source=source)
     warn_store_damage(loaded, store_dir)
     check_not_empty(loaded, inputs, allow_empty)
     as_json = as_json or output_format == "json"
@@ -220,7 +245,8 @@ def summary(inputs, as_json: bool, output_format: str | None, details: bool, str
 @inputs_argument
 @strict_option
 @allow_empty_option
-def validate(inputs, strict: bool, allow_empty: bool) -> None:
+@from_option
+def validate(inputs, strict: bool, allow_empty: bool, source: str) -> None:
     """Check run logs against the format, one line per problem.
 
     Each problem is printed as path:line: message.
@@ -228,7 +254,7 @@ def validate(inputs, strict: bool, allow_empty: bool) -> None:
     Exits with status 1 when there is any problem (`--strict` is accepted
     for symmetry with the other commands).
     """
-    loaded = load_inputs(inputs)
+    loaded = load_inputs(inputs, source=source)
     for problem in loaded.problems:
         click.echo(str(problem))
     if not loaded.problems:

@@ -159,6 +159,7 @@ class Loaded:
     peak_resident: int = 0
     _tmp: object = None  # keeps a temporary store alive as long as this object
     store_damage: str | None = None  # why the store was found damaged and read again
+    _imported: object = None  # keeps the folder of imported inputs alive (runreport.importers.inputs)
 
     def run(self, run_id: str) -> Run:
         """The derived run; KeyError for an unknown id."""

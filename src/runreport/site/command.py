@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from runreport.commands import allow_empty_option, ci_options, strict_option
+from runreport.importers.inputs import from_option
 
 
 def site_options(command):
@@ -54,8 +55,9 @@ def site_options(command):
                    "output to finish before giving up.")
 @ci_options
 @allow_empty_option
+@from_option
 def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size, library_dir,
-          store_dir, wait, mask_env, fail_on, junit_file, summary_md, link_base, allow_empty):
+          store_dir, wait, mask_env, fail_on, junit_file, summary_md, link_base, allow_empty, source):
     """Build the static HTML site from run log files or folders."""
     from runreport.commands import print_problems, warn_store_damage
 
@@ -65,7 +67,7 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
     store_dir = store_outside(output, store_dir)
     claim_output_or_exit(output)
     with writing_or_exit(output, store_dir, wait):
-        loaded, report = _build(inputs, output, options, store_dir)
+        loaded, report = _build(inputs, output, options, store_dir, source)
     warn_store_damage(loaded, store_dir)
     print_problems(loaded.problems)
     report.seconds = time.perf_counter() - started  # (pages were rendered while reading too)
@@ -87,7 +89,7 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
         raise SystemExit(1)
 
 
-def _build(inputs, output, options, store_dir):
+def _build(inputs, output, options, store_dir, source="runlog"):
     from runreport.commands import InputNotFound, StderrProgress, load_inputs
     from runreport.read import InputError
     from runreport.site import firstbuild
@@ -95,20 +97,30 @@ def _build(inputs, output, options, store_dir):
     from runreport.store import Store
     from runreport.site.manifest import NAME as MANIFEST
 
-    first = None
-    if not (output / MANIFEST).exists():  # nothing to keep: read and render on every core
-        try:
+    imported = []  # problems of importing inputs of another format (--from)
+    try:
+        if source != "runlog":
+            from runreport.importers.inputs import prepare
+
+            inputs, imported = prepare(inputs, source, store_dir / "imported")
+        first = None
+        if not (output / MANIFEST).exists():  # nothing to keep: read and render on every core
             first = firstbuild.load_and_render(inputs, store_dir, output, options,
                                                progress=StderrProgress())
-        except InputError as exc:
-            raise InputNotFound(str(exc)) from exc
+    except InputError as exc:
+        raise InputNotFound(str(exc)) from exc
     loaded, rendered = first if first is not None else (load_inputs(inputs, store_dir), None)
+
+    def with_imported(loaded):
+        if imported:
+            loaded.problems = sorted(loaded.problems + imported, key=lambda p: (p.file, p.line, p.message))
+        return loaded
 
     def read_again():
         Store.open(store_dir).reset()
-        return load_inputs(inputs, store_dir)
+        return with_imported(load_inputs(inputs, store_dir))
 
-    return build_site_checked(loaded, output, options, read_again, prerendered=rendered)
+    return build_site_checked(with_imported(loaded), output, options, read_again, prerendered=rendered)
 
 
 def build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs, mask_env=()):

@@ -1,0 +1,98 @@
+"""Inputs in another engine's format, read by every command as run logs.
+
+`--from auto` (the default) looks at each input file: one whose first
+document is an OTLP/JSON trace export (`resourceSpans`) is imported (see
+runreport.importers.otlp) into a run log under a work folder, and that run
+log is read in its place; any other file is read as a run log. `--from
+otlp` imports every file, `--from runlog` none. The importer's problems name
+the original file and line.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from pathlib import Path
+
+import click
+import orjson
+
+from runreport.problems import Problem
+from runreport.read import find_inputs
+
+#: Values of --from.
+SOURCES = ("auto", "runlog", "otlp")
+#: Bytes of a file looked at to recognise it.
+_SNIFF_BYTES = 1 << 16
+
+
+def from_option(func):
+    return click.option(
+        "--from", "source", type=click.Choice(SOURCES), default="auto", show_default=True,
+        help="Input format: run logs, OpenTelemetry traces (OTLP/JSON, imported on the way), "
+             "or recognised file by file.")(func)
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        head = f.read(_SNIFF_BYTES)
+    if path.name.endswith(".gz"):
+        try:
+            with gzip.open(path, "rb") as f:
+                head = f.read(_SNIFF_BYTES)
+        except (OSError, EOFError):
+            return b""
+    return head
+
+
+def sniff(path: Path) -> str:
+    """"otlp" when the file's first document is an OTLP/JSON trace export, else "runlog"."""
+    head = _head(path).lstrip(b"\xef\xbb\xbf \t\r\n")
+    first = head.split(b"\n", 1)[0]
+    try:
+        value = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        # A pretty-printed document: its first key names it.
+        start = head[:4096].replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b"").replace(b"\t", b"")
+        return "otlp" if start.startswith((b'{"resourceSpans"', b'{"resource_spans"')) else "runlog"
+    return "otlp" if isinstance(value, dict) and ("resourceSpans" in value or "resource_spans" in value) \
+        else "runlog"
+
+
+def prepare(inputs, source: str, work: Path) -> tuple[list[Path], list[Problem]]:
+    """The run-log files to read for `inputs`: each OTLP file imported into `work`."""
+    files = find_inputs(inputs) if source == "runlog" else _all_files(inputs)
+    if source == "runlog":
+        return files, []
+    from runreport.importers.command import read_documents
+    from runreport.importers.otlp import records
+
+    out: list[Path] = []
+    problems: list[Problem] = []
+    for path in files:
+        if (source == "auto" and sniff(path) != "otlp"):
+            out.append(path)
+            continue
+        found, more = records(read_documents([path], problems))
+        problems += more
+        work.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha256(os.fsencode(path.resolve())).hexdigest()[:16]
+        target = work / f"{path.name}.{name}.jsonl"
+        data = b"".join(orjson.dumps(r) + b"\n" for r in found)
+        # (Rewritten only when the import changed: the store reads on from where it stopped.)
+        if not target.is_file() or target.read_bytes() != data:
+            target.write_bytes(data)
+        out.append(target)
+    return out, problems
+
+
+def _all_files(inputs) -> list[Path]:
+    """Files given by name as they are, and in folders run logs plus OTLP exports (*.json)."""
+    named = [Path(p) for p in inputs]
+    found = find_inputs(named)
+    for folder in (p for p in named if p.is_dir()):
+        # (A folder's other .json files, configs say, are no input: only trace exports join.)
+        found.extend(p for p in folder.rglob("*")
+                     if p.is_file() and p.name.endswith((".json", ".json.gz")) and sniff(p) == "otlp")
+    return sorted(dict.fromkeys(found), key=lambda p: p.as_posix())
