@@ -1650,12 +1650,37 @@
     head.appendChild(form);
   }
 
+  var searchLoading = null; // the index files being loaded, if any
+
   function searchIndex(listing) {
+    if (searchLoading) return searchLoading;
     var n = +listing.getAttribute("data-search-chunks");
     var prefix = listing.getAttribute("data-search-prefix");
     var files = [];
     for (var k = n - 1; k >= 0; k--) files.push(RunReport.load(prefix + k + ".js")); // newest first
-    return Promise.all(files);
+    var loading = searchLoading = Promise.all(files);
+    loading.then(function () { if (searchLoading === loading) searchLoading = null; },
+      function () { if (searchLoading === loading) searchLoading = null; });
+    return loading;
+  }
+
+  /**
+   * A newer build rewrote the index: read it afresh (once a load under way has
+   * delivered, so that no file of the older build arrives in place of the newer
+   * one: both are delivered under the same name), and search again.
+   */
+  function refreshSearch(listing, chunks) {
+    var under = searchLoading || Promise.resolve();
+    under.then(null, function () {}).then(function () {
+      var prefix = listing.getAttribute("data-search-prefix");
+      for (var k = 0; k <= Math.max(+listing.getAttribute("data-search-chunks"), chunks || 0); k++) {
+        delete received[prefix + k + ".js"];
+        delete pending[prefix + k + ".js"];
+      }
+      if (chunks) listing.setAttribute("data-search-chunks", String(chunks));
+      var box = document.getElementById("run-search");
+      if (box && listing.classList.contains("searching")) runSearch(listing, box.value);
+    });
   }
 
   /** The first field of a search row holding `q` (lower case): [label, text], or null. */
@@ -2232,17 +2257,8 @@
           });
         });
       }
-      if (listing.hasAttribute("data-search-chunks")) {
-        // The search index holds statuses and errors, which change without the counts.
-        var sprefix = listing.getAttribute("data-search-prefix");
-        for (var k = 0; k <= Math.max(+listing.getAttribute("data-search-chunks"), p.search_chunks || 0); k++) {
-          delete received[sprefix + k + ".js"];
-          delete pending[sprefix + k + ".js"];
-        }
-        if (p.search_chunks) listing.setAttribute("data-search-chunks", String(p.search_chunks));
-        var box = document.getElementById("run-search");
-        if (box && listing.classList.contains("searching")) runSearch(listing, box.value);
-      }
+      // The search index holds statuses and errors, which change without the counts.
+      if (listing.hasAttribute("data-search-chunks")) refreshSearch(listing, p.search_chunks);
       if (countsChanged) {
         // Match chunks may have changed too: load them afresh for the filtered view.
         var prefix = listing.getAttribute("data-match-prefix");
