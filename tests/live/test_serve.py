@@ -200,3 +200,13 @@ def test_a_save_from_the_dialog_is_redacted_as_the_page_shows_it(tmp_path, serve
     assert status == 200 and answer["ok"] and answer["redacted"] is True, answer
     text = next((tmp_path / "library").rglob("good.json")).read_text()
     assert "SEKRIT-2" not in text and "[redacted]" in text
+
+
+def test_a_file_is_always_sent_again_never_304(tmp_path, serve):
+    """A rebuild rewrites files within the second: Last-Modified cannot tell, so no 304."""
+    served = serve([write_log(tmp_path / "run.jsonl")])
+    request = urllib.request.Request(served.base + "/index.html",
+                                     headers={"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200 and b"<html" in response.read()
+        assert response.headers["Cache-Control"] == "no-cache"

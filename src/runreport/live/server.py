@@ -175,6 +175,15 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
+    def send_head(self):
+        # Never "304 Not Modified": Last-Modified counts whole seconds, and a rebuild often
+        # rewrites a file within the second it was first written, so the browser would keep
+        # the older bytes (a search index without the newest run, say). The server is local:
+        # sending the file again costs nothing that matters.
+        if "If-Modified-Since" in self.headers:
+            del self.headers["If-Modified-Since"]
+        return super().send_head()
+
     def _json(self, status: int, payload: dict) -> None:
         body = json.dumps(payload).encode("utf-8")
         self.send_response(status)
