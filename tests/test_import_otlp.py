@@ -141,3 +141,25 @@ def test_every_command_reads_otlp_exports_directly(tmp_path):
     # --from runlog reads it as a run log: its lines are no records.
     plain = _runreport("validate", FIXTURE, "--from", "runlog", cwd=tmp_path)
     assert plain.returncode == 1 and 'missing required field "type"' in plain.stdout
+
+
+def test_a_run_log_is_not_taken_for_an_export_and_a_mixed_file_loses_nothing(tmp_path):
+    run = [{"type": "run", "run_id": "good-0", "composer": "Fuzz", "mode": "test",
+            "started_at": "2026-11-20T10:00:00Z"},
+           {"type": "step", "run_id": "good-0", "entry_id": "e1", "name": "One", "status": "success"},
+           {"type": "run_end", "run_id": "good-0", "ended_at": "2026-11-20T10:00:05Z"}]
+    lines = "".join(json.dumps(r) + "\n" for r in run)
+    # A damaged first line that merely starts like an export (found by the fuzz test).
+    damaged = tmp_path / "damaged.jsonl"
+    damaged.write_text('{"resourceSpans"\n' + lines)
+    done = _runreport("summary", damaged, "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert [r["run_id"] for r in doc["runs"]] == ["good-0"]
+    assert [(p["line"], p["severity"]) for p in doc["problems"]] == [(1, "error")]
+    # An export line, then run-log records: the trace and the run.
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(FIXTURE.read_text().splitlines()[0] + "\n" + lines)
+    done = _runreport("summary", mixed, "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert {r["run_id"] for r in json.loads(done.stdout)["runs"]} == {OK, "good-0"}

@@ -46,18 +46,34 @@ def _head(path: Path) -> bytes:
     return head
 
 
+def _is_trace_export(value) -> bool:
+    if isinstance(value, list) and value:
+        value = value[0]
+    return isinstance(value, dict) and isinstance(value.get("resourceSpans", value.get("resource_spans")), list)
+
+
 def sniff(path: Path) -> str:
-    """"otlp" when the file's first document is an OTLP/JSON trace export, else "runlog"."""
+    """"otlp" when the file's first document is an OTLP/JSON trace export, else "runlog".
+
+    The first line must be one (the file exporter's JSON Lines), or the whole file
+    one document (pretty-printed): a first line that merely starts like one, followed
+    by run-log records, is a damaged run log, read as such.
+    """
     head = _head(path).lstrip(b"\xef\xbb\xbf \t\r\n")
     first = head.split(b"\n", 1)[0]
     try:
-        value = orjson.loads(first)
+        return "otlp" if _is_trace_export(orjson.loads(first)) else "runlog"
     except orjson.JSONDecodeError:
-        # A pretty-printed document: its first key names it.
-        start = head[:4096].replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b"").replace(b"\t", b"")
-        return "otlp" if start.startswith((b'{"resourceSpans"', b'{"resource_spans"')) else "runlog"
-    return "otlp" if isinstance(value, dict) and ("resourceSpans" in value or "resource_spans" in value) \
-        else "runlog"
+        pass
+    compact = head[:4096].replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b"").replace(b"\t", b"")
+    if not compact.startswith((b'{"resourceSpans"', b'{"resource_spans"', b'[{"resourceSpans"',
+                               b'[{"resource_spans"')):
+        return "runlog"
+    try:  # (only a file that starts like a pretty export is read whole)
+        data = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
+        return "otlp" if _is_trace_export(orjson.loads(data.lstrip(b"\xef\xbb\xbf"))) else "runlog"
+    except (OSError, EOFError, gzip.BadGzipFile, orjson.JSONDecodeError):
+        return "runlog"
 
 
 def prepare(inputs, source: str, work: Path) -> tuple[list[Path], list[Problem]]:
@@ -74,7 +90,15 @@ def prepare(inputs, source: str, work: Path) -> tuple[list[Path], list[Problem]]
         if (source == "auto" and sniff(path) != "otlp"):
             out.append(path)
             continue
-        found, more = records(read_documents([path], problems))
+        exports, passed = [], []
+        for doc in read_documents([path], problems):
+            # A run-log record among the exports (a mixed file) is kept as it is.
+            if isinstance(doc.value, dict) and "type" in doc.value and not _is_trace_export(doc.value):
+                passed.append(doc.value)
+            else:
+                exports.append(doc)
+        found, more = records(exports)
+        found += passed
         problems += more
         work.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha256(os.fsencode(path.resolve())).hexdigest()[:16]
