@@ -364,6 +364,10 @@ def test_the_failures_page_groups_failed_runs_by_step_and_masked_message(tmp_pat
     assert "first 2026-11-20 10:00:00 UTC · last 2026-11-22 10:00:00 UTC · Pay" in first.select_one(".fmeta").get_text(" ", strip=True)
     assert first.select_one(".example").get_text() == ("Latest: Timeout after 30s calling gateway 10.0.0.7 "
                                                         "(req b7ad6b7169203331)")
+    # The sparkline: runs per day over the 14 days up to the newest failure (Nov 24).
+    spark = first.select_one("svg.spark")
+    assert spark["aria-label"].endswith(": 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0")
+    assert [r["class"] for r in spark.select("rect")].count(["day"]) == 3
     links = [a["href"] for a in first.select(".fruns a")]
     assert links == [f"runs/{safe_name(r)}.html#error-e1" for r in ("r-2", "r-1", "r-0")]
     for href in links:

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.browser
 def test_no_serious_axe_violations(browser, site, http_root, scheme_name):
     site("filters")
     site("problems")
+    site("samples")
     pages = [
+        ("samples", "failures.html"),  # grouped failures, their sparklines
         ("filters", "index.html"),
         ("filters", f"composers/{safe_name('Alpha')}.html"),
         ("filters", f"runs/{safe_name('f-1')}.html"),
@@ -31,7 +33,7 @@ def test_no_serious_axe_violations(browser, site, http_root, scheme_name):
                 page.locator("summary").nth(1).click()
                 page.locator('[data-act=section][aria-expanded="false"]').first.click()
                 page.locator(".sec-body table, .sec-body .str, .sec-body .scalar").first.wait_for()
-            elif path != "problems.html":
+            elif path not in ("problems.html", "failures.html"):
                 page.locator("[data-act=expand]").first.click()
                 page.locator(".card-log .run-log").first.wait_for()
             results = axe.run(page)

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 
 from runreport.model import RunIndexRow
 from runreport.site.pagedata import human_time, said
-from runreport.timefmt import sort_instant
+from runreport.timefmt import parse_instant, sort_instant
 
 #: Runs listed under a group before "and N more".
 RUNS_SHOWN = 100
+#: Days a group's sparkline covers, ending on the day of the newest failed run.
+SPARK_DAYS = 14
 
 _MASKS = (
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
@@ -56,6 +58,22 @@ class FailureGroup:
     composers: tuple[str, ...]
     runs: tuple[FailedRun, ...]  # newest first, at most RUNS_SHOWN
     more: int  # runs beyond those
+    per_day: tuple[int, ...] = ()  # its runs on each of the SPARK_DAYS days, oldest first
+
+    @property
+    def spark(self) -> list[tuple[int, int, int]]:
+        """(x, y, height) of each day's bar in a 0..SPARK_DAYS*5 by 0..16 box."""
+        top = max(self.per_day, default=0) or 1
+        bars = []
+        for day, n in enumerate(self.per_day):
+            height = round(14 * n / top) if n else 0
+            bars.append((day * 5, 16 - height, height))
+        return bars
+
+    @property
+    def spark_label(self) -> str:
+        return (f"runs per day over the last {len(self.per_day)} days, oldest first: "
+                + ", ".join(str(n) for n in self.per_day))
 
 
 def failure_groups(rows: Sequence[RunIndexRow],
@@ -67,6 +85,8 @@ def failure_groups(rows: Sequence[RunIndexRow],
             continue
         shown = said(row, redact)
         grouped.setdefault((shown.step, cause(shown.message)), []).append((row, shown))
+    days = [_day(r.started_at) for r in rows if r.failure]
+    last_day = max((d for d in days if d is not None), default=None)
     ranked = []
     for (step, key), members in grouped.items():
         members.sort(key=lambda m: (sort_instant(m[0].started_at), m[0].run_id), reverse=True)
@@ -82,7 +102,27 @@ def failure_groups(rows: Sequence[RunIndexRow],
             runs=tuple(FailedRun(r.run_id, r.composer, s.href, human_time(r.started_at))
                        for r, s in members[:RUNS_SHOWN]),
             more=max(0, len(members) - RUNS_SHOWN),
+            per_day=_per_day([r for r, _ in members], last_day),
         )
         ranked.append(((-group.count, -sort_instant(newest.started_at), step, key), group))
     ranked.sort(key=lambda pair: pair[0])
     return tuple(group for _, group in ranked)
+
+
+def _day(text: str | None):
+    at = parse_instant(text)
+    return at.date() if at is not None else None
+
+
+def _per_day(rows: Sequence[RunIndexRow], last_day) -> tuple[int, ...]:
+    """How many of `rows` started on each of the SPARK_DAYS days up to `last_day`."""
+    if last_day is None:
+        return ()
+    counts = [0] * SPARK_DAYS
+    for r in rows:
+        day = _day(r.started_at)
+        if day is not None:
+            back = (last_day - day).days
+            if 0 <= back < SPARK_DAYS:
+                counts[SPARK_DAYS - 1 - back] += 1
+    return tuple(counts)
