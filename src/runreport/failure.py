@@ -28,6 +28,27 @@ class FirstError:
     message: str  # one line
     kind: str  # the error's type, or "error"
     badges: tuple[str, ...] = ()  # the failing entry's "iteration N" / "page N"
+    endpoint: str | None = None  # a failing HTTP request's method, host and path
+
+
+def endpoint(entry: Entry) -> str | None:
+    """"POST api.example.com/orders" of a failing HTTP step: its request's method, host and
+    path (no query, no credentials), or None for a step that is no HTTP request."""
+    if entry.kind != "http" and entry.http_status is None:
+        return None
+    section = entry.section("input")
+    request = section.value if section is not None else None
+    if not isinstance(request, dict) or not isinstance(request.get("url"), str):
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(request["url"])
+        host = parts.hostname or ""
+    except ValueError:
+        return None
+    method = request.get("method") if isinstance(request.get("method"), str) else ""
+    return " ".join(p for p in (method.upper(), f"{host}{parts.path}" or "/") if p)
 
 
 def one_line(text: str, limit: int = MESSAGE_LENGTH) -> str:
@@ -80,7 +101,8 @@ def first_error(run: Run, shown: Callable[[Any], Any] | None = None) -> FirstErr
             section = e.section("error")
             value = section.value if section else None
             message, kind = error_message(shown(value) if shown and value is not None else value)
-            return FirstError(e.entry_id, e.name, message or "step failed", kind, tuple(e.badges))
+            return FirstError(e.entry_id, e.name, message or "step failed", kind, tuple(e.badges),
+                              endpoint(e))
     if run.error is not None:
         message, kind = error_message(shown(run.error) if shown else run.error)
         return FirstError(None, "run", message or "run failed", kind)

@@ -216,8 +216,11 @@ MAX_STEP_NAMES = 100
 def _said(found: Any) -> dict | None:
     if found is None:
         return None
-    return {"entry_id": found.entry_id, "step": found.step, "badges": list(found.badges),
+    said = {"entry_id": found.entry_id, "step": found.step, "badges": list(found.badges),
             "message": found.message}
+    if found.endpoint:
+        said["endpoint"] = found.endpoint
+    return said
 
 
 def index_row(run: Run) -> RunIndexRow:

@@ -382,11 +382,33 @@ def test_the_failures_page_of_the_sample_runs(site):
     causes = [g.h2.get_text(" ", strip=True) for g in page.select("section.fgroup")]
     assert causes == [
         "Run error: Worker wrk-<n> was restarted during a deploy; the run was aborted",
-        "Fetch leads (paged): Pagination stopped: page <n> returned HTTP 400",
+        "Fetch leads (paged) api.crm.example.com/v<n>/leads : Pagination stopped: page <n> returned HTTP 400",
         "Email customer: <n> <n> <<email>>: Recipient address rejected: User unknown",
         "For each invoice: <n> of <n> iterations failed",
         "Run error: Run exceeded its time limit of <n> minutes",
-        "Fetch all leads: Page <n> failed with HTTP 429 Too Many Requests",
-        "Create bills in accounting: HTTP 500",
+        "Fetch all leads api.crm.example.com/v<n>/leads : Page <n> failed with HTTP 429 Too Many Requests",
+        "Create bills in accounting POST api.ledger.example.com/v<n>/bills/batch : HTTP 500",
     ]
     assert page.select_one(".lede").get_text().startswith("7 failed runs in 7 groups")
+
+
+def test_http_failures_group_by_endpoint_as_well(tmp_path):
+    records = []
+    for n, url in enumerate(["https://api.example.com/v1/orders/1001?x=1", "https://api.example.com/v1/orders/1002",
+                             "https://user:pw@api.example.com/v1/refunds/7"]):
+        rid = f"h-{n}"
+        records += [
+            {"type": "run", "run_id": rid, "composer": "Shop", "mode": "live", "started_at": f"2026-11-2{n}T10:00:00Z"},
+            {"type": "step", "run_id": rid, "entry_id": "e1", "name": "Call API", "kind": "http", "status": "error",
+             "http": {"request": {"method": "post", "url": url}, "response": {"status": 503, "body": "busy"}}},
+            {"type": "run_end", "run_id": rid, "ended_at": f"2026-11-2{n}T10:00:05Z"},
+        ]
+    log = tmp_path / "runs.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in records))
+    build([log], tmp_path / "site", BuildOptions())
+    page = _soup(tmp_path / "site" / "failures.html")
+    assert [(g.select_one(".endpoint").get_text(), g.select_one(".fmeta b").get_text())
+            for g in page.select("section.fgroup")] == [
+        ("POST api.example.com/v<n>/orders/<n>", "2 runs"),
+        ("POST api.example.com/v<n>/refunds/<n>", "1 run"),  # (no credentials in an endpoint)
+    ]

@@ -50,6 +50,7 @@ class FailedRun:
 @dataclass(frozen=True)
 class FailureGroup:
     step: str
+    endpoint: str  # a failing HTTP call's method, host and path (ids masked); "" otherwise
     cause: str
     example: str  # the newest run's message, redacted
     count: int
@@ -79,20 +80,24 @@ class FailureGroup:
 def failure_groups(rows: Sequence[RunIndexRow],
                    redact: Callable[[str], str] | None = None) -> tuple[FailureGroup, ...]:
     """Groups of failed runs by cause, the largest first (then the most recent)."""
-    grouped: dict[tuple[str, str], list[tuple[RunIndexRow, object]]] = {}
+    grouped: dict[tuple[str, str, str], list[tuple[RunIndexRow, object]]] = {}
     for row in rows:
         if not row.failure:
             continue
         shown = said(row, redact)
-        grouped.setdefault((shown.step, cause(shown.message)), []).append((row, shown))
+        # An HTTP failure groups by its endpoint too (ids in the path masked as in messages).
+        where = row.failure.get("endpoint")
+        where = cause(redact(where) if redact and isinstance(where, str) else where) if where else ""
+        grouped.setdefault((shown.step, where, cause(shown.message)), []).append((row, shown))
     days = [_day(r.started_at) for r in rows if r.failure]
     last_day = max((d for d in days if d is not None), default=None)
     ranked = []
-    for (step, key), members in grouped.items():
+    for (step, where, key), members in grouped.items():
         members.sort(key=lambda m: (sort_instant(m[0].started_at), m[0].run_id), reverse=True)
         newest, oldest = members[0][0], members[-1][0]
         group = FailureGroup(
             step=step,
+            endpoint=where,
             cause=key,
             example=members[0][1].message,
             count=len(members),
@@ -104,7 +109,7 @@ def failure_groups(rows: Sequence[RunIndexRow],
             more=max(0, len(members) - RUNS_SHOWN),
             per_day=_per_day([r for r, _ in members], last_day),
         )
-        ranked.append(((-group.count, -sort_instant(newest.started_at), step, key), group))
+        ranked.append(((-group.count, -sort_instant(newest.started_at), step, where, key), group))
     ranked.sort(key=lambda pair: pair[0])
     return tuple(group for _, group in ranked)
 
