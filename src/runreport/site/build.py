@@ -276,8 +276,9 @@ def write_listing(
 ) -> None:
     """Write every page and match chunk of one listing (takes index rows only)."""
     kind = "runs" if composer is None else "composer"
-    lst = pagedata.listing(rows, kind=kind, title=title, composer=composer,
-                           redact=redactor.text if redactor is not None else None, stale_before=stale)
+    redact = redactor.text if redactor is not None else None
+    lst = pagedata.listing(rows, kind=kind, title=title, composer=composer, redact=redact,
+                           stale_before=stale)
     for page in lst.pages:
         # Rendering is the cost: skip a page whose data is what it was last time.
         # (Fields only: the page's cards, once made, must not change its key.)
@@ -290,15 +291,18 @@ def write_listing(
     for n, chunk in enumerate(lst.match_chunks):
         src = f"{head.match_prefix}{n}.js"
         w.text(src, data_file_bytes(src, chunk))
-    for n, chunk in enumerate(lst.search_chunks):
+    for n, block in enumerate(lst.search_blocks):
         src = f"{pagedata.SEARCH_PREFIX}{n}.js"
-        w.text(src, data_file_bytes(src, chunk))
+        # Making a block costs a time and a link per run (~1 s per 100,000): only the
+        # blocks whose runs changed, usually the newest one alone, are made again.
+        if not w.unchanged(src, content_hash(block)):
+            w.text(src, data_file_bytes(src, pagedata.search_chunk(block, redact)))
     # The listing's list file: counts for block pages, head cards for live updates.
     if not w.unchanged(head.list_src, content_hash([_fields_of(head), len(lst.match_chunks),
-                                                    len(lst.search_chunks), problem_count])):
+                                                    len(lst.search_blocks), problem_count])):
         w.text(head.list_src, data_file_bytes(head.list_src, {
             "kind": "list", "counts": asdict(head.counts), "match_chunks": len(lst.match_chunks),
-            "search_chunks": len(lst.search_chunks),
+            "search_chunks": len(lst.search_blocks),
             "problems": problem_count,
             "cards": [[c.run_id, str(render_macro("macros.html", "card", c, head.root,
                                                   head.show_composer))] for c in head.cards],

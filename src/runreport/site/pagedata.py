@@ -254,7 +254,9 @@ class Listing:
 
     pages: tuple[ListingPage, ...]
     match_chunks: tuple[dict, ...]
-    search_chunks: tuple[dict, ...] = ()  # the Runs page's search index (empty elsewhere)
+    # The Runs page's search index, as blocks of rows (search_chunk makes each file's
+    # payload; the writer skips a block whose rows are unchanged). Empty elsewhere.
+    search_blocks: tuple[Sequence[RunIndexRow], ...] = ()
 
 
 #: A search row: run id, composer, run page, status, status label, start text, step
@@ -262,24 +264,20 @@ class Listing:
 SEARCH_FIELDS = ("run_id", "composer", "href", "status", "status_label", "started_text", "steps", "said")
 
 
-def search_chunks(rows: Sequence[RunIndexRow], redact: Callable[[str], str] | None) -> tuple[dict, ...]:
-    """The search index of a listing, in blocks anchored at the oldest run (as the match
-    index is: a new run changes only the newest block). Step names repeat from run to run,
-    so each block lists them once and its rows point at them."""
-    blocks = []
-    for block in _anchored(rows, SEARCH_CHUNK_ROWS):
-        names: dict[str, int] = {}
-        out = []
-        for r in block:
-            found = said(r, redact)
-            out.append([
-                r.run_id, r.composer, run_href(r.run_id), r.status,
-                RUN_STATUS_LABELS.get(r.status, r.status.title()), human_time(r.started_at),
-                [names.setdefault(n, len(names)) for n in (r.steps or ())],
-                [found.step, found.message, found.href] if found is not None else None,
-            ])
-        blocks.append({"kind": "search", "fields": list(SEARCH_FIELDS), "names": list(names), "rows": out})
-    return tuple(blocks)
+def search_chunk(block: Sequence[RunIndexRow], redact: Callable[[str], str] | None) -> dict:
+    """One file of the search index. Step names repeat from run to run, so the file
+    lists them once and its rows point at them."""
+    names: dict[str, int] = {}
+    out = []
+    for r in block:
+        found = said(r, redact)
+        out.append([
+            r.run_id, r.composer, run_href(r.run_id), r.status,
+            RUN_STATUS_LABELS.get(r.status, r.status.title()), human_time(r.started_at),
+            [names.setdefault(n, len(names)) for n in (r.steps or ())],
+            [found.step, found.message, found.href] if found is not None else None,
+        ])
+    return {"kind": "search", "fields": list(SEARCH_FIELDS), "names": list(names), "rows": out}
 
 
 def run_head(run: Run | RunIndexRow) -> dict[str, Any]:
@@ -424,7 +422,8 @@ def listing(
         newer = href(n + 1) if n < full else href(None)
         pages.append(page(n, block, newer, href(n - 1) if n > 1 else None))
     return Listing(pages=tuple(pages), match_chunks=chunks,
-                   search_chunks=search_chunks(rows, redact) if composer is None else ())
+                   # (Anchored at the oldest run, as the match index: a new run changes the newest.)
+                   search_blocks=tuple(_anchored(rows, SEARCH_CHUNK_ROWS)) if composer is None else ())
 
 
 # --- the run page ---------------------------------------------------------------
