@@ -124,6 +124,21 @@
     return e;
   }
 
+  /** A decorative icon: `<span class="ic ic-NAME" aria-hidden="true">`. */
+  function iconEl(name) {
+    var icon = el("span", "ic ic-" + name);
+    icon.setAttribute("aria-hidden", "true");
+    return icon;
+  }
+
+  /** A run's status, icon and text, as the status macro (templates/macros.html) writes it. */
+  function statusEl(status, label) {
+    var s = el("span", "status st-" + status);
+    s.appendChild(iconEl(status));
+    s.appendChild(document.createTextNode(label));
+    return s;
+  }
+
   function button(act, text, cls) {
     var b = el("button", cls || "", text);
     b.type = "button";
@@ -1283,12 +1298,7 @@
     card.setAttribute("data-errors", String(r.errors));
     card.setAttribute("data-rejected", String(r.rejected));
     var head = el("div", "card-head");
-    var status = el("span", "status st-" + r.status);
-    var icon = el("span", "ic ic-" + r.status);
-    icon.setAttribute("aria-hidden", "true");
-    status.appendChild(icon);
-    status.appendChild(document.createTextNode(r.status_label));
-    head.appendChild(status);
+    head.appendChild(statusEl(r.status, r.status_label));
     if (r.quiet_since) {
       card.classList.add("quiet");
       head.appendChild(document.createTextNode(" "));
@@ -1337,9 +1347,7 @@
     var p = el("p", "said said-" + said[0]);
     var a = el("a");
     a.href = root() + said[1];
-    var icon = el("span", "ic ic-" + said[0]);
-    icon.setAttribute("aria-hidden", "true");
-    a.appendChild(icon);
+    a.appendChild(iconEl(said[0]));
     a.appendChild(el("b", "", said[2]));
     (said[3] || []).forEach(function (b) {
       a.appendChild(document.createTextNode(" "));
@@ -1712,12 +1720,7 @@
     var item = el("li", "result");
     item.setAttribute("data-run-id", r.run_id);
     item.setAttribute("data-status", r.status);
-    var status = el("span", "status st-" + r.status);
-    var icon = el("span", "ic ic-" + r.status);
-    icon.setAttribute("aria-hidden", "true");
-    status.appendChild(icon);
-    status.appendChild(document.createTextNode(r.status_label));
-    item.appendChild(status);
+    item.appendChild(statusEl(r.status, r.status_label));
     var a = el("a", "", r.composer);
     a.href = root() + (hit[0].indexOf("error") === 0 && r.said ? r.said[2] : r.href);
     item.appendChild(document.createTextNode(" "));
