@@ -72,6 +72,7 @@ def load_inputs(inputs, store_dir: Path | None = None, on_settle=None, source: s
     import tempfile
 
     from runreport.pipeline import load
+    from runreport.problems import with_problems
     from runreport.read import InputError
 
     work_tmp = None
@@ -87,8 +88,7 @@ def load_inputs(inputs, store_dir: Path | None = None, on_settle=None, source: s
         loaded = load(list(inputs), store_dir=store_dir, progress=StderrProgress(), on_settle=on_settle)
     except InputError as exc:
         raise InputNotFound(str(exc)) from exc
-    if found:
-        loaded.problems = sorted(loaded.problems + found, key=lambda p: (p.file, p.line, p.message))
+    loaded.problems = with_problems(loaded.problems, found)
     if work_tmp is not None:
         loaded._imported = work_tmp  # (kept as long as the runs may be read)
     return loaded

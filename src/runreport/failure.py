@@ -86,23 +86,25 @@ def error_message(value: Any) -> tuple[str, str]:
     return one_line(_text_of(value)), "error"
 
 
-def entry_error(entry: Entry, shown: Callable[[Any], Any] | None = None) -> str:
-    """The one-line message of a failing entry (its Error section), or "step failed"."""
+def _entry_message(entry: Entry, shown: Callable[[Any], Any] | None) -> tuple[str, str]:
+    """(one-line message or "step failed", type) of a failing entry's Error section."""
     section = entry.section("error")
     value = section.value if section else None
-    message, _ = error_message(shown(value) if shown and value is not None else value)
-    return message or "step failed"
+    message, kind = error_message(shown(value) if shown and value is not None else value)
+    return message or "step failed", kind
+
+
+def entry_error(entry: Entry, shown: Callable[[Any], Any] | None = None) -> str:
+    """The one-line message of a failing entry (its Error section), or "step failed"."""
+    return _entry_message(entry, shown)[0]
 
 
 def first_error(run: Run, shown: Callable[[Any], Any] | None = None) -> FirstError | None:
     """The first failing step in display order, else the run's own error, else None."""
     for e in run.entries:
         if e.status == "error":
-            section = e.section("error")
-            value = section.value if section else None
-            message, kind = error_message(shown(value) if shown and value is not None else value)
-            return FirstError(e.entry_id, e.name, message or "step failed", kind, tuple(e.badges),
-                              endpoint(e))
+            message, kind = _entry_message(e, shown)
+            return FirstError(e.entry_id, e.name, message, kind, tuple(e.badges), endpoint(e))
     if run.error is not None:
         message, kind = error_message(shown(run.error) if shown else run.error)
         return FirstError(None, "run", message or "run failed", kind)

@@ -26,3 +26,8 @@ class Problem:
 def sort_key(p: Problem) -> tuple:
     """Problems are listed by place so reports are stable between builds."""
     return (p.file, p.line, p.message)
+
+
+def with_problems(problems: list[Problem], more: list[Problem]) -> list[Problem]:
+    """`problems` (sorted) and `more` as one list, sorted by place."""
+    return sorted(problems + more, key=sort_key) if more else problems

@@ -27,8 +27,6 @@ _STATUS_ERROR = {2, "STATUS_CODE_ERROR", "ERROR"}
 #: Resource attribute values of `deployment.environment(.name)` that make a run "test".
 _TEST_ENVIRONMENTS = {"test", "testing", "dev", "development", "staging", "ci", "qa", "local"}
 
-_CAMEL = re.compile(r"_([a-z])")
-
 
 @dataclass
 class Document:

@@ -91,6 +91,7 @@ def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size
 
 def _build(inputs, output, options, store_dir, source="runlog"):
     from runreport.commands import InputNotFound, StderrProgress, load_inputs
+    from runreport.problems import with_problems
     from runreport.read import InputError
     from runreport.site import firstbuild
     from runreport.site.build import build_site_checked
@@ -112,8 +113,7 @@ def _build(inputs, output, options, store_dir, source="runlog"):
     loaded, rendered = first if first is not None else (load_inputs(inputs, store_dir), None)
 
     def with_imported(loaded):
-        if imported:
-            loaded.problems = sorted(loaded.problems + imported, key=lambda p: (p.file, p.line, p.message))
+        loaded.problems = with_problems(loaded.problems, imported)
         return loaded
 
     def read_again():
