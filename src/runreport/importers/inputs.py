@@ -35,15 +35,12 @@ def from_option(func):
 
 
 def _head(path: Path) -> bytes:
-    with open(path, "rb") as f:
-        head = f.read(_SNIFF_BYTES)
-    if path.name.endswith(".gz"):
-        try:
-            with gzip.open(path, "rb") as f:
-                head = f.read(_SNIFF_BYTES)
-        except (OSError, EOFError):
-            return b""
-    return head
+    """The first bytes of a file, decompressed when it is gzip (b"" when that fails)."""
+    try:
+        with (gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")) as f:
+            return f.read(_SNIFF_BYTES)
+    except (OSError, EOFError):
+        return b""
 
 
 def _is_trace_export(value) -> bool:
@@ -78,9 +75,9 @@ def sniff(path: Path) -> str:
 
 def prepare(inputs, source: str, work: Path) -> tuple[list[Path], list[Problem]]:
     """The run-log files to read for `inputs`: each OTLP file imported into `work`."""
-    files = find_inputs(inputs) if source == "runlog" else _all_files(inputs)
     if source == "runlog":
-        return files, []
+        return find_inputs(inputs), []
+    files = _all_files(inputs)
     from runreport.importers.command import read_documents
     from runreport.importers.otlp import records
 
