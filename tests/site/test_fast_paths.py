@@ -19,7 +19,7 @@ from runreport.model import Entry, Group, Run
 from runreport.site import pagedata
 from runreport.site.markdown import looks_like_markdown, markdown_map, may_hold_markdown
 from runreport.site.chunks import encoded
-from runreport.site.redact import REDACTED, Redactor
+from runreport.site.redact import _SECRET_KEY, _WALK, REDACTED, Redactor
 
 # --- redaction ---------------------------------------------------------------------------
 
@@ -229,6 +229,26 @@ _VALUES = st.recursive(
 )
 
 
+# Keys spelt from the letters of the secret-name rules, their separators, a final newline
+# (which Python's "$" allows), and what escapes or folds onto ASCII.
+_RULE_KEYS = st.text(st.sampled_from(list("paswordecrtkyinuhjglPASWTOKEYINH-_ .+\n\t%:'\"\\ıſK")),
+                     max_size=14)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_RULE_KEYS, st.sampled_from(["key", "name", "query", "header"]))
+def test_the_single_pass_finds_every_name_the_rules_call_secret(name, where):
+    r = Redactor()
+    value = {"key": {name: "v"}, "name": [{"k": [{name: 1}]}], "query": f"https://h.example/?{name}=v",
+             "header": f"GET /\n{name}: v"}[where]
+    found = r._triage.groups(orjson.dumps(value))
+    if r.is_secret_key(name):
+        assert found & (_SECRET_KEY | _WALK)
+    if where in ("key", "name") and found & _SECRET_KEY:
+        assert r.is_secret_key(name)  # (exact: a key the rules clear costs no walk)
+    assert r.json(value)[0] == encoded(Redactor(["(?!)"])._walk(value))
+
+
 @settings(max_examples=400, deadline=None)
 @given(_VALUES, st.sampled_from([(), ("ssn",), ("^id$",)]), st.sampled_from([(), ("DEPLOY-s3cr3t-42",)]))
 def test_precheck_never_changes_what_is_redacted(value, extra, masked):
@@ -244,22 +264,23 @@ def test_redacting_the_written_bytes_gives_the_bytes_of_the_exact_walk(value, ex
     # What the site writes (one serialization, judged by keys and string structure)
     # is what serializing the exactly walked value would give.
     exact = Redactor(extra, masked)
-    exact._stems = None  # no shortcut at all: every value walked
-    data, shown = Redactor(extra, masked).json(value)
+    data, shown, markdown_hint = Redactor(extra, masked).json(value)
     assert data == encoded(exact._walk(value))
     assert shown is None or encoded(shown) == data
+    if markdown_hint is not None:  # (the Markdown hint of the same pass)
+        assert markdown_hint == may_hold_markdown(data)
 
 
 def test_prose_naming_secrets_is_written_as_logged_and_secrets_under_keys_are_not():
     value = {"note": "Refreshed the OAuth token; cookie consent by the author",
              "headers": {"authorization": "Bearer s3cr3t", "accept": "application/json"},
              "db": {"password": "hunter2", "pin": None}, "count": 3}
-    data, shown = Redactor().json(value)
+    data, shown, _ = Redactor().json(value)
     assert b"s3cr3t" not in data and b"hunter2" not in data
     assert b"Refreshed the OAuth token; cookie consent by the author" in data
     assert orjson.loads(data)["db"] == {"password": REDACTED, "pin": None}
     clear = {"note": "OAuth token refreshed by the author", "rows": [{"signature": None}]}
-    assert Redactor().json(clear) == (orjson.dumps(clear), clear)
+    assert Redactor().json(clear) == (orjson.dumps(clear), clear, False)
 
 
 @settings(max_examples=400, deadline=None)
@@ -303,8 +324,7 @@ def test_what_a_run_writes_is_what_the_exact_walk_would_write(fields):
     entry = Entry("e1", "Step", "http", "A", None, None, "success", "success", 0, ("Step",), ("e1",),
                   (), None, None, None, None, derive.summary_rows(fields), derive.sections(fields),
                   fields.get("review"), None, (), False, dict(fields))
-    exact = Redactor()
-    exact._stems = None  # no stem shortcut: every value with a "=" is walked
+    exact = Redactor(["(?!)"])  # rules of one's own (one matching nothing): no stem shortcut
     run = _one_entry_run(entry)
     assert _written(run) == _written(run, exact)
 
@@ -421,7 +441,7 @@ def test_short_and_suffixed_secret_names_and_name_value_header_pairs_are_redacte
              "params": [{"key": "X-Api-Key", "value": "b3"}],
              "url": "https://h.example/x?sig=b4&key=b5&X-Amz-Signature=b6&page=2",
              "note": "pinned: token bucket refilled by the author", "primary": "kept", "pinned": "kept too"}
-    data, _ = Redactor().json(value)
+    data, _, _ = Redactor().json(value)
     shown = orjson.loads(data)
     for secret in ("a1", "a2", "a3", "1234", "a5", "a6", "a7", "a8", "a9", "b1", "b2", "b3", "b4", "b5", "b6"):
         assert secret.encode() not in data.replace(b"page=2", b""), secret
@@ -439,7 +459,7 @@ def test_name_value_assignments_in_free_text_are_redacted():
         "fetched https://h.example/x?sig=[redacted]&page=2 in 3 s"  # a URL inside a sentence
     plain = "see https://h.example/docs?page=2 and a=b"
     assert r.text(plain) is plain
-    data, _ = r.json({"log": "DB_PASSWORD=hunter2", "note": "OAuth token refreshed"})
+    data, _, _ = r.json({"log": "DB_PASSWORD=hunter2", "note": "OAuth token refreshed"})
     assert b"hunter2" not in data and data == orjson.dumps(r._walk({"log": "DB_PASSWORD=hunter2",
                                                                    "note": "OAuth token refreshed"}))
 
@@ -452,5 +472,5 @@ def test_header_lines_in_text_lose_the_values_of_secret_headers():
     for text in ("Note: token bucket refilled", "https://h.example/x?page=2", "at 10:00:00 it ran"):
         assert r.text(text) is text
     value = {"cmd": "curl -H 'Cookie: sid=s1' https://h.example", "note": "Error: token expired"}
-    data, _ = r.json(value)
+    data, _, _ = r.json(value)
     assert b"s1" not in data and data == orjson.dumps(r._walk(value))

@@ -266,8 +266,8 @@ def save_source(entry: Entry) -> dict | None:
     return {"save": {"step_id": entry.step_id, "step_name": entry.name}}
 
 
-def _plain_json(value: Any) -> tuple[bytes, Any]:
-    return encoded(value), value
+def _plain_json(value: Any) -> tuple[bytes, Any, None]:
+    return encoded(value), value, None
 
 
 @dataclass
@@ -288,10 +288,11 @@ class Packer:
 
     def __init__(self, data_dir: str, base: dict, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
                  budget: int = DEFAULT_CHUNK_SIZE,
-                 to_json: Callable[[Any], tuple[bytes, Any]] | None = None) -> None:
+                 to_json: Callable[[Any], tuple[bytes, Any, bool | None]] | None = None) -> None:
         self.data_dir = data_dir
-        # Serializes a value once: its compact JSON and the value it holds (None: parse
-        # the bytes), e.g. Redactor.json, which redacts on the way.
+        # Serializes a value once: its compact JSON, the value it holds (None: parse the
+        # bytes) and whether it may hold Markdown (None: not known); e.g. Redactor.json,
+        # which redacts on the way.
         self.to_json = to_json or _plain_json
         self.base = base
         self.chunk_size = max(MIN_CHUNK_SIZE, int(chunk_size))
@@ -305,10 +306,12 @@ class Packer:
         out: dict[str, dict] = {}
         inline = 0
         for key, value in sections:
-            data, shown = self.to_json(value)
+            data, shown, markdown_hint = self.to_json(value)
             n = len(data)
             if n <= self.chunk_size:  # (Markdown is rendered once: here, or by split_value)
-                if not markdown.may_hold_markdown(data):
+                if markdown_hint is None:
+                    markdown_hint = markdown.may_hold_markdown(data)
+                if not markdown_hint:
                     payload = {"value": orjson.Fragment(data)}
                 else:
                     if shown is None:  # (patched text: the value is needed for Markdown)

@@ -20,6 +20,8 @@ from typing import Any
 
 import orjson
 
+from runreport.site import bytepattern
+
 _MARKDOWN_HINTS = re.compile(
     r"""(?mx)
     ^\s{0,3}\#{1,6}\s+\S          # heading
@@ -37,20 +39,36 @@ _MARKDOWN_HINTS = re.compile(
 # Every string matching _MARKDOWN_HINTS makes this match (tests check it);
 # it may match more. A line starts after a string's opening quote or an
 # escaped newline; whitespace may be escaped (\t, \n, \u001c, ...); the
-# emphasis lookarounds are dropped. Every branch starts with a literal, so
+# emphasis lookarounds are dropped.
+
+
+def json_hints(space: str, non_space: str, digit: str, first_line: str = "") -> str:
+    """The JSON-text hints, with the classes for white space, anything else and a digit
+    (`first_line`: a look-ahead that lets a backtracking engine skip most quotes)."""
+    ws = rf"(?:{space}|\\[tnrf]|\\u00(?:0[bB]|1[c-fC-F]))"
+    line_body = (
+        rf"(?:{ws}{{0,3}}(?:\#{{1,6}}{ws}+{non_space}|(?:[-*+]|{digit}{{1,9}}[.)]){ws}+{non_space}"
+        rf"|```|>{ws})|{ws}*\|?{ws}*:?-{{3,}}:?{ws}*\|)"
+    )
+    return "|".join((
+        rf'"{first_line}{line_body}',  # a string's first line
+        rf"\\n{line_body}",  # a later line
+        r"\[[^\]\n]+\]\([^)\s]+\)",
+        r"\*\*[^*\n]+\*\*", r"__[^_\n]+__", r"\*[^*\s][^*\n]*\*",
+        r"`[^`\n]+`",
+    ))
+
+
+# For any text (Python's Unicode classes). Every branch starts with a literal, so
 # the search skips at C speed to the few places worth trying.
-_JSON_WS = r"(?:\s|\\[tnrf]|\\u00(?:0[bB]|1[c-fC-F]))"
-_LINE_BODY = (
-    rf"(?:{_JSON_WS}{{0,3}}(?:\#{{1,6}}{_JSON_WS}+\S|(?:[-*+]|\d{{1,9}}[.)]){_JSON_WS}+\S"
-    rf"|```|>{_JSON_WS})|{_JSON_WS}*\|?{_JSON_WS}*:?-{{3,}}:?{_JSON_WS}*\|)"
-)
-_JSON_HINTS = re.compile("|".join((
-    rf'"(?=[\s\\#*+\-\d`>|]|:-){_LINE_BODY}',  # a string's first line
-    rf"\\n{_LINE_BODY}",  # a later line
-    r"\[[^\]\n]+\]\([^)\s]+\)",
-    r"\*\*[^*\n]+\*\*", r"__[^_\n]+__", r"\*[^*\s][^*\n]*\*",
-    r"`[^`\n]+`",
-)))
+_JSON_HINTS = re.compile(json_hints(r"\s", r"\S", r"\d", r"(?=[\s\\#*+\-\d`>|]|:-)"))
+#: What Python's `\s` matches in ASCII text, spelt out for a byte-level engine.
+ASCII_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
+#: The hints for ASCII JSON text, where they mean what _JSON_HINTS means, as one
+#: linear-time automaton (RE2) over the bytes: a single pass, whatever the text.
+JSON_HINTS_ASCII = json_hints(ASCII_SPACE, r"[^\t\n\x0b\x0c\r\x1c-\x1f ]", "[0-9]").replace(
+    r"\s", ASCII_SPACE[1:-1])
+_JSON_HINTS_ASCII = bytepattern.compile(JSON_HINTS_ASCII.encode())
 
 _UNSAFE_SCHEMES = re.compile(r"^\s*(javascript|data|vbscript|file):", re.IGNORECASE)
 #: Strings longer than this are shown as text: rendering them costs more than it helps.
@@ -107,36 +125,12 @@ def pointer_escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-# Every hint needs one of these in ASCII JSON text (the only raw whitespace
-# there is a space; other whitespace is escaped, so starts with a backslash):
-# substring tests run at memchr speed, several times faster than the regex.
-_RARE_CHARS = ("#", "*", "`", ">", "|", "+", ")")
-_RARE_PAIRS = ("__", "](", "- ", "-\\", ". ", ".\\")
-
-
-def _hint_classes() -> bytes:
-    """A bytes.translate table that folds the hints' characters into classes: R for a
-    rare character, A for the first of a pair ("]", "-", "."), B for a second one (" ",
-    "\\", "("), C for "_" (both, in "__"); x for anything else. Every _RARE_CHARS and
-    _RARE_PAIRS hint then holds "R", "AB" or "CC" (and a few harmless others do too)."""
-    table = bytearray(b"x" * 256)
-    for chars, cls in (("".join(_RARE_CHARS), "R"), ("]-.", "A"), (" \\(", "B"), ("_", "C")):
-        for c in chars.encode():
-            table[c] = ord(cls)
-    return bytes(table)
-
-
-_HINT_CLASSES = _hint_classes()
-
-
 def may_hold_markdown(data: bytes) -> bool:
     """False only when no string of the value whose compact JSON is `data` (UTF-8) looks
-    like Markdown: one pass folds it into character classes, three searches clear it,
-    and only a value they cannot clear is decoded and searched by the regex."""
+    like Markdown: one pass of an automaton over ASCII text; other text is decoded and
+    searched with Python's Unicode classes."""
     if data.isascii():
-        classes = data.translate(_HINT_CLASSES)
-        if b"R" not in classes and b"AB" not in classes and b"CC" not in classes:
-            return False
+        return _JSON_HINTS_ASCII.search(data) is not None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:  # (lone surrogates, from the lenient serializer: look closer)

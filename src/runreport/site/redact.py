@@ -11,15 +11,17 @@ password (`https://user:password@host`) becomes "[redacted]", the user
 name kept. A string with nothing to redact is kept exactly as logged.
 
 Redaction works on the bytes that get written (:meth:`Redactor.json`):
-a value is serialized once, and its compact JSON is judged where a secret
-can be named: only the strings that could carry a secret in their own
-structure (JSON text inside a string, its quotes escaped; a URL with a
-password; a query parameter, form field, `NAME=value` assignment or header
-line whose name holds a stem of a secret name), then its object keys (a walk
-over containers, each key decided once). Words in prose ("OAuth token",
-"author", "cookie consent") name nothing and cost nothing. A value
-whose only secrets are scalars under secret keys is redacted in its text;
-any other hit walks the value (the exact rule) and serializes it again.
+a value is serialized once, and its compact JSON is judged in one pass of
+an automaton (RE2, :mod:`runreport.site.bytepattern`) that looks only where
+a secret can be named: strings that could carry one in their own structure
+(JSON text inside a string, its quotes escaped; a URL with a password; a
+query parameter, form field, `NAME=value` assignment or header line whose
+name holds a stem of a secret name; the shapes of known tokens), and object
+keys the rules call secret, as a key reads in the text. Words in prose
+("OAuth token", "author", "cookie consent") name nothing and cost nothing.
+The same pass tells whether a string may be Markdown. A value whose only
+secrets are scalars under secret keys is redacted in its text; any other
+hit walks the value (the exact rule) and serializes it again.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from typing import Any, Iterable
 from urllib.parse import unquote_plus
 
 import orjson
+
+from runreport.site import bytepattern, markdown
 
 REDACTED = "[redacted]"
 
@@ -134,38 +138,85 @@ _KEY_CACHE_LIMIT = 100_000
 
 #: ASCII upper case to lower case, for bytes.translate (which drops the separators in the same pass).
 _LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
-_URL_PASSWORD_IN_JSON_B = re.compile(rb"/\\*/[^/?#:]*:[^/?#]*@")
 #: UTF-8 of the letters in _ASCII_FOLDING.
 _ASCII_FOLDING_B = tuple(c.encode() for c in _ASCII_FOLDING)
-#: The places of a JSON text where a string can name a secret in its own text (see
-#: Redactor.text): the text before each "=" back to a quote, "&" or "=" (a form or query
-#: parameter's name, or a NAME=value assignment's, holds none of those), and before
-#: each ":" back to white space, a quote or ":" (a header line's name). Every name the
-#: walk reads lies inside one of them, so a stem found in none means no name is secret.
-#: (Two searches, so that one's match never hides the other's; each starts only after
-#: its delimiter: linear in the text.)
-#: (The assigned names: a delimiter, then the name, possessive as the name can only end
-#: at a delimiter; the "=" is left to start the next name. Searching for a delimiter
-#: first is several times faster than a look-behind tried at every byte.)
-_ASSIGNED_NAMES_B = re.compile(rb'["&=]([^"&=]++)(?==)')
-#: Bytes that end a header line's name, going back from its colon.
-_HEADER_NAME_END = frozenset(b" \t\n\r\x0b\x0c\"':")
 #: A key whose text could start a match inside another token (see Redactor._patch): walked, not patched.
 _PLAIN_KEY = re.compile(rb"[^\\{}\[\],:]*")
 
+# What one pass over a value's compact JSON tells (see Redactor._scan), as bits.
+_WALK = 1  # something only the walk can judge: the value is walked
+_SECRET_KEY = 2  # a key the rules call secret
+_PAIR_VALUE = 4  # a "value" key ...
+_PAIR_NAME = 8  # ... and a "name" or "key" key: maybe a name/value header pair
+_MARKDOWN = 16  # a Markdown hint (markdown.JSON_HINTS_ASCII; meaningful for ASCII text)
+_NOT_ASCII = 32
+#: What a key loses before the key rules are searched in it (_SEPARATORS), and a name
+#: in a query or form besides ("+", a space once decoded).
+_KEY_SEP = rb"[-_ .]*"
+_NAME_SEP = rb"[-_ .+]*"
+#: Ends a header line's name, going back from its colon (see Redactor.text).
+_HEADER_NAME_CHAR = rb"""[^ \t\n\r\x0b\x0c"':]"""
 
-def _keys_of(value: dict | list) -> tuple[set, int]:
-    """Every object key inside `value`, and how many members its objects have in all,
-    visiting containers only."""
+
+def _spaced(word: bytes, sep: bytes) -> bytes:
+    """A pattern of `word` with `sep` after each of its letters: the word as written with
+    separators anywhere in it."""
+    return re.sub(rb"[a-z]", lambda letter: letter[0] + sep, word)
+
+
+def _key_rule_in_json(rule: str) -> bytes:
+    """A default key rule as a key reads in compact JSON text, `"key":`: its letters in
+    any case with separators between them, "^" after the opening quote, "$" before the
+    closing one (or before a final newline, as Python's "$" allows)."""
+    head = b'"' + _KEY_SEP if rule.startswith("^") else b""
+    tail = rb'(?:\\n' + _KEY_SEP + rb')?":' if rule.endswith("$") else rb'[^"]*":'
+    return b"(?i)" + head + _spaced(rule.strip("^$").encode(), _KEY_SEP) + tail
+
+
+def _triage_patterns(stems: tuple[str, ...] | None, masked: tuple[bytes, ...]) -> list[tuple[bytes, int]]:
+    """The patterns of Redactor._scan's single pass, each with its group.
+
+    Read on text with no escaped quote (one of the _WALK patterns), every
+    quote in it opens or closes a string and `":` ends a key.
+    """
+    patterns = [
+        (rb'\\["u]', _WALK),  # JSON text inside a string; an escaped letter of a key
+        (_URL_PASSWORD_IN_JSON.pattern.encode(), _WALK),  # a URL's password
+        *((bytepattern.literal(c), _WALK) for c in _ASCII_FOLDING_B),
+        *((bytepattern.literal(word), _WALK) for word in _SCHEME_WORDS_B),  # (may_hold_token)
+        (rb"[A-Za-z0-9]{%d}" % len(_LONG_RUN), _WALK),
+        *((bytepattern.literal(m), _WALK) for m in masked),
+        (rb'"value":', _PAIR_VALUE),
+        (rb'"(?:name|key)":', _PAIR_NAME),
+        (markdown.JSON_HINTS_ASCII.encode(), _MARKDOWN),
+        (rb"[\x80-\xff]", _NOT_ASCII),
+    ]
+    if stems is None:  # rules of the user's own: every key is decided, and any name in a string
+        return patterns + [
+            (rb'":', _SECRET_KEY),
+            (rb"=", _WALK),
+            (rb'(?:^|[,:\[])":|[^"]:', _WALK),  # a ":" that ends no key
+        ]
+    # A stem in the name of a parameter, form field or assignment (the text before a "="
+    # back to a quote, "&" or "="), or of a header line (before a ":" back to white space,
+    # a quote or ":"); or a percent sign there, which could encode one.
+    names = b"(?i)(?:%|" + b"|".join(_spaced(stem.encode(), _NAME_SEP) for stem in stems) + b")"
+    return patterns + [
+        (names + rb'[^"&=]*=', _WALK),
+        (names + _HEADER_NAME_CHAR + rb"*'? *:", _WALK),
+        *((_key_rule_in_json(rule), _SECRET_KEY) for rule in DEFAULT_KEY_PATTERNS),
+    ]
+
+
+def _keys_of(value: dict | list) -> set:
+    """Every object key inside `value`, visiting containers only."""
     keys: set = set()
-    members = 0
     stack = [value]
     pop, push = stack.pop, stack.append
     while stack:
         node = pop()
         if type(node) is dict:
             keys.update(node)
-            members += len(node)
             children = node.values()
         else:
             children = node
@@ -173,30 +224,7 @@ def _keys_of(value: dict | list) -> tuple[set, int]:
             kind = type(child)
             if kind is dict or kind is list:
                 push(child)
-    return keys, members
-
-
-def _header_names(data: bytes) -> list[bytes]:
-    """The name before each ":" of `data`, back to white space, a quote or ":" (an
-    optional "'" and spaces may stand between name and colon): where a header line
-    names itself. A loop over the colons, whose names are short, not a regex tried at
-    every byte."""
-    names = []
-    find = data.find
-    colon = find(b":")
-    while colon != -1:
-        end = colon
-        while end and data[end - 1] == 32:  # " "
-            end -= 1
-        if end and data[end - 1] == 39:  # "'"
-            end -= 1
-        start = end
-        while start and data[start - 1] not in _HEADER_NAME_END:
-            start -= 1
-        if start < end:
-            names.append(data[start:end])
-        colon = find(b":", colon + 1)
-    return names
+    return keys
 
 
 def may_hold_token(data: bytes) -> bool:
@@ -252,11 +280,13 @@ class Redactor:
         self._clear_keys: set[str] = set()  # keys known not to be secret (set operations in C)
         self._stems_b = tuple(s.encode() for s in self._stems or ())
         self._patterns: dict[tuple[bytes, ...], tuple[re.Pattern, re.Pattern]] = {}
+        self._triage = bytepattern.PatternSet(_triage_patterns(self._stems, self._masked_b))
 
-    def json(self, value: Any) -> tuple[bytes, Any]:
-        """The compact JSON of `value` with every secret replaced, and the value it holds.
+    def json(self, value: Any) -> tuple[bytes, Any, bool | None]:
+        """The compact JSON of `value` with every secret replaced, the value it holds, and
+        whether a string of it may be Markdown (None: not known, ask markdown).
 
-        One serialization: the text is judged where secrets can be named
+        One serialization, judged in one pass where secrets can be named
         (see the module docstring); only a hit costs more. The value
         returned is `value` itself when nothing was replaced, and None when
         the text was patched in place (parse the bytes if it is needed).
@@ -265,54 +295,46 @@ class Redactor:
             data = orjson.dumps(value)
         except TypeError:  # beyond what orjson encodes (huge integers): the exact walk
             out = self.value(value)
-            return _compact_json(out).encode("utf-8", "surrogatepass"), out
+            return _compact_json(out).encode("utf-8", "surrogatepass"), out, None
+        found = self._triage.groups(data)
+        markdown_hint = None if found & _NOT_ASCII else bool(found & _MARKDOWN)
         if not isinstance(value, (dict, list, str)):
-            return data, value
-        secret_keys = self._scan(data, value)
+            return data, value, markdown_hint
+        secret_keys = self._scan(data, value, found)
         if secret_keys is None:
-            return data, value
+            return data, value, markdown_hint
         if secret_keys:
             patched = self._patch(data, secret_keys)
             if patched is not None:
-                return (data, value) if patched == data else (patched, None)
+                return (data, value, markdown_hint) if patched == data else (patched, None, None)
         out = self.text(value) if isinstance(value, str) else self._walk_guarded(value)
         if out is value:
-            return data, value
-        return _compact_json(out).encode("utf-8", "surrogatepass"), out
+            return data, value, markdown_hint
+        return _compact_json(out).encode("utf-8", "surrogatepass"), out, None
 
-    def _scan(self, data: bytes, value: Any) -> tuple[bytes, ...] | None:
+    def _scan(self, data: bytes, value: Any, found: int | None = None) -> tuple[bytes, ...] | None:
         """Judge a value by its compact JSON `data`: None when nothing in it can be secret,
         () when it must be walked, else the secret keys (as written) that alone need redacting.
 
-        Byte searches first (C speed): JSON text inside a string, a URL password,
-        a query or form naming a secret parameter, letters that fold onto ASCII.
-        Then the object keys, gathered by a walk of containers only (scalars are
-        never visited): several times faster than any regex over the text, and
-        each key decided once per build.
+        One pass of an automaton over the bytes (`found`, when the caller made
+        it) looks for everything at once: JSON text inside a string, a URL
+        password, letters that fold onto ASCII, the shapes of tokens, masked
+        values, a stem of a secret name where a string can name something
+        (a query, form or assignment before "=", a header line before ":"),
+        and keys the rules call secret, as they read in the text. Only a
+        secret key costs a walk of the containers, to name the keys to patch.
         """
-        # (Single bytes first: a search for one byte runs several times faster than for two.)
-        if b"\\" in data and (b'\\"' in data or b"\\u" in data):  # JSON text inside a string, escaped keys
+        if found is None:
+            found = self._triage.groups(data)
+        if found & _WALK:
             return ()
-        if b"@" in data and _URL_PASSWORD_IN_JSON_B.search(data) is not None:
-            return ()
-        if not data.isascii() and any(c in data for c in _ASCII_FOLDING_B):
-            return ()
-        if may_hold_token(data) or any(m in data for m in self._masked_b):
-            return ()
-        container = isinstance(value, (dict, list))
-        # Each member of an object is written `"key":` and no other ":" follows a quote
-        # (no escaped quote is left by now), so a ":" beyond the members is in a string.
-        keys, members = _keys_of(value) if container else ((), 0)
-        if (b"=" in data or data.count(b":") > members) \
-                and (self._stems is None or (self._has_stem_bytes(data) and self._names_a_secret(data))):
-            return ()  # a URL query, form body, assignment or header line may name a secret
-        if not container:
+        if not isinstance(value, (dict, list)):
             return None
-        if "value" in keys and ("name" in keys or "key" in keys):
+        if found & _PAIR_VALUE and found & _PAIR_NAME:
             return ()  # name/value pairs: the walk reads each pair's name (_named_value)
-        keys -= self._clear_keys
-        if not keys:
+        if not found & _SECRET_KEY:
             return None
+        keys = _keys_of(value) - self._clear_keys
         secret = []
         for key in keys:
             if not isinstance(key, str):
@@ -343,12 +365,6 @@ class Redactor:
         if nested.search(data) is not None:
             return None
         return scalar.sub(rb'\1"' + REDACTED.encode() + rb'"', data)
-
-    def _names_a_secret(self, data: bytes) -> bool:
-        """Whether a string in the JSON text `data` could name a secret in its own text
-        (a parameter, an assignment, a header line; False: none can)."""
-        names = _ASSIGNED_NAMES_B.findall(data) + _header_names(data)
-        return bool(names) and self._has_stem_bytes(b"\0".join(names))
 
     def _has_stem_bytes(self, data: bytes) -> bool:
         """Whether a secret name could occur in `data` (False: none can).
