@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 from array import array
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 #: A range is at least this many bytes: smaller ones cost more to hand out than to read.
@@ -144,6 +145,33 @@ def _route(line: bytes, offset: int, local: int, routed: dict, unrouted: array) 
         refs.extend((local, offset, length))
     else:
         unrouted.extend((local, offset, length))
+
+
+#: Lines of a file at most this far apart are read by one call (the bytes between dropped)...
+_READ_GAP = 4096
+#: ... up to this many bytes a call.
+_READ_SPAN = 8 << 20
+
+
+def read_lines(refs: array, fd_of: Callable[[int], int]) -> Iterator[tuple[int, int, int, bytes]]:
+    """(file, line, offset, bytes) of each (file, line, offset, length) quadruplet of
+    `refs`, in order. Neighbouring lines of a file (a run's records, as most logs
+    write them) are read with one call: a call per line cost more than the parse."""
+    n = len(refs)
+    i = 0
+    while i < n:
+        file, start = refs[i], refs[i + 2]
+        end = start + refs[i + 3]
+        j = i + 4
+        while (j < n and refs[j] == file and 0 <= refs[j + 2] - end <= _READ_GAP
+               and refs[j + 2] + refs[j + 3] - start <= _READ_SPAN):
+            end = refs[j + 2] + refs[j + 3]
+            j += 4
+        data = read_span(fd_of(file), start, end - start)
+        for k in range(i, j, 4):
+            at = refs[k + 2] - start
+            yield file, refs[k + 1], refs[k + 2], data[at:at + refs[k + 3]]
+        i = j
 
 
 def read_span(fd: int, offset: int, length: int) -> bytes:

@@ -40,7 +40,7 @@ from runreport.atomic import PRIVATE, write_new
 from runreport.derive import derive_run
 from runreport.merge import apply_record, new_run_state
 from runreport.model import RunIndexRow, index_row
-from runreport.partition import Part, PartIndex, index_part, parts, read_span
+from runreport.partition import Part, PartIndex, index_part, parts, read_lines, read_span
 from runreport.pipeline import Loaded, newest_first
 from runreport.problems import Problem, sort_key
 from runreport.read import _parse_line, find_inputs
@@ -111,9 +111,8 @@ def _build_run(run_id: str, refs: array) -> tuple:
     offsets: list[int] = []
     misrouted: list[tuple] = []
     line_problems: list[Problem] = []
-    for i in range(0, len(refs), 4):
-        file, number, offset, length = refs[i:i + 4]
-        item = _parse_line(read_span(_fd(file), offset, length), displays[file], number)
+    for file, number, offset, raw in read_lines(refs, _fd):
+        item = _parse_line(raw, displays[file], number)
         if isinstance(item, Problem):
             line_problems.append(item)
             continue
@@ -121,7 +120,7 @@ def _build_run(run_id: str, refs: array) -> tuple:
         if record is not None and record.run_id != run_id:
             # The byte search found a nested "run_id" first: the line's own run gets it
             # (and reports its problems) when it is built again (see _repair).
-            misrouted.append((record.run_id, file, number, offset, length))
+            misrouted.append((record.run_id, file, number, offset, len(raw)))
             continue
         line_problems.extend(found)
         if record is None:
