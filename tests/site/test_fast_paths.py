@@ -474,3 +474,24 @@ def test_header_lines_in_text_lose_the_values_of_secret_headers():
     value = {"cmd": "curl -H 'Cookie: sid=s1' https://h.example", "note": "Error: token expired"}
     data, _, _ = r.json(value)
     assert b"s1" not in data and data == orjson.dumps(r._walk(value))
+
+
+def test_a_text_the_automaton_gave_up_on_counts_as_matching_everything():
+    # RE2 answers "no match" for a text whose automaton outgrew its memory; the pass must
+    # then send the value to the exact walk, never clear it.
+    from runreport.site.bytepattern import PatternSet
+
+    patterns = PatternSet([(rb"token", 1), (rb"cookie", 2)])
+    assert patterns.groups(b'{"note":"plain"}') == 0
+    assert patterns.groups(b'{"token":1}') == 1
+
+    class GaveUp:
+        def Match(self, text):
+            return None
+
+    patterns._set = GaveUp()
+    assert patterns.groups(b'{"note":"plain"}') == 1 | 2
+    r = Redactor()
+    r._triage._set = GaveUp()
+    value = {"db": {"password": "hunter2"}, "url": "https://u:pw@h.example/"}
+    assert b"hunter2" not in r.json(value)[0] and b":pw@" not in r.json(value)[0]

@@ -97,7 +97,9 @@ def _build(inputs, output, options, store_dir, source="runlog"):
     from runreport.site.build import build_site_checked
     from runreport.store import Store
     from runreport.site.manifest import NAME as MANIFEST
+    from runreport.site.render import cache_templates
 
+    cache_templates(store_dir / "templates")
     imported = []  # problems of importing inputs of another format (--from)
     try:
         if source != "runlog":

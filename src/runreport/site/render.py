@@ -51,6 +51,17 @@ def environment() -> jinja2.Environment:
     return env
 
 
+def cache_templates(folder: Path) -> None:
+    """Keep the templates' compiled code in `folder` (the store's), so a rebuild in a new
+    process loads it instead of compiling every template again (~0.07 s, a fifth of a
+    rebuild after one appended run). Keyed by each template's source: never stale."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # (a store that cannot hold it: templates are compiled as before)
+        return
+    environment().bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+
+
 def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
