@@ -15,6 +15,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Protocol, Sequence
 
@@ -288,9 +289,12 @@ def write_listing(
                                  **_base(page.path, page.title, kind, problem_count,
                                          w.has_library)))
     head = lst.pages[0]
-    for n, chunk in enumerate(lst.match_chunks):
+    for n, block in enumerate(lst.match_blocks):
         src = f"{head.match_prefix}{n}.js"
-        w.text(src, data_file_bytes(src, chunk))
+        # (Like the search blocks: only a block whose runs changed, or went quiet, is made again.)
+        quiet = sorted(r.run_id for r in block if r.run_id in lst.quiet)
+        if not w.unchanged(src, content_hash([block, quiet])):
+            w.text(src, data_file_bytes(src, pagedata.match_chunk(block, lst.redact, lst.quiet)))
     for n, block in enumerate(lst.search_blocks):
         src = f"{pagedata.SEARCH_PREFIX}{n}.js"
         # Making a block costs a time and a link per run (~1 s per 100,000): only the
@@ -298,10 +302,10 @@ def write_listing(
         if not w.unchanged(src, content_hash(block)):
             w.text(src, data_file_bytes(src, pagedata.search_chunk(block, redact)))
     # The listing's list file: counts for block pages, head cards for live updates.
-    if not w.unchanged(head.list_src, content_hash([_fields_of(head), len(lst.match_chunks),
+    if not w.unchanged(head.list_src, content_hash([_fields_of(head), len(lst.match_blocks),
                                                     len(lst.search_blocks), problem_count])):
         w.text(head.list_src, data_file_bytes(head.list_src, {
-            "kind": "list", "counts": asdict(head.counts), "match_chunks": len(lst.match_chunks),
+            "kind": "list", "counts": asdict(head.counts), "match_chunks": len(lst.match_blocks),
             "search_chunks": len(lst.search_blocks),
             "problems": problem_count,
             "cards": [[c.run_id, str(render_macro("macros.html", "card", c, head.root,
@@ -375,8 +379,14 @@ def _fields_of(obj: Any) -> dict:
     """A dataclass's own fields as a dict, one level deep (`asdict` deep-copies: slow for
     100,000 index rows), without cached properties (hashes of listing pages)."""
     if is_dataclass(obj):
-        return {f.name: getattr(obj, f.name) for f in fields(obj) if not f.metadata.get("unhashed")}
+        return {name: getattr(obj, name) for name in _field_names(type(obj))}
     return dict(obj)
+
+
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...]:
+    # (dataclasses.fields is slower than the copy itself: once per class.)
+    return tuple(f.name for f in fields(cls) if not f.metadata.get("unhashed"))
 
 
 @dataclass(frozen=True)

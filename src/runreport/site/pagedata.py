@@ -250,10 +250,14 @@ class ListingPage:
 
 @dataclass(frozen=True)
 class Listing:
-    """All pages of one listing plus its match-index chunks (lists of rows)."""
+    """All pages of one listing plus its match index, as blocks of rows."""
 
     pages: tuple[ListingPage, ...]
-    match_chunks: tuple[dict, ...]
+    # Runs with errors or rejections, in blocks of MATCH_CHUNK_ROWS (match_chunk makes each
+    # file's payload; the writer skips a block whose rows are unchanged).
+    match_blocks: tuple[Sequence[RunIndexRow], ...]
+    quiet: frozenset[str]  # runs gone quiet (their cards say since when)
+    redact: Callable[[str], str] | None = None
     # The Runs page's search index, as blocks of rows (search_chunk makes each file's
     # payload; the writer skips a block whose rows are unchanged). Empty elsewhere.
     search_blocks: tuple[Sequence[RunIndexRow], ...] = ()
@@ -349,6 +353,13 @@ def match_row(c: Card) -> list:
     ]
 
 
+def match_chunk(block: Sequence[RunIndexRow], redact: Callable[[str], str] | None,
+                quiet: frozenset[str]) -> dict:
+    """The payload of one match-index file: the cards' fields of `block`'s runs."""
+    return {"kind": "match", "fields": list(MATCH_FIELDS),
+            "rows": [match_row(card(r, redact, r.run_id in quiet)) for r in block]}
+
+
 def _anchored(items: Sequence, size: int) -> list[Sequence]:
     """Split newest-first `items` into blocks counted from the oldest: block 0
     holds the oldest `size`, the last one the newest (possibly partial) rest.
@@ -377,11 +388,7 @@ def listing(
         **{status: by_status.get(status, 0) for status in TOTALS_ORDER},
     )
     quiet = frozenset(r.run_id for r in rows if is_stale(r, stale_before))
-    matching = [card(r, redact, r.run_id in quiet) for r in rows if r.has_error or r.has_rejected]
-    chunks = tuple(
-        {"kind": "match", "fields": list(MATCH_FIELDS), "rows": [match_row(c) for c in block]}
-        for block in _anchored(matching, MATCH_CHUNK_ROWS)
-    )
+    chunks = tuple(_anchored([r for r in rows if r.has_error or r.has_rejected], MATCH_CHUNK_ROWS))
     full = len(rows) // PAGE_SIZE  # full blocks, block 1 = the oldest runs
     rest = len(rows) - full * PAGE_SIZE  # the newest runs, in no full block yet
     merged = full > 0 and rest < HEAD_MIN
@@ -421,7 +428,7 @@ def listing(
         block = rows[n_rows - n * PAGE_SIZE:n_rows - (n - 1) * PAGE_SIZE]
         newer = href(n + 1) if n < full else href(None)
         pages.append(page(n, block, newer, href(n - 1) if n > 1 else None))
-    return Listing(pages=tuple(pages), match_chunks=chunks,
+    return Listing(pages=tuple(pages), match_blocks=chunks, quiet=quiet, redact=redact,
                    # (Anchored at the oldest run, as the match index: a new run changes the newest.)
                    search_blocks=tuple(_anchored(rows, SEARCH_CHUNK_ROWS)) if composer is None else ())
 
