@@ -1209,8 +1209,10 @@
   /** Hide entries of one run log that do not match, keeping matches' ancestors; true if any matched. */
   function filterLog(log, force) {
     if (!log) return true;
+    foldIterations(log);
     var entries = log.querySelectorAll(".entry");
     var on = filterOn();
+    log.classList.toggle("filtering", on); // (a filter shows what it keeps, folded or not)
     // Nothing filtered now or before: leave the entries alone (no work per entry).
     if (!on && !log.rrFiltered && !force) return true;
     log.rrFiltered = on;
@@ -1266,20 +1268,121 @@
     }
     moved.forEach(function (c) { c.remove(); });
     for (i = 0; i < entries.length; i++) {
-      var divider = entries[i].querySelector(":scope > .divider:not([data-moved])");
+      var divider = entries[i].querySelector(":scope > .divider:not([data-moved]), :scope > .iter-head:not([data-moved])");
       if (!divider || !entries[i].hidden) continue;
       var parent = parentOf(entries[i]);
       if (parent < 0) continue;
       for (var j = i + 1; j < entries.length; j++) {
         if (!isUnder(entries, j, parent)) break; // past the parent's entries
-        if (parentOf(entries[j]) === parent && entries[j].querySelector(":scope > .divider:not([data-moved])")) break; // next iteration
+        if (parentOf(entries[j]) === parent && entries[j].querySelector(":scope > .divider:not([data-moved]), :scope > .iter-head")) break; // next iteration
         if (entries[j].hidden) continue;
-        var c = divider.cloneNode(true);
+        var c = el("div", "divider", divider.textContent); // (words only: the header's button stays home)
+        c.setAttribute("role", "separator");
         c.setAttribute("data-moved", "");
         entries[j].insertBefore(c, entries[j].firstChild);
         break;
       }
     }
+  }
+
+  // --- loops you can fold -------------------------------------------------------------
+  //
+  // The first entry of each loop iteration carries data-iter (its number, with the
+  // enclosing loops' iterations before it: "2 › 5"), data-iter-of (iterations of its
+  // loop) and data-iter-status (the worst status inside). The script gives every
+  // iteration a header with a fold button, the build's divider becoming the header of
+  // iterations after the first. An iteration that went well starts folded when its loop
+  // has FOLD_MIN iterations or more (a short loop reads best open); one that failed,
+  // was rejected or is still running starts open. Without the script every entry is
+  // shown, with the dividers between iterations.
+
+  var FOLD_MIN = 10;
+  var ITER_LABELS = { running: "running", error: "failed", rejected: "rejected", skipped: "skipped", unknown: "status unknown" };
+  var foldChoice = Object.create(null); // header entry id -> folded, as the reader left it
+
+  function foldedAtFirst(head) {
+    var status = head.getAttribute("data-iter-status");
+    return +head.getAttribute("data-iter-of") >= FOLD_MIN && (status === "success" || status === "skipped");
+  }
+
+  function isFolded(head) {
+    var id = head.getAttribute("data-entry-id");
+    return id in foldChoice ? foldChoice[id] : foldedAtFirst(head);
+  }
+
+  /** The header of an iteration's first entry: made once, its words kept up to date. */
+  function iterationHead(entry) {
+    var head = entry.querySelector(":scope > .divider:not([data-moved]), :scope > .iter-head");
+    if (!head) {
+      head = el("div", "iter-head");
+      entry.insertBefore(head, entry.firstChild);
+    }
+    head.classList.add("iter-head");
+    head.removeAttribute("role"); // (a header holding a button, no longer a bare separator)
+    var btn = head.querySelector(":scope > button[data-act=fold]");
+    if (!btn) {
+      head.textContent = "";
+      btn = button("fold", "", "fold");
+      head.appendChild(btn);
+    }
+    var status = entry.getAttribute("data-iter-status") || "unknown";
+    var words = "iteration " + entry.getAttribute("data-iter") + " of " + entry.getAttribute("data-iter-of");
+    var key = status + "|" + words;
+    if (btn.rrKey !== key) {
+      btn.rrKey = key;
+      btn.textContent = "";
+      btn.appendChild(iconEl(status));
+      btn.appendChild(document.createTextNode(words));
+      if (ITER_LABELS[status]) btn.appendChild(el("span", "iter-st", ITER_LABELS[status]));
+    }
+    return btn;
+  }
+
+  /** Fold and unfold the iterations of one run log as chosen (or as they start). */
+  function foldIterations(log) {
+    if (!log || !log.querySelector(".entry[data-iter]")) return; // (a log without loops costs nothing)
+    var shut = log.querySelectorAll(".folded, .iter-folded");
+    var i;
+    for (i = 0; i < shut.length; i++) shut[i].classList.remove("folded", "iter-folded");
+    var entries = log.querySelectorAll(".entry");
+    for (i = 0; i < entries.length; i++) {
+      var entry = entries[i];
+      if (!entry.hasAttribute("data-iter")) continue;
+      var fold = isFolded(entry);
+      iterationHead(entry).setAttribute("aria-expanded", fold ? "false" : "true");
+      if (!fold) continue;
+      entry.classList.add("iter-folded"); // its header stays, its own row goes
+      var parent = parentOf(entry);
+      for (var j = i + 1; j < entries.length; j++) {
+        if (!isUnder(entries, j, parent)) break; // past the loop's entries
+        if (parentOf(entries[j]) === parent && entries[j].hasAttribute("data-iter")) break; // next iteration
+        entries[j].classList.add("folded");
+      }
+    }
+  }
+
+  function toggleFold(btn) {
+    var entry = btn.closest(".entry");
+    foldChoice[entry.getAttribute("data-entry-id")] = btn.getAttribute("aria-expanded") === "true";
+    foldIterations(entry.closest(".run-log"));
+  }
+
+  /** Unfold every iteration that holds `entry` (one gone to by a link, a search or the error keys). */
+  function revealEntry(entry) {
+    if (!entry.classList.contains("folded") && !entry.classList.contains("iter-folded")) return;
+    var log = entry.closest(".run-log");
+    var entries = Array.prototype.slice.call(log.querySelectorAll(".entry"));
+    for (var x = entries.indexOf(entry); x >= 0; x = parentOf(entries[x])) {
+      // The header of x's iteration: x itself, or the nearest earlier sibling that has one.
+      for (var k = x; k >= 0 && k > parentOf(entries[x]); k--) {
+        if (parentOf(entries[k]) !== parentOf(entries[x])) continue;
+        if (entries[k].hasAttribute("data-iter")) {
+          foldChoice[entries[k].getAttribute("data-entry-id")] = false;
+          break;
+        }
+      }
+    }
+    foldIterations(log);
   }
 
   function setCount(n) {
@@ -1609,6 +1712,7 @@
       return;
     }
     if (!entry) return;
+    revealEntry(entry);
     if (location.hash.indexOf("#error-") === 0) {
       // Reached to see what failed (a card's error line links to the message): its Error
       // section opens too. A deep link to the entry opens the entry only.
@@ -1805,6 +1909,7 @@
       errorAt = at < 0 ? (step > 0 ? 0 : stops.length - 1) : (at + step + stops.length) % stops.length;
       var stop = stops[errorAt];
       if (stop.matches("li.entry")) {
+        revealEntry(stop);
         entryParts(stop);
         var error = stop.querySelector(':scope > details > .sec[data-section="error"] > [data-act=section]');
         if (error) error.setAttribute("aria-expanded", "true");
@@ -1841,6 +1946,8 @@
       applyFilters();
     } else if (act === "expand") {
       toggleCard(btn);
+    } else if (act === "fold") {
+      toggleFold(btn);
     } else if (act === "error-nav") {
       goToError(+btn.getAttribute("data-step"));
     } else if (act === "section") {
@@ -2100,7 +2207,8 @@
 
   function patchEntry(old, fresh, fetchFile) {
     var changed = bodyShape(old) !== bodyShape(fresh);
-    ["data-status", "data-own-status", "data-parent", "data-v", "data-sec"].forEach(function (a) {
+    ["data-status", "data-own-status", "data-parent", "data-v", "data-sec", "data-iter", "data-iter-of",
+      "data-iter-status"].forEach(function (a) {
       if (fresh.hasAttribute(a)) old.setAttribute(a, fresh.getAttribute(a));
       else old.removeAttribute(a);
     });

@@ -39,6 +39,7 @@ SITES = {
     "problems": ([FIXTURES / "problems.jsonl"], BuildOptions()),
     "run_fields": ([FIXTURES / "run_fields.jsonl"], BuildOptions()),
     "samples": ([SAMPLE_RUNS], BuildOptions()),
+    "loops": ([FIXTURES / "loops.jsonl"], BuildOptions()),
 }
 
 

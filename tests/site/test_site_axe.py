@@ -15,6 +15,7 @@ def test_no_serious_axe_violations(browser, site, http_root, scheme_name):
     site("filters")
     site("problems")
     site("samples")
+    site("loops")
     pages = [
         ("samples", "failures.html"),  # grouped failures, their sparklines
         ("filters", "index.html"),
@@ -22,6 +23,7 @@ def test_no_serious_axe_violations(browser, site, http_root, scheme_name):
         ("filters", f"runs/{safe_name('f-1')}.html"),
         ("problems", "problems.html"),
         ("problems", "index.html"),  # with the problems banner
+        ("loops", f"runs/{safe_name('r-loops')}.html"),  # iteration headers, folded and open
     ]
     context = browser.new_context(color_scheme=scheme_name)
     page = context.new_page()
@@ -30,7 +32,7 @@ def test_no_serious_axe_violations(browser, site, http_root, scheme_name):
         for name, path in pages:
             page.goto(f"{http_root}/sub/{name}/{path}")
             if path.startswith("runs/"):  # open an entry and its sections so they are checked too
-                page.locator("summary").nth(1).click()
+                page.locator("summary:visible").nth(1).click()
                 page.locator('[data-act=section][aria-expanded="false"]').first.click()
                 page.locator(".sec-body table, .sec-body .str, .sec-body .scalar").first.wait_for()
             elif path not in ("problems.html", "failures.html"):

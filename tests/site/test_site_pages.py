@@ -271,6 +271,10 @@ def test_problems_page_and_banner_on_every_page(site):
     assert len(rows) >= 1
     cells = [td.get_text() for td in rows[0].select("td")]
     assert cells[0].endswith("problems.jsonl") and cells[1] == "2"
+    # A long path may break after each "/", never inside a name: the text stays the path.
+    name = rows[0].select_one("td code")
+    assert len(name.find_all("wbr")) == cells[0].count("/") > 0
+    assert all(w.previous_sibling.endswith("/") for w in name.find_all("wbr"))
     for path in html_files(folder):
         if path.name == "problems.html":
             continue

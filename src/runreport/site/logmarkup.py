@@ -43,6 +43,9 @@ def entry_html(e: EntryView, vdir: str) -> str:
         out.append(f' data-v="{e.values_file}"')
     if e.sections:
         out.append(f' data-sec="{_x(e.section_keys)}"')
+    if e.iteration is not None:
+        it = e.iteration
+        out.append(f' data-iter="{_x(it.path)}" data-iter-of="{it.of}" data-iter-status="{_x(it.status)}"')
     out.append(">\n")
     if e.divider:
         out.append(f'<div class="divider" role="separator">{_x(e.divider)}</div>')
@@ -56,8 +59,9 @@ def entry_html(e: EntryView, vdir: str) -> str:
         out.append(f' <span class="t">{_x(e.duration)}</span>')
     if e.flagged:
         out.append(' <span class="flag">still running after the run ended</span>')
-    if e.lineage:
-        out.append(f'<span class="l">{_x(e.lineage_text)}</span>')
+    lineage = e.lineage_text if e.lineage else ""
+    if lineage:
+        out.append(f'<span class="l">{_x(lineage)}</span>')
     if e.review_line:
         out.append(f'<span class="rv rv-{"wait" if e.waiting else _x(e.own_status)}">{_x(e.review_line)}</span>')
     if e.error_line:

@@ -457,6 +457,19 @@ class SectionView:
 
 #: Names a lineage shows in full; a longer one shows the root, "…" and the nearest three.
 MAX_LINEAGE_SHOWN = 4
+#: Enclosing loops a loop iteration's header names at most ("iteration 2 › 1 › 5").
+MAX_ITERATION_PATH = 8
+#: Worst first: what a loop iteration's header shows of the entries in it.
+ITERATION_STATUS_ORDER = ("running", "error", "rejected", "unknown", "success", "skipped")
+
+
+@dataclass(frozen=True, slots=True)
+class IterationHead:
+    """What the page script's header of one loop iteration says (on its first entry)."""
+
+    path: str  # "3", or "2 › 5" inside an outer loop's iteration 2
+    of: int  # iterations of the loop
+    status: str  # the worst display status of the iteration's entries
 
 
 @dataclass(slots=True)  # (made per entry: a frozen dataclass's __init__ costs twice as much)
@@ -483,6 +496,7 @@ class EntryView:
     error_line: str | None = None  # a failing entry's one-line message (redacted)
     review_line: str | None = None  # a Review step's state: waiting since, or decided by whom
     waiting: bool = False  # a Review step the run is paused on (a pause, not a spinner)
+    iteration: IterationHead | None = None  # on the first entry of each loop iteration
 
     # Joined here, not by template filters: a run page renders thousands of entries.
     @property
@@ -491,12 +505,16 @@ class EntryView:
 
     @property
     def lineage_text(self) -> str:
+        """The breadcrumb, root first: a name repeated by the next one (a paginated
+        request's pages under it, a loop named as its step) is shown once, and a
+        breadcrumb that would only say the entry's own name is not shown."""
         # Bounded, so a page grows with its entries, not with their depth: a chain of
         # 3,000 entries each nested in the last would otherwise repeat 4.5 million names.
         shown = self.lineage
         if len(shown) > MAX_LINEAGE_SHOWN:  # (indexed from both ends: a Lineage reads those at once)
             shown = (shown[0], "…", *(shown[i] for i in range(1 - MAX_LINEAGE_SHOWN, 0)))
-        return " › ".join(shown)
+        names = [name for k, name in enumerate(shown) if k == 0 or name != shown[k - 1]]
+        return "" if names == [self.name] else " › ".join(names)
 
     @property
     def depth_class(self) -> int:
@@ -645,6 +663,46 @@ def review_line(e: Entry, redact_text: Callable[[str], str] | None = None) -> st
     return redact_text(line) if redact_text is not None else line
 
 
+def iteration_heads(run: Run) -> dict[str, IterationHead]:
+    """The header of each loop iteration, by the id of its first entry.
+
+    An iteration is the children of one entry sharing an iteration index
+    (and their descendants); its status is the worst of its children's
+    display statuses, a rejected review included.
+    """
+    by_id = run.entries_by_id
+    heads: dict[str, IterationHead] = {}
+    for loop in run.entries:
+        firsts: dict[int, str] = {}
+        worst: dict[int, int] = {}
+        for child_id in loop.children:
+            child = by_id.get(child_id)
+            if child is None or child.iteration_index is None:
+                continue
+            k = child.iteration_index
+            firsts.setdefault(k, child_id)
+            for status in (child.display_status, child.status):
+                rank = (ITERATION_STATUS_ORDER.index(status) if status in ITERATION_STATUS_ORDER
+                        else ITERATION_STATUS_ORDER.index("unknown"))
+                worst[k] = min(worst.get(k, rank), rank)
+        if not firsts:
+            continue
+        outer = []  # the iterations the loop itself sits in, nearest first
+        ids = loop.lineage_ids  # (read from its end, as far as a header can show)
+        for j in range(1, min(len(ids), MAX_ITERATION_PATH) + 1):
+            ancestor = by_id.get(ids[-j])
+            if ancestor is not None and ancestor.iteration_index is not None:
+                outer.append(str(ancestor.iteration_index + 1))
+        prefix = " › ".join(reversed(outer))
+        for k, first in firsts.items():
+            heads[first] = IterationHead(
+                path=f"{prefix} › {k + 1}" if prefix else str(k + 1),
+                of=len(firsts),
+                status=ITERATION_STATUS_ORDER[worst[k]],
+            )
+    return heads
+
+
 def run_files(run: Run, *, editor_url: str | None = None,
               chunk_size: int = chunks.DEFAULT_CHUNK_SIZE, redactor: Redactor | None = None) -> RunFiles:
     """The run page and its values payloads, every value redacted by `redactor` on its way out."""
@@ -678,6 +736,8 @@ def run_files(run: Run, *, editor_url: str | None = None,
         if prev is None or prev.iteration_index == e.iteration_index:
             return None
         return f"iteration {e.iteration_index + 1}"
+
+    heads = iteration_heads(run)
 
     def summary_value(label: str, value: Any) -> Any:
         if redactor is not None and redactor.is_secret_key(label):
@@ -715,6 +775,7 @@ def run_files(run: Run, *, editor_url: str | None = None,
             error_line=error_lines.get(e.entry_id),
             review_line=review_line(e, redactor.text if redactor is not None else None),
             waiting=waiting,
+            iteration=heads.get(e.entry_id),
         )
 
     groups = tuple(
