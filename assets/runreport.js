@@ -1268,16 +1268,15 @@
     }
     moved.forEach(function (c) { c.remove(); });
     for (i = 0; i < entries.length; i++) {
-      var divider = entries[i].querySelector(":scope > .divider:not([data-moved]), :scope > .iter-head:not([data-moved])");
+      var divider = entries[i].querySelector(":scope > .divider:not([data-moved])");
       if (!divider || !entries[i].hidden) continue;
       var parent = parentOf(entries[i]);
       if (parent < 0) continue;
       for (var j = i + 1; j < entries.length; j++) {
         if (!isUnder(entries, j, parent)) break; // past the parent's entries
-        if (parentOf(entries[j]) === parent && entries[j].querySelector(":scope > .divider:not([data-moved]), :scope > .iter-head")) break; // next iteration
+        if (parentOf(entries[j]) === parent && entries[j].querySelector(":scope > .divider:not([data-moved])")) break; // next iteration
         if (entries[j].hidden) continue;
-        var c = el("div", "divider", divider.textContent); // (words only: the header's button stays home)
-        c.setAttribute("role", "separator");
+        var c = divider.cloneNode(true);
         c.setAttribute("data-moved", "");
         entries[j].insertBefore(c, entries[j].firstChild);
         break;
@@ -1290,8 +1289,8 @@
   // The first entry of each loop iteration carries data-iter (its number, with the
   // enclosing loops' iterations before it: "2 › 5"), data-iter-of (iterations of its
   // loop) and data-iter-status (the worst status inside). The script gives every
-  // iteration a header with a fold button, the build's divider becoming the header of
-  // iterations after the first. An iteration that went well starts folded when its loop
+  // iteration a fold button by its divider (the first iteration a header saying
+  // "iteration 1" to go with it). An iteration that went well starts folded when its loop
   // has FOLD_MIN iterations or more (a short loop reads best open); one that failed,
   // was rejected or is still running starts open. Without the script every entry is
   // shown, with the dividers between iterations.
@@ -1310,30 +1309,30 @@
     return id in foldChoice ? foldChoice[id] : foldedAtFirst(head);
   }
 
-  /** The header of an iteration's first entry: made once, its words kept up to date. */
-  function iterationHead(entry) {
-    var head = entry.querySelector(":scope > .divider:not([data-moved]), :scope > .iter-head");
-    if (!head) {
-      head = el("div", "iter-head");
-      entry.insertBefore(head, entry.firstChild);
-    }
-    head.classList.add("iter-head");
-    head.removeAttribute("role"); // (a header holding a button, no longer a bare separator)
-    var btn = head.querySelector(":scope > button[data-act=fold]");
+  /**
+   * The fold button of an iteration's first entry: made once, its words kept up to date.
+   * It sits before the entry's divider (whose words stay "iteration N"); the first
+   * iteration, which has no divider, gets a header saying "iteration 1" for it to sit by.
+   */
+  function foldButton(entry) {
+    var btn = entry.querySelector(":scope > button[data-act=fold]");
     if (!btn) {
-      head.textContent = "";
+      if (!entry.querySelector(":scope > .divider:not([data-moved])")) {
+        var head = el("div", "iter-head", "iteration " + entry.getAttribute("data-iter").split(" › ").pop());
+        entry.insertBefore(head, entry.firstChild);
+      }
       btn = button("fold", "", "fold");
-      head.appendChild(btn);
+      entry.insertBefore(btn, entry.firstChild);
     }
     var status = entry.getAttribute("data-iter-status") || "unknown";
-    var words = "iteration " + entry.getAttribute("data-iter") + " of " + entry.getAttribute("data-iter-of");
-    var key = status + "|" + words;
-    if (btn.rrKey !== key) {
-      btn.rrKey = key;
+    var words = "iteration " + entry.getAttribute("data-iter") + " of " + entry.getAttribute("data-iter-of") +
+      (ITER_LABELS[status] ? ", " + ITER_LABELS[status] : "");
+    if (btn.rrKey !== status + "|" + words) {
+      btn.rrKey = status + "|" + words;
       btn.textContent = "";
       btn.appendChild(iconEl(status));
-      btn.appendChild(document.createTextNode(words));
-      if (ITER_LABELS[status]) btn.appendChild(el("span", "iter-st", ITER_LABELS[status]));
+      btn.appendChild(el("span", "sr", words));
+      btn.title = words;
     }
     return btn;
   }
@@ -1349,7 +1348,7 @@
       var entry = entries[i];
       if (!entry.hasAttribute("data-iter")) continue;
       var fold = isFolded(entry);
-      iterationHead(entry).setAttribute("aria-expanded", fold ? "false" : "true");
+      foldButton(entry).setAttribute("aria-expanded", fold ? "false" : "true");
       if (!fold) continue;
       entry.classList.add("iter-folded"); // its header stays, its own row goes
       var parent = parentOf(entry);

@@ -331,6 +331,34 @@ def test_an_imported_opentelemetry_trace_reads_as_a_run(page, url, www, tmp_path
     assert not page.page_errors
 
 
+def test_an_imported_n8n_execution_reads_as_a_run(page, url, www):
+    """n8n executions read directly by `build` (`--from auto`): the failed node's error, its input."""
+    from pathlib import Path
+
+    from runreport.commands import load_inputs
+    from runreport.site import build_site
+    from runreport.site.names import error_anchor
+
+    fixture = Path(__file__).parent.parent / "fixtures" / "n8n" / "executions.jsonl"
+    if not (www / "sub" / "n8n").is_dir():
+        loaded = load_inputs([fixture], www / "n8n-store", source="auto")
+        assert loaded.problems == []
+        build_site(loaded, www / "sub" / "n8n", BuildOptions())
+    page.goto(url("n8n"))
+    card = page.locator('[data-run-id="n8n-1002"]')
+    expect(card.locator(".said b")).to_have_text("Get contacts")
+    expect(card.locator(".said-msg")).to_contain_text("could not be found")
+    page.goto(url("n8n", f"runs/{safe_name('n8n-1002')}.html#{error_anchor('Get contacts')}"))
+    entry = page.locator('li.entry[data-entry-id="Get contacts"]')
+    expect(entry.locator('.sec[data-section="error"] .sec-body')).to_contain_text("does not exist")
+    expect(entry.locator("dl")).to_contain_text("https://crm.example.com/api/contacts")
+    # A node that ran three times: three entries with iteration badges.
+    page.goto(url("n8n", f"runs/{safe_name('n8n-1003')}.html"))
+    expect(page.locator('li.entry[data-entry-id^="Score lead#"] [data-badge=iteration]')).to_have_text(
+        ["iteration 1", "iteration 2", "iteration 3"])
+    assert not page.page_errors
+
+
 def test_the_failures_page_groups_failed_runs_by_step_and_masked_message(tmp_path):
     records = []
     for n, (step, message) in enumerate([

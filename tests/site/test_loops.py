@@ -41,30 +41,33 @@ def test_a_breadcrumb_never_repeats_the_entry_or_says_only_its_name(site):
 
 def test_long_loops_fold_what_went_well_and_open_on_click(page, url):
     page.goto(url("loops", RUN))
-    fold = page.locator("#entry-o1-charge > .iter-head > button[data-act=fold]")
+    fold = page.locator("#entry-o1-charge > button[data-act=fold]")
     expect(fold).to_have_attribute("aria-expanded", "false")
-    expect(fold).to_contain_text("iteration 2 of 12")
+    expect(fold).to_have_accessible_name("iteration 2 of 12")
+    expect(page.locator("#entry-o1-charge > .divider")).to_have_text("iteration 2")  # (its words as built)
     expect(page.locator("#entry-o1-receipt")).to_be_hidden()
     expect(page.locator("#entry-o1-charge > details")).to_be_hidden()
     # The failed iteration is open at load, its header saying so.
-    failed = page.locator("#entry-o5-charge > .iter-head > button[data-act=fold]")
+    failed = page.locator("#entry-o5-charge > button[data-act=fold]")
     expect(failed).to_have_attribute("aria-expanded", "true")
-    expect(failed).to_contain_text("failed")
+    expect(failed).to_have_accessible_name("iteration 6 of 12, failed")
     expect(page.locator("#entry-o5-charge > details > summary")).to_be_visible()
     expect(page.locator("#entry-o5-receipt > details > summary")).to_be_visible()
-    # Iteration 1 has a header too, the same way.
-    expect(page.locator("#entry-o0-charge > .iter-head > button[data-act=fold]")).to_have_attribute(
+    # Iteration 1 has a header too, the same way (and no divider: none goes before it).
+    expect(page.locator("#entry-o0-charge > button[data-act=fold]")).to_have_attribute(
         "aria-expanded", "false")
+    expect(page.locator("#entry-o0-charge > .iter-head")).to_have_text("iteration 1")
+    expect(page.locator("#entry-o0-charge > .divider")).to_have_count(0)
     fold.click()
     expect(fold).to_have_attribute("aria-expanded", "true")
     expect(page.locator("#entry-o1-receipt > details > summary")).to_be_visible()
     fold.click()
     expect(page.locator("#entry-o1-receipt")).to_be_hidden()
     # A short loop (2 or 3 iterations) stays open, folding only when asked.
-    inner = page.locator("#entry-r1s1 > .iter-head > button[data-act=fold]")
+    inner = page.locator("#entry-r1s1 > button[data-act=fold]")
     expect(inner).to_have_attribute("aria-expanded", "true")
-    expect(inner).to_contain_text("iteration 2 › 2 of 3")
-    page.locator("#entry-stores1 > .iter-head > button[data-act=fold]").click()
+    expect(inner).to_have_accessible_name("iteration 2 › 2 of 3")
+    page.locator("#entry-stores1 > button[data-act=fold]").click()
     expect(page.locator("#entry-r1s2")).to_be_hidden()  # an outer fold hides the inner loop too
 
 
@@ -72,7 +75,7 @@ def test_a_link_or_a_filter_shows_entries_of_folded_iterations(page, url):
     page.goto(url("loops", RUN + "#entry-o8-receipt"))
     expect(page.locator("#entry-o8-receipt > details")).to_have_attribute("open", "")
     expect(page.locator("#entry-o8-receipt > details > summary")).to_be_visible()
-    expect(page.locator("#entry-o8-charge > .iter-head > button[data-act=fold]")).to_have_attribute(
+    expect(page.locator("#entry-o8-charge > button[data-act=fold]")).to_have_attribute(
         "aria-expanded", "true")
     expect(page.locator("#entry-o2-receipt")).to_be_hidden()
     # The Errors filter shows what it keeps, folded or not.

@@ -59,9 +59,25 @@ def read_documents(files: list[Path], problems: list[Problem]) -> Iterator:
                                         f"at column {exc.colno}; line skipped"))
 
 
+def _otlp_records(documents):
+    from runreport.importers.otlp import records
+
+    return records(documents)
+
+
+def _n8n_records(documents):
+    from runreport.importers.n8n import records
+
+    return records(documents)
+
+
+#: Each format's importer: parsed documents -> (run-log records, problems).
+IMPORTERS = {"otlp": _otlp_records, "n8n": _n8n_records}
+
+
 @click.group("import")
 def import_() -> None:
-    """Turn another engine's export into a run log (OpenTelemetry traces)."""
+    """Turn another engine's export into a run log (OpenTelemetry traces, n8n executions)."""
 
 
 @import_.command("otlp")
@@ -71,17 +87,31 @@ def import_() -> None:
 def otlp(inputs: tuple[Path, ...], output: Path | None) -> None:
     """OpenTelemetry traces (OTLP/JSON, as the Collector's file exporter writes them):
     each trace becomes a run, each span an entry under its parent span."""
-    from runreport.importers.otlp import records
+    _convert("otlp", inputs, output, ("trace", "span"))
 
+
+@import_.command("n8n")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write the run log to (default: standard output).")
+def n8n(inputs: tuple[Path, ...], output: Path | None) -> None:
+    """n8n executions with their data (the REST API's `executions/{id}?includeData=true`,
+    its list page, or executions one per line): each execution becomes a run, each run
+    of a node an entry."""
+    _convert("n8n", inputs, output, ("execution", "node run"))
+
+
+def _convert(kind: str, inputs: tuple[Path, ...], output: Path | None, words: tuple[str, str]) -> None:
     problems: list[Problem] = []
     files = _files(inputs)
-    found, more = records(read_documents(files, problems))
+    found, more = IMPORTERS[kind](read_documents(files, problems))
     problems += more
     for problem in problems:
         click.echo(str(problem), err=True)
     runs = sum(1 for r in found if r["type"] == "run")
+    run_word, step_word = words
     if not runs:
-        raise click.ClickException(f"no trace found in {len(files)} file{'s' * (len(files) != 1)}: "
+        raise click.ClickException(f"no {run_word} found in {len(files)} file{'s' * (len(files) != 1)}: "
                                    + ", ".join(str(f) for f in files[:5]))
     text = b"".join(orjson.dumps(r) + b"\n" for r in found)
     if output is None:
@@ -89,7 +119,7 @@ def otlp(inputs: tuple[Path, ...], output: Path | None) -> None:
         sys.stdout.flush()
     else:
         output.write_bytes(text)
-    spans = sum(1 for r in found if r["type"] == "step")
-    click.echo(f"imported {runs:,} trace{'s' * (runs != 1)} ({spans:,} span{'s' * (spans != 1)})"
+    steps = sum(1 for r in found if r["type"] == "step")
+    click.echo(f"imported {runs:,} {run_word}{'s' * (runs != 1)} ({steps:,} {step_word}{'s' * (steps != 1)})"
                + (f" into {output}" if output else "")
                + (f"; {len(problems):,} problem{'s' * (len(problems) != 1)}" if problems else ""), err=True)

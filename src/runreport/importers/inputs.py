@@ -1,11 +1,13 @@
 """Inputs in another engine's format, read by every command as run logs.
 
 `--from auto` (the default) looks at each input file: one whose first
-document is an OTLP/JSON trace export (`resourceSpans`) is imported (see
-runreport.importers.otlp) into a run log under a work folder, and that run
-log is read in its place; any other file is read as a run log. `--from
-otlp` imports every file, `--from runlog` none. The importer's problems name
-the original file and line.
+document is an OTLP/JSON trace export (`resourceSpans`, see
+runreport.importers.otlp) or an n8n execution (`workflowData` and
+`data.resultData.runData`, see runreport.importers.n8n) is imported into a
+run log under a work folder, and that run log is read in its place; any
+other file is read as a run log. `--from otlp` or `--from n8n` imports every
+file as that format, `--from runlog` none. The importer's problems name the
+original file and line.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from runreport.problems import Problem
 from runreport.read import find_inputs
 
 #: Values of --from.
-SOURCES = ("auto", "runlog", "otlp")
+SOURCES = ("auto", "runlog", "otlp", "n8n")
 #: Bytes of a file looked at to recognise it.
 _SNIFF_BYTES = 1 << 16
 
@@ -30,8 +32,8 @@ _SNIFF_BYTES = 1 << 16
 def from_option(func):
     return click.option(
         "--from", "source", type=click.Choice(SOURCES), default="auto", show_default=True,
-        help="Input format: run logs, OpenTelemetry traces (OTLP/JSON, imported on the way), "
-             "or recognised file by file.")(func)
+        help="Input format: run logs, OpenTelemetry traces (OTLP/JSON) or n8n executions "
+             "(imported on the way), or recognised file by file.")(func)
 
 
 def _head(path: Path) -> bytes:
@@ -43,32 +45,63 @@ def _head(path: Path) -> bytes:
         return b""
 
 
+def _first_line(path: Path) -> bytes:
+    """The file's first line, whole (a BOM and leading white space dropped)."""
+    try:
+        with (gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")) as f:
+            line = f.readline()
+            while line and not line.strip():
+                line = f.readline()
+    except (OSError, EOFError):
+        return b""
+    return line.lstrip(b"\xef\xbb\xbf \t\r\n")
+
+
 def _is_trace_export(value) -> bool:
     if isinstance(value, list) and value:
         value = value[0]
     return isinstance(value, dict) and isinstance(value.get("resourceSpans", value.get("resource_spans")), list)
 
 
-def sniff(path: Path) -> str:
-    """"otlp" when the file's first document is an OTLP/JSON trace export, else "runlog".
+def _format_of(value) -> str:
+    """"otlp", "n8n" or "runlog": what a parsed document is."""
+    from runreport.importers import n8n
 
-    The first line must be one (the file exporter's JSON Lines), or the whole file
-    one document (pretty-printed): a first line that merely starts like one, followed
-    by run-log records, is a damaged run log, read as such.
+    if _is_trace_export(value):
+        return "otlp"
+    return "n8n" if n8n.is_export(value) else "runlog"
+
+
+#: How an export of each format starts, white space aside (a pretty-printed document).
+_STARTS = {"otlp": (b'{"resourceSpans"', b'{"resource_spans"', b'[{"resourceSpans"', b'[{"resource_spans"'),
+           "n8n": (b'{"', b'[{"')}
+
+
+def sniff(path: Path) -> str:
+    """"otlp" or "n8n" when the file's first document is such an export, else "runlog".
+
+    The first line must be one (JSON Lines), or the whole file one document
+    (pretty-printed): a first line that merely starts like one, followed by
+    run-log records, is a damaged run log, read as such.
     """
     head = _head(path).lstrip(b"\xef\xbb\xbf \t\r\n")
     first = head.split(b"\n", 1)[0]
+    if len(first) == len(head) and len(head) >= _SNIFF_BYTES and head.startswith(b"{"):
+        first = _first_line(path)  # (an export's line can be megabytes long)
     try:
-        return "otlp" if _is_trace_export(orjson.loads(first)) else "runlog"
+        return _format_of(orjson.loads(first))
     except orjson.JSONDecodeError:
         pass
     compact = head[:4096].replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b"").replace(b"\t", b"")
-    if not compact.startswith((b'{"resourceSpans"', b'{"resource_spans"', b'[{"resourceSpans"',
-                               b'[{"resource_spans"')):
+    looks = [name for name, starts in _STARTS.items() if compact.startswith(starts)]
+    # (An n8n document starts like any object: only one naming its parts near the top is read whole.)
+    if "n8n" in looks and not (b'"workflowData"' in head or b'"resultData"' in head):
+        looks.remove("n8n")
+    if not looks:
         return "runlog"
     try:  # (only a file that starts like a pretty export is read whole)
         data = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
-        return "otlp" if _is_trace_export(orjson.loads(data.lstrip(b"\xef\xbb\xbf"))) else "runlog"
+        return _format_of(orjson.loads(data.lstrip(b"\xef\xbb\xbf")))
     except (OSError, EOFError, gzip.BadGzipFile, orjson.JSONDecodeError):
         return "runlog"
 
@@ -78,23 +111,23 @@ def prepare(inputs, source: str, work: Path) -> tuple[list[Path], list[Problem]]
     if source == "runlog":
         return find_inputs(inputs), []
     files = _all_files(inputs)
-    from runreport.importers.command import read_documents
-    from runreport.importers.otlp import records
+    from runreport.importers.command import IMPORTERS, read_documents
 
     out: list[Path] = []
     problems: list[Problem] = []
     for path in files:
-        if (source == "auto" and sniff(path) != "otlp"):
+        kind = sniff(path) if source == "auto" else source
+        if kind == "runlog":
             out.append(path)
             continue
         exports, passed = [], []
         for doc in read_documents([path], problems):
             # A run-log record among the exports (a mixed file) is kept as it is.
-            if isinstance(doc.value, dict) and "type" in doc.value and not _is_trace_export(doc.value):
+            if isinstance(doc.value, dict) and "type" in doc.value and _format_of(doc.value) == "runlog":
                 passed.append(doc.value)
             else:
                 exports.append(doc)
-        found, more = records(exports)
+        found, more = IMPORTERS[kind](exports)
         found += passed
         problems += more
         work.mkdir(parents=True, exist_ok=True)
@@ -109,11 +142,11 @@ def prepare(inputs, source: str, work: Path) -> tuple[list[Path], list[Problem]]
 
 
 def _all_files(inputs) -> list[Path]:
-    """Files given by name as they are, and in folders run logs plus OTLP exports (*.json)."""
+    """Files given by name as they are, and in folders run logs plus exports (*.json)."""
     named = [Path(p) for p in inputs]
     found = find_inputs(named)
     for folder in (p for p in named if p.is_dir()):
-        # (A folder's other .json files, configs say, are no input: only trace exports join.)
+        # (A folder's other .json files, configs say, are no input: only exports join.)
         found.extend(p for p in folder.rglob("*")
-                     if p.is_file() and p.name.endswith((".json", ".json.gz")) and sniff(p) == "otlp")
+                     if p.is_file() and p.name.endswith((".json", ".json.gz")) and sniff(p) != "runlog")
     return sorted(dict.fromkeys(found), key=lambda p: p.as_posix())
