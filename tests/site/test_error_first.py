@@ -359,6 +359,30 @@ def test_an_imported_n8n_execution_reads_as_a_run(page, url, www):
     assert not page.page_errors
 
 
+def test_an_imported_temporal_history_reads_as_a_run(page, url, www):
+    """A Temporal history read directly by `build`: the failed activity, its failure and cause."""
+    from pathlib import Path
+
+    from runreport.commands import load_inputs
+    from runreport.site import build_site
+    from runreport.site.names import error_anchor
+
+    fixture = Path(__file__).parent.parent / "fixtures" / "temporal" / "order-failed.json"
+    if not (www / "sub" / "temporal").is_dir():
+        loaded = load_inputs([fixture], www / "temporal-store", source="auto")
+        assert loaded.problems == []
+        build_site(loaded, www / "sub" / "temporal", BuildOptions())
+    page.goto(url("temporal"))
+    card = page.locator('[data-run-id="7c1f0a3e-0002"]')
+    expect(card.locator(".said b")).to_have_text("ReserveStock")
+    expect(card.locator(".said-msg")).to_have_text("stock service unavailable")
+    page.goto(url("temporal", f"runs/{safe_name('7c1f0a3e-0002')}.html#{error_anchor('activity-5')}"))
+    error = page.locator('li.entry[data-entry-id="activity-5"] .sec[data-section="error"] .sec-body')
+    expect(error).to_contain_text("connection refused")  # the cause, inside the failure
+    expect(page.locator('li.entry[data-entry-id="activity-5"] dl')).to_contain_text("3")  # attempt 3
+    assert not page.page_errors
+
+
 def test_the_failures_page_groups_failed_runs_by_step_and_masked_message(tmp_path):
     records = []
     for n, (step, message) in enumerate([

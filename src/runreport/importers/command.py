@@ -71,13 +71,20 @@ def _n8n_records(documents):
     return records(documents)
 
 
+def _temporal_records(documents):
+    from runreport.importers.temporal import records
+
+    return records(documents)
+
+
 #: Each format's importer: parsed documents -> (run-log records, problems).
-IMPORTERS = {"otlp": _otlp_records, "n8n": _n8n_records}
+IMPORTERS = {"otlp": _otlp_records, "n8n": _n8n_records, "temporal": _temporal_records}
 
 
 @click.group("import")
 def import_() -> None:
-    """Turn another engine's export into a run log (OpenTelemetry traces, n8n executions)."""
+    """Turn another engine's export into a run log (OpenTelemetry traces, n8n executions,
+    Temporal workflow histories)."""
 
 
 @import_.command("otlp")
@@ -87,7 +94,7 @@ def import_() -> None:
 def otlp(inputs: tuple[Path, ...], output: Path | None) -> None:
     """OpenTelemetry traces (OTLP/JSON, as the Collector's file exporter writes them):
     each trace becomes a run, each span an entry under its parent span."""
-    _convert("otlp", inputs, output, ("trace", "span"))
+    _convert("otlp", inputs, output, ("trace", "traces", "span", "spans"))
 
 
 @import_.command("n8n")
@@ -98,10 +105,24 @@ def n8n(inputs: tuple[Path, ...], output: Path | None) -> None:
     """n8n executions with their data (the REST API's `executions/{id}?includeData=true`,
     its list page, or executions one per line): each execution becomes a run, each run
     of a node an entry."""
-    _convert("n8n", inputs, output, ("execution", "node run"))
+    _convert("n8n", inputs, output, ("execution", "executions", "node run", "node runs"))
 
 
-def _convert(kind: str, inputs: tuple[Path, ...], output: Path | None, words: tuple[str, str]) -> None:
+@import_.command("temporal")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write the run log to (default: standard output).")
+def temporal(inputs: tuple[Path, ...], output: Path | None) -> None:
+    """Temporal workflow histories (`temporal workflow show --output json`, tctl, the Web
+    UI's download): each execution becomes a run; its activities, timers, child
+    workflows and signals its entries."""
+    _convert("temporal", inputs, output, ("workflow execution", "workflow executions", "entry", "entries"))
+
+
+def _convert(kind: str, inputs: tuple[Path, ...], output: Path | None,
+             words: tuple[str, str, str, str]) -> None:
+    """Import `inputs` as `kind`, write the run log, say what was found (`words`: a run and
+    an entry in the format's terms, singular and plural)."""
     problems: list[Problem] = []
     files = _files(inputs)
     found, more = IMPORTERS[kind](read_documents(files, problems))
@@ -109,7 +130,7 @@ def _convert(kind: str, inputs: tuple[Path, ...], output: Path | None, words: tu
     for problem in problems:
         click.echo(str(problem), err=True)
     runs = sum(1 for r in found if r["type"] == "run")
-    run_word, step_word = words
+    run_word, runs_word, step_word, steps_word = words
     if not runs:
         raise click.ClickException(f"no {run_word} found in {len(files)} file{'s' * (len(files) != 1)}: "
                                    + ", ".join(str(f) for f in files[:5]))
@@ -120,6 +141,7 @@ def _convert(kind: str, inputs: tuple[Path, ...], output: Path | None, words: tu
     else:
         output.write_bytes(text)
     steps = sum(1 for r in found if r["type"] == "step")
-    click.echo(f"imported {runs:,} {run_word}{'s' * (runs != 1)} ({steps:,} {step_word}{'s' * (steps != 1)})"
+    click.echo(f"imported {runs:,} {run_word if runs == 1 else runs_word} "
+               f"({steps:,} {step_word if steps == 1 else steps_word})"
                + (f" into {output}" if output else "")
                + (f"; {len(problems):,} problem{'s' * (len(problems) != 1)}" if problems else ""), err=True)

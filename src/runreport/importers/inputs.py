@@ -3,10 +3,12 @@
 `--from auto` (the default) looks at each input file: one whose first
 document is an OTLP/JSON trace export (`resourceSpans`, see
 runreport.importers.otlp) or an n8n execution (`workflowData` and
-`data.resultData.runData`, see runreport.importers.n8n) is imported into a
-run log under a work folder, and that run log is read in its place; any
-other file is read as a run log. `--from otlp` or `--from n8n` imports every
-file as that format, `--from runlog` none. The importer's problems name the
+`data.resultData.runData`, see runreport.importers.n8n) or a Temporal
+workflow history (`events` starting with WorkflowExecutionStarted, see
+runreport.importers.temporal) is imported into a run log under a work
+folder, and that run log is read in its place; any other file is read as a
+run log. `--from otlp`, `n8n` or `temporal` imports every file as that
+format, `--from runlog` none. The importer's problems name the
 original file and line.
 """
 
@@ -24,7 +26,7 @@ from runreport.problems import Problem
 from runreport.read import find_inputs
 
 #: Values of --from.
-SOURCES = ("auto", "runlog", "otlp", "n8n")
+SOURCES = ("auto", "runlog", "otlp", "n8n", "temporal")
 #: Bytes of a file looked at to recognise it.
 _SNIFF_BYTES = 1 << 16
 
@@ -32,8 +34,8 @@ _SNIFF_BYTES = 1 << 16
 def from_option(func):
     return click.option(
         "--from", "source", type=click.Choice(SOURCES), default="auto", show_default=True,
-        help="Input format: run logs, OpenTelemetry traces (OTLP/JSON) or n8n executions "
-             "(imported on the way), or recognised file by file.")(func)
+        help="Input format: run logs, OpenTelemetry traces (OTLP/JSON), n8n executions or "
+             "Temporal histories (imported on the way), or recognised file by file.")(func)
 
 
 def _head(path: Path) -> bytes:
@@ -64,17 +66,20 @@ def _is_trace_export(value) -> bool:
 
 
 def _format_of(value) -> str:
-    """"otlp", "n8n" or "runlog": what a parsed document is."""
-    from runreport.importers import n8n
+    """"otlp", "n8n", "temporal" or "runlog": what a parsed document is."""
+    from runreport.importers import n8n, temporal
 
     if _is_trace_export(value):
         return "otlp"
-    return "n8n" if n8n.is_export(value) else "runlog"
+    if n8n.is_export(value):
+        return "n8n"
+    return "temporal" if temporal.is_export(value) else "runlog"
 
 
 #: How an export of each format starts, white space aside (a pretty-printed document).
 _STARTS = {"otlp": (b'{"resourceSpans"', b'{"resource_spans"', b'[{"resourceSpans"', b'[{"resource_spans"'),
-           "n8n": (b'{"', b'[{"')}
+           "n8n": (b'{"', b'[{"'),
+           "temporal": (b'{"events"', b'[{"eventId"', b'[{"eventTime"', b'[{"eventType"')}
 
 
 def sniff(path: Path) -> str:

@@ -1,0 +1,109 @@
+"""`runreport import temporal`: Temporal workflow histories read as runs, checked through `summary --json`."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures" / "temporal"
+HISTORIES = ["order-ok.json", "order-failed.json", "shipment.json", "histories.jsonl"]
+
+
+def _runreport(*args, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "runreport", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory) -> tuple[dict, str, list[dict]]:
+    tmp = tmp_path_factory.mktemp("temporal")
+    done = _runreport("import", "temporal", *(FIXTURES / h for h in HISTORIES), "-o", tmp / "runs.jsonl", cwd=tmp)
+    assert done.returncode == 0, done.stderr
+    summary = _runreport("summary", tmp / "runs.jsonl", "--json", "--details", cwd=tmp)
+    assert summary.returncode == 0, summary.stderr
+    records = [json.loads(line) for line in (tmp / "runs.jsonl").read_text().splitlines()]
+    return {r["run_id"]: r for r in json.loads(summary.stdout)["runs"]}, done.stderr, records
+
+
+def test_an_execution_is_a_run_its_activities_timers_and_signals_entries(imported):
+    runs, stderr, records = imported
+    assert "imported 6 workflow executions" in stderr
+    run = runs["7c1f0a3e-0001"]
+    assert (run["composer"], run["status"]) == ("OrderWorkflow", "completed")
+    assert run["started_at"] == "2025-11-22T08:00:00.000Z" and run["ended_at"] == "2025-11-22T08:00:41.000Z"
+    assert [(e["name"], e["status"]) for e in run["entries"]] == [
+        ("ChargeCard", "success"), ("Timer 30s", "success"), ("Signal approve", "success")]
+    charge = next(r for r in records if r.get("run_id") == "7c1f0a3e-0001" and r.get("entry_id") == "activity-5")
+    # Payloads (base64 json/plain in the CLI's export) read as the JSON they hold.
+    assert charge["input"] == {"amount": 42.5}
+    assert charge["output"] == {"charge": "ch_1", "status": "paid"}
+    start = next(r for r in records if r.get("run_id") == "7c1f0a3e-0001" and r["type"] == "run")
+    assert start["input"] == {"order": "A-17", "amount": 42.5}
+    end = next(r for r in records if r.get("run_id") == "7c1f0a3e-0001" and r["type"] == "run_end")
+    assert end["output"] == {"shipped": True}
+
+
+def test_a_failed_activity_after_retries_in_the_web_uis_spelling(imported):
+    runs, _, records = imported
+    run = runs["7c1f0a3e-0002"]
+    assert run["status"] == "failed"
+    assert run["first_error"]["step"] == "ReserveStock"
+    assert run["first_error"]["message"] == "stock service unavailable"
+    failing = next(r for r in records if r.get("run_id") == "7c1f0a3e-0002" and r.get("entry_id") == "activity-5")
+    assert failing["summary"] == {"attempt": 3}  # retried: the attempt that failed
+    assert failing["last_failure"]["message"] == "connection refused"
+    assert failing["error"]["type"] == "StockError" and failing["error"]["stack"].startswith("main.ReserveStock")
+    assert failing["error"]["cause"] == {"message": "connection refused", "type": "NetError", "source": "GoSDK"}
+    assert failing["retry_state"] == "maximum_attempts_reached"
+    assert failing["input"] == {"sku": "X-1"}  # (the Web UI's payloads, already decoded)
+
+
+def test_child_workflows_and_events_not_mapped_are_entries(imported):
+    runs, _, records = imported
+    entries = runs["7c1f0a3e-0003"]["entries"]
+    assert [(e["name"], e["status"]) for e in entries] == [
+        ("PrintLabel", "success"), ("WorkflowExecutionUpdateAccepted", "success")]
+    child = next(r for r in records if r.get("entry_id") == "child-label-A-17")
+    assert child["kind"] == "child workflow" and child["child_run"] == "label-A-17/9d2e-0001"
+    assert child["output"] == {"label": "1Z999"}
+    kept = next(r for r in records if r.get("entry_id") == "event-8")
+    assert kept["attributes"] == {"protocolInstanceId": "u-1"}  # never dropped silently
+
+
+def test_running_timed_out_and_terminated_executions(imported):
+    runs, _, _ = imported
+    assert runs["7c1f0a3e-0004"]["status"] == "running"  # no closing event
+    assert runs["7c1f0a3e-0004"]["entries"][0]["status"] == "running"
+    assert runs["7c1f0a3e-0005"]["status"] == "failed"
+    assert runs["7c1f0a3e-0005"]["first_error"]["message"] == "The workflow execution timed out"
+    assert runs["7c1f0a3e-0006"]["first_error"]["message"] == "Terminated: stuck order, closed by ops"
+
+
+def test_damaged_input_is_named_by_file_and_line_and_costs_nothing_else(tmp_path):
+    validated = _runreport("validate", FIXTURES / "damaged.jsonl", cwd=tmp_path)
+    assert validated.returncode == 1
+    assert "damaged.jsonl:2: expected a Temporal workflow history" in validated.stdout
+    assert "damaged.jsonl:3: expected a JSON document, found invalid JSON" in validated.stdout
+    summary = _runreport("summary", FIXTURES / "damaged.jsonl", "--json", cwd=tmp_path)
+    assert {r["run_id"] for r in json.loads(summary.stdout)["runs"]} == {"7c1f0a3e-0004", "7c1f0a3e-0006"}
+
+
+def test_every_command_reads_histories_directly_from_a_folder_and_gzip(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in HISTORIES[:3]:
+        (folder / name).write_text((FIXTURES / name).read_text())
+    (folder / "more.jsonl.gz").write_bytes(gzip.compress((FIXTURES / "histories.jsonl").read_bytes()))
+    (folder / "tsconfig.json").write_text('{"events": "none"}\n')  # not a history: no input
+    summary = _runreport("summary", folder, "--json", cwd=tmp_path)
+    assert summary.returncode == 0, summary.stderr
+    assert len(json.loads(summary.stdout)["runs"]) == 6
+    built = _runreport("build", folder, "-o", tmp_path / "site", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    forced = _runreport("summary", FIXTURES / "order-ok.json", "--from", "temporal", "--json", cwd=tmp_path)
+    assert [r["run_id"] for r in json.loads(forced.stdout)["runs"]] == ["7c1f0a3e-0001"]
