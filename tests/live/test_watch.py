@@ -41,10 +41,11 @@ def other_run(rid: str) -> list[dict]:
 class Watching:
     """A Watcher running in a thread over `inputs`, stopped at the end of the test."""
 
-    def __init__(self, tmp: Path, inputs: list[Path]):
+    def __init__(self, tmp: Path, inputs: list[Path], source: str = "runlog"):
         self.out = tmp / "site"
         self.lines: list[str] = []
-        self.watcher = Watcher(inputs, self.out, BuildOptions(), tmp / "store", echo=self.lines.append)
+        self.watcher = Watcher(inputs, self.out, BuildOptions(), tmp / "store", echo=self.lines.append,
+                               source=source)
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.watcher.run, args=(self.stop,), daemon=True)
 
@@ -262,3 +263,28 @@ def test_input_problems_are_printed_once_as_they_appear(tmp_path):
         told = [s for s in w.lines if not s.startswith(("built ", "rebuilt "))]
         assert told[:1] == first and len(told) == 2  # the old problem is not printed again
         assert told[1].startswith(f"{log}:3: unknown record type \"heartbeat\"")
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.mark.parametrize("kind, fixture, first, second", [
+    ("n8n", "n8n/executions.jsonl", "n8n-1001", "n8n-1002"),
+    ("otlp", "otlp/traces.jsonl", "0af7651916cd43dd8448eb211c80319c", "4bf92f3577b34da6a3ce929d0e0e4736"),
+])
+def test_a_growing_export_is_followed_as_a_run_log_is(tmp_path, kind, fixture, first, second):
+    """An exporter's JSON Lines file (n8n executions, the Collector's file exporter) grows: each
+    new document shows up, a half-written one waits, and nothing is read twice."""
+    lines = (FIXTURES / fixture).read_text().splitlines(keepends=True)
+    export = tmp_path / "export.jsonl"
+    export.write_text(lines[0])
+    with Watching(tmp_path, [export], source="auto") as w:
+        assert wait_for(lambda: w.card_status(first) is not None, f"{first} on the Runs page")
+        assert w.card_status(second) is None
+        builds = w.builds()
+        append(export, lines[1][:40])  # half a document: it waits
+        wait_for(lambda: w.builds() > builds, "a rebuild after the half line")
+        assert w.card_status(second) is None and not any("invalid JSON" in s for s in w.lines)
+        append(export, lines[1][40:])
+        assert wait_for(lambda: w.card_status(second) == "failed", f"{second} failed")
+        assert w.card_status(first) == "completed"

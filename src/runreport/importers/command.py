@@ -26,9 +26,12 @@ def _files(inputs: tuple[Path, ...]) -> list[Path]:
     return sorted(dict.fromkeys(found), key=lambda p: p.as_posix())
 
 
-def read_documents(files: list[Path], problems: list[Problem]) -> Iterator:
+def read_documents(files: list[Path], problems: list[Problem], *, tail_waits: bool = False) -> Iterator:
     """Each file's documents: the whole file when it is one JSON document, else one per
-    line (JSON Lines); a line that is not JSON is a problem naming its file and line."""
+    line (JSON Lines); a line that is not JSON is a problem naming its file and line.
+
+    `tail_waits`: a last line without its newline is still being written (a file
+    followed by `watch`): it is left for a later read, as run logs' are."""
     from runreport.importers.otlp import Document
 
     for path in files:
@@ -48,7 +51,10 @@ def read_documents(files: list[Path], problems: list[Problem]) -> Iterator:
             for value in whole if isinstance(whole, list) else [whole]:
                 yield Document(value, display, 1)
             continue
-        for number, line in enumerate(data.split(b"\n"), start=1):
+        lines = data.split(b"\n")
+        if tail_waits and lines and lines[-1]:
+            lines.pop()
+        for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:

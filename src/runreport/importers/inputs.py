@@ -111,8 +111,13 @@ def sniff(path: Path) -> str:
         return "runlog"
 
 
-def prepare(inputs, source: str, work: Path) -> tuple[list[Path], list[Problem]]:
-    """The run-log files to read for `inputs`: each OTLP file imported into `work`."""
+def prepare(inputs, source: str, work: Path, *, following: bool = False) -> tuple[list[Path], list[Problem]]:
+    """The run-log files to read for `inputs`: each export imported into `work`.
+
+    `following` (watch, serve --watch): an export's last line without its newline
+    is still being written and waits. An import that grew only by new runs grows
+    its run log the same way, so the store reads just the appended records.
+    """
     if source == "runlog":
         return find_inputs(inputs), []
     files = _all_files(inputs)
@@ -126,7 +131,7 @@ def prepare(inputs, source: str, work: Path) -> tuple[list[Path], list[Problem]]
             out.append(path)
             continue
         exports, passed = [], []
-        for doc in read_documents([path], problems):
+        for doc in read_documents([path], problems, tail_waits=following):
             # A run-log record among the exports (a mixed file) is kept as it is.
             if isinstance(doc.value, dict) and "type" in doc.value and _format_of(doc.value) == "runlog":
                 passed.append(doc.value)

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import click
 
+from runreport.importers.inputs import from_option
 from runreport.site.command import site_options
 
 
 def _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size, library_dir,
-             store_dir, mask_env, on_build=None, following=True):
+             store_dir, mask_env, on_build=None, following=True, source="auto"):
     from runreport.live.watch import Watcher
     from runreport.site.command import build_options, claim_output_or_exit, store_outside
 
@@ -22,7 +23,7 @@ def _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size, lib
     claim_output_or_exit(output)
     echo = functools.partial(click.echo, err=True)
     return Watcher(list(inputs), output, options, store,
-                   echo=echo, on_build=on_build, following=following)
+                   echo=echo, on_build=on_build, following=following, source=source)
 
 
 def _until_interrupted(stop: threading.Event, work: threading.Thread) -> None:
@@ -40,14 +41,15 @@ def _until_interrupted(stop: threading.Event, work: threading.Thread) -> None:
 @site_options
 @click.option("--library", "library_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Library folder for the Library pages (default: ./library when it exists).")
+@from_option
 def watch(inputs, output, config_path, editor_url, no_redact, chunk_size, store_dir, library_dir,
-          mask_env):
+          mask_env, source):
     """Build the site, then rebuild it as the run logs grow.
 
     Runs until Ctrl-C.
     """
     watcher = _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size,
-                       library_dir, store_dir, mask_env)
+                       library_dir, store_dir, mask_env, source=source)
     paths = len(watcher.inputs)
     click.echo(f"watching {paths} input path{'' if paths == 1 else 's'} for changes; Ctrl-C to stop",
                err=True)
@@ -67,8 +69,9 @@ def watch(inputs, output, config_path, editor_url, no_redact, chunk_size, store_
 @click.option("--library", "library_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("library"), show_default=True,
               help="Library folder that Save Output to Library writes into.")
+@from_option
 def serve(inputs, output, config_path, editor_url, no_redact, chunk_size, store_dir, watching,
-          host, port, library_dir, mask_env):
+          host, port, library_dir, mask_env, source):
     """Serve the site over HTTP; --watch updates open pages live.
 
     With --watch the site is rebuilt as the logs grow, and open pages update in place.
@@ -80,7 +83,7 @@ def serve(inputs, output, config_path, editor_url, no_redact, chunk_size, store_
     watcher = _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size,
                        library_dir, store_dir, mask_env,
                        on_build=lambda loaded, report: site.publish(loaded, report.build_id),
-                       following=watching)
+                       following=watching, source=source)
     try:  # (listening first: a busy port is said at once, not after a long first build)
         server = make_server(site, host, port)
     except OSError as exc:

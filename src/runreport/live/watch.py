@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from runreport import pipeline
+from runreport.problems import with_problems
 from runreport.read import INPUT_SUFFIXES
 from runreport.site.build import BuildOptions, BuildReport, build_site_checked
 from runreport.store import Store
@@ -38,8 +39,9 @@ class Watcher:
 
     def __init__(self, inputs: Sequence[Path | str], output: Path, options: BuildOptions,
                  store_dir: Path, *, echo: Callable[[str], None],
-                 on_build: OnBuild | None = None, following: bool = True) -> None:
+                 on_build: OnBuild | None = None, following: bool = True, source: str = "runlog") -> None:
         self.inputs = [Path(p) for p in inputs]
+        self.source = source  # --from: exports of other engines are imported on each read
         self.output = Path(output)
         self.options = options
         self.store_dir = Path(store_dir)
@@ -63,16 +65,27 @@ class Watcher:
             try:
                 # An input file that was deleted drops its runs; it may come back later.
                 present = [p for p in self.inputs if p.exists()]
+                imported: list = []
+                if self.source != "runlog":
+                    from runreport.importers.inputs import prepare
+
+                    present, imported = prepare(present, self.source, self.store_dir / "imported",
+                                                following=self.following)
+
+                def load():
+                    loaded = pipeline.load(present, store_dir=self.store_dir,
+                                           accept_partial_tail=not self.following)
+                    loaded.problems = with_problems(loaded.problems, imported)
+                    return loaded
+
                 def read_again():
                     Store.open(self.store_dir).reset()
-                    return pipeline.load(present, store_dir=self.store_dir,
-                                         accept_partial_tail=not self.following)
+                    return load()
 
                 # (Another build writing the same site is waited for, however long it takes.)
                 with writing(self.output, self.store_dir, wait=math.inf,
                              on_wait=lambda busy: self.echo(f"waiting: {busy} …")):
-                    loaded = pipeline.load(present, store_dir=self.store_dir,
-                                           accept_partial_tail=not self.following)
+                    loaded = load()
                     loaded, report = build_site_checked(loaded, self.output, self.options,
                                                         read_again)
             except Exception as exc:  # the watch loop survives anything
@@ -111,8 +124,9 @@ class Watcher:
         for p in self.inputs:
             candidates: list[Path]
             if p.is_dir():
+                suffixes = INPUT_SUFFIXES if self.source == "runlog" else INPUT_SUFFIXES + (".json", ".json.gz")
                 candidates = [Path(r, n) for r, _d, names in os.walk(p) for n in names
-                              if n.endswith(INPUT_SUFFIXES)]
+                              if n.endswith(suffixes)]
             else:
                 candidates = [p]
             for f in candidates:
