@@ -24,6 +24,7 @@ def test_no_serious_axe_violations(browser, site, http_root, scheme_name):
         ("problems", "problems.html"),
         ("problems", "index.html"),  # with the problems banner
         ("loops", f"runs/{safe_name('r-loops')}.html"),  # iteration headers, folded and open
+        ("samples", f"runs/{safe_name('r1118-inv-03')}.html"),  # the time chart
     ]
     context = browser.new_context(color_scheme=scheme_name)
     page = context.new_page()

@@ -34,7 +34,7 @@ from runreport.failure import entry_error, one_line
 from runreport.stale import is_stale
 from runreport.model import Entry, Run, RunIndexRow
 from runreport.problems import Problem
-from runreport.site import chunks
+from runreport.site import chunks, gantt
 from runreport.site.names import entry_anchor, error_anchor, safe_name
 from runreport.site.redact import REDACTED, Redactor
 from runreport.timefmt import duration_text, parse_instant
@@ -543,6 +543,7 @@ class RunPage(RunHead):
     has_rejected: bool
     # The log cut into parts of LOG_PART_ENTRIES entries (a group may span two parts).
     log_parts: tuple[tuple[GroupView, ...], ...] = ()
+    chart: gantt.Chart | None = None  # where the time went (None: no entry logged a time)
 
     def part_href(self, k: int) -> str:
         """Part page k (1 = the run page itself) for readers without JavaScript."""
@@ -800,6 +801,7 @@ def run_files(run: Run, *, editor_url: str | None = None,
         has_error=run.error is not None or any(e.status == "error" for e in run.entries),
         has_rejected=any(e.status == "rejected" for e in run.entries),
         log_parts=split_log(groups),
+        chart=gantt.chart(run),
     )
     return RunFiles(page=page, values=tuple(packer.packed.values),
                     chunks=tuple(packer.packed.chunks))
