@@ -390,3 +390,16 @@ def test_a_link_inside_the_output_never_leads_a_build_outside_it(tmp_path):
         assert (out / "data").is_dir() and not (out / "data").is_symlink()
         assert not (out / "runs" / "old").exists()
         (out / ".runreport-manifest.json").unlink()  # the next build is a full one again
+
+
+def test_the_page_script_is_written_by_concern_and_shipped_as_one_script(site):
+    from runreport.site.build import page_script
+    from runreport.site.render import assets_dir
+
+    parts = sorted((assets_dir() / "js").glob("*.js"))
+    assert len(parts) >= 8
+    for part in parts:  # each short enough to read in one sitting
+        assert len(part.read_text(encoding="utf-8").splitlines()) <= 420, part.name
+    shipped = (site("samples") / "assets" / "runreport.js").read_text(encoding="utf-8")
+    assert shipped == page_script(assets_dir()) == "".join(p.read_text(encoding="utf-8") for p in parts)
+    assert shipped.startswith("/* runreport page script") and shipped.rstrip().endswith("})();")

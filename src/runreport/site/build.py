@@ -357,10 +357,16 @@ def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | 
         w.text(src, data_file_bytes(src, payload))
 
 
+def page_script(src: Path) -> str:
+    """The page script: its parts by concern (assets/js/NN-<concern>.js) joined in name
+    order into one classic script, one scope (see the first part's header)."""
+    return "".join(part.read_text(encoding="utf-8") for part in sorted((src / "js").glob("*.js")))
+
+
 def write_assets(w: _Writer) -> None:
     src = assets_dir()
-    for name in ("runreport.css", "runreport.js"):
-        w.text(f"assets/{name}", (src / name).read_text(encoding="utf-8"))
+    w.text("assets/runreport.css", (src / "runreport.css").read_text(encoding="utf-8"))
+    w.text("assets/runreport.js", page_script(src))
     # Icons are files of our own, not data: URLs, so a strict CSP header leaves them shown.
     for icon in sorted((src / "icons").glob("*.svg")):
         w.text(f"assets/icons/{icon.name}", icon.read_text(encoding="utf-8"))
