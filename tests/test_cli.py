@@ -237,6 +237,43 @@ def test_summary_details_give_duration_first_error_and_counts_in_the_published_s
     assert not validator.is_valid({"runs": [lead], "problems": []})
 
 
+def test_summary_stats_aggregate_across_runs_in_the_published_shape():
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(json.loads(invoke("schema", "--summary").stdout))
+    document = json.loads(invoke("summary", ROOT / "sample_runs", "--json", "--stats").stdout)
+    validator.validate(document)
+    plain = json.loads(invoke("summary", ROOT / "sample_runs", "--json").stdout)
+    assert {k: v for k, v in document.items() if k != "stats"} == plain  # only added
+    composers = {c["composer"]: c for c in document["stats"]["composers"]}
+    contracts = composers["Contract approval"]
+    assert contracts["runs"] == 5
+    assert contracts["by_status"] == {"running": 0, "awaiting_review": 1, "completed": 4, "failed": 0}
+    assert contracts["success_rate"] == 1.0
+    assert [d["day"] for d in contracts["days"]] == ["2026-11-19", "2026-11-20"]
+    assert contracts["slowest_steps"][0]["step"] == "Legal sign-off"  # a review waits for a person
+    p50, p95 = contracts["duration_ms"]["p50"], contracts["duration_ms"]["p95"]
+    assert 0 < p50 <= p95
+    assert sum(c["runs"] for c in composers.values()) == len(plain["runs"])
+    failures = document["stats"]["failures"]
+    assert sum(f["count"] for f in failures) == sum(1 for r in plain["runs"] if r["status"] == "failed")
+    digest = next(f for f in failures if f["step"] == "Run error")
+    assert digest["cause"] == "Worker wrk-<n> was restarted during a deploy; the run was aborted"
+    assert digest["runs"] == ["r1119-digest-04"] and digest["first_seen"].endswith("Z")
+    # The schema catches a wrong shape.
+    contracts["success_rate"] = 2
+    assert not validator.is_valid(document)
+
+
+def test_percentiles_are_by_nearest_rank():
+    from runreport.stats import percentile
+
+    assert percentile([], 50) is None
+    assert percentile([3.0], 95) == 3.0
+    assert percentile([1, 2, 3, 4], 50) == 2 and percentile([1, 2, 3, 4], 95) == 4
+    assert percentile(list(range(1, 101)), 95) == 95
+
+
 def test_details_need_json():
     result = invoke("summary", SPEC_EXAMPLE, "--details")
     assert result.exit_code == 2 and "--details goes with --json" in result.output

@@ -189,12 +189,16 @@ def warn_store_damage(loaded, store_dir) -> None:
 @click.option("--details", is_flag=True,
               help="With --json: add each run's duration_ms, first_error and counts "
                    "(the shape: `runreport schema --summary`).")
+@click.option("--stats", is_flag=True,
+              help="With --json: add aggregates across runs under \"stats\": per composer runs by "
+                   "status and day, success rate, p50/p95 durations, slowest steps; failures "
+                   "grouped by cause.")
 @strict_option
 @store_option
 @ci_options
 @allow_empty_option
 @from_option
-def summary(inputs, as_json: bool, output_format: str | None, details: bool, strict: bool,
+def summary(inputs, as_json: bool, output_format: str | None, details: bool, stats: bool, strict: bool,
             store_dir: Path | None, fail_on, junit_file, summary_md, link_base, allow_empty,
             source: str) -> None:
     """Print every run with its derived status, newest first."""
@@ -208,14 +212,21 @@ def summary(inputs, as_json: bool, output_format: str | None, details: bool, str
     as_json = as_json or output_format == "json"
     if details and not as_json:
         raise click.UsageError("--details goes with --json (or --format json).")
-    redactor = (config_redactor() if (junit_file or summary_md or output_format == "markdown" or details)
-                else None)
+    if stats and not as_json:
+        raise click.UsageError("--stats goes with --json (or --format json).")
+    redactor = (config_redactor() if (junit_file or summary_md or output_format == "markdown" or details
+                                      or stats) else None)
     if output_format == "markdown":
         from runreport.ciout import markdown_summary
 
         click.echo(markdown_summary(list(loaded.runs()), loaded.problems, link_base, redactor), nl=False)
     elif as_json:
         document = summary_document(loaded.runs(), loaded.problems, details, redactor)
+        if stats:
+            from runreport.stats import stats_document
+
+            document["stats"] = stats_document(loaded.runs(), list(loaded.index),
+                                               redactor.text if redactor is not None else None)
         sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
         sys.stdout.flush()
     else:

@@ -138,5 +138,52 @@ def summary_schema() -> dict:
         "type": "object",
         "required": ["runs", "problems"],
         "additionalProperties": False,
-        "properties": {"runs": {"type": "array", "items": run}, "problems": {"type": "array", "items": problem}},
+        "properties": {"runs": {"type": "array", "items": run}, "problems": {"type": "array", "items": problem},
+                       "stats": _stats_schema()},
     }
+
+
+def _stats_schema() -> dict:
+    """--stats: aggregates across runs (runreport.stats)."""
+    from runreport.model import RUN_STATUSES
+
+    count = {"type": "integer", "minimum": 0}
+    ms_or_null = {"type": ["integer", "null"], "minimum": 0}
+    by_status = {"type": "object", "required": list(RUN_STATUSES), "additionalProperties": False,
+                 "properties": {s: count for s in RUN_STATUSES}}
+    composer = {
+        "type": "object", "additionalProperties": False,
+        "required": ["composer", "runs", "by_status", "success_rate", "duration_ms", "days", "slowest_steps"],
+        "properties": {
+            "composer": {"type": "string"},
+            "runs": count,
+            "by_status": by_status,
+            "success_rate": {"description": "completed ÷ (completed + failed); null before any run finished.",
+                             "type": ["number", "null"], "minimum": 0, "maximum": 1},
+            "duration_ms": {"type": "object", "required": ["p50", "p95"], "additionalProperties": False,
+                            "properties": {"p50": ms_or_null, "p95": ms_or_null}},
+            "days": {"description": "Runs per UTC day of their start, by status.", "type": "array", "items": {
+                "type": "object", "required": ["day", *RUN_STATUSES], "additionalProperties": False,
+                "properties": {"day": {"type": "string"}, **{s: count for s in RUN_STATUSES}}}},
+            "slowest_steps": {"type": "array", "items": {
+                "type": "object", "required": ["step", "entries", "p50_ms", "p95_ms"], "additionalProperties": False,
+                "properties": {"step": {"type": "string"}, "entries": count, "p50_ms": ms_or_null,
+                               "p95_ms": ms_or_null}}},
+        },
+    }
+    failure = {
+        "type": "object", "additionalProperties": False,
+        "required": ["step", "endpoint", "cause", "example", "count", "first_seen", "last_seen", "composers", "runs"],
+        "properties": {
+            "step": {"type": "string"}, "endpoint": {"type": ["string", "null"]},
+            "cause": {"description": "The message with ids, times, addresses and numbers masked.", "type": "string"},
+            "example": {"type": "string"}, "count": count,
+            "first_seen": {"type": ["string", "null"]}, "last_seen": {"type": ["string", "null"]},
+            "composers": {"type": "array", "items": {"type": "string"}},
+            "runs": {"description": "Newest first, at most 100.", "type": "array", "items": {"type": "string"}},
+        },
+    }
+    return {"description": "--stats: per composer, and failures grouped by cause.", "type": "object",
+            "required": ["composers", "failures"], "additionalProperties": False,
+            "properties": {"composers": {"type": "array", "items": composer},
+                           "failures": {"type": "array", "items": failure}}}
