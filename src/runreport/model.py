@@ -207,6 +207,9 @@ class RunIndexRow:
     # The latest time any of its records gives (as logged): how long an unfinished run has
     # been silent, against the newest time of the whole input (see runreport.stale).
     last_activity: str | None = None
+    # Its steps' longest durations in milliseconds, by step name (at most MAX_STEP_NAMES
+    # names), for the insights pages' slowest steps without reading the run again.
+    step_ms: dict | None = None
 
 
 #: Step names an index row keeps for search (a run of thousands of entries repeats a few).
@@ -240,7 +243,24 @@ def index_row(run: Run) -> RunIndexRow:
         rejection=_said(first_rejection(run)),
         steps=_step_names(run),
         last_activity=_last_activity(run),
+        step_ms=_step_ms(run),
     )
+
+
+def _step_ms(run: Run) -> dict[str, int]:
+    longest: dict[str, int] = {}
+    for e in run.entries:
+        if e.started_at is None or e.ended_at is None:
+            continue
+        start, end = parse_instant(e.started_at), parse_instant(e.ended_at)
+        if start is None or end is None or end < start:
+            continue
+        ms = round((end - start).total_seconds() * 1000)
+        if e.name in longest:
+            longest[e.name] = max(longest[e.name], ms)
+        elif len(longest) < MAX_STEP_NAMES:
+            longest[e.name] = ms
+    return longest
 
 
 def _last_activity(run: Run) -> str | None:

@@ -49,7 +49,7 @@ RawLine = tuple[str, int, bytes]
 #: Offset of a record in the run file rather than in its input file.
 INLINE = -1
 
-FORMAT = 6  # 6: failures name their HTTP endpoint; 5: index rows say what went wrong; 4: records as read or placed
+FORMAT = 7  # 7: index rows keep their steps' durations; 6: failures name their HTTP endpoint; 5: index rows say what went wrong; 4: records as read or placed
 MANIFEST = "manifest.json"
 #: Bytes hashed at the start of a file and just before the read position to
 #: tell an append (both unchanged) from a rewrite, truncation or rotation.

@@ -25,6 +25,8 @@ def test_no_serious_axe_violations(browser, site, http_root, scheme_name):
         ("problems", "index.html"),  # with the problems banner
         ("loops", f"runs/{safe_name('r-loops')}.html"),  # iteration headers, folded and open
         ("samples", f"runs/{safe_name('r1118-inv-03')}.html"),  # the time chart
+        ("samples", "insights.html"),
+        ("samples", f"composers/{safe_name('Invoice processing')}-insights.html"),
     ]
     context = browser.new_context(color_scheme=scheme_name)
     page = context.new_page()
@@ -36,7 +38,7 @@ def test_no_serious_axe_violations(browser, site, http_root, scheme_name):
                 page.locator("summary:visible").nth(1).click()
                 page.locator('[data-act=section][aria-expanded="false"]').first.click()
                 page.locator(".sec-body table, .sec-body .str, .sec-body .scalar").first.wait_for()
-            elif path not in ("problems.html", "failures.html"):
+            elif path not in ("problems.html", "failures.html") and "insights" not in path:
                 page.locator("[data-act=expand]").first.click()
                 page.locator(".card-log .run-log").first.wait_for()
             results = axe.run(page)

@@ -25,7 +25,7 @@ from runreport.atomic import write_bytes, write_new
 from runreport.hashing import bytes_hash, content_hash
 from runreport.model import Run
 from runreport.problems import Problem
-from runreport.site import librarypages, logmarkup, pagedata
+from runreport.site import insights, librarypages, logmarkup, pagedata
 from runreport.site import manifest as build_manifest
 from runreport.site.chunks import DEFAULT_CHUNK_SIZE
 from runreport.site.failures import failure_groups
@@ -49,7 +49,7 @@ RUN_PAGE_BASE_BUDGET = 16_000
 RUN_PAGE_ENTRY_BUDGET = 800
 
 #: Paths of a previous build that this build owns and replaces.
-OWNED = ("index.html", "problems.html", "failures.html", "runs", "composers", "data", "assets",
+OWNED = ("index.html", "problems.html", "failures.html", "insights.html", "runs", "composers", "data", "assets",
          "library.html", "prompts", "build.js")
 
 #: Marks a folder as a runreport site for good (the manifest is removed while a build runs).
@@ -313,6 +313,21 @@ def write_listing(
         }))
 
 
+def write_insights(w: _Writer, by_composer: dict[str, list], problem_count: int,
+                   redactor: Redactor | None) -> None:
+    """The Insights page and each composer's (rewritten only when their numbers change)."""
+    redact = redactor.text if redactor is not None else None
+    composers = [insights.composer_insights(name, by_composer[name], redact) for name in sorted(by_composer)]
+    for c in composers:
+        if not w.unchanged(c.path, content_hash([c, problem_count, w.has_library])):
+            w.text(c.path, render("insights.html", c=c, **_base(c.path, f"{c.composer}: insights", "insights",
+                                                                  problem_count, w.has_library)))
+    if not w.unchanged("insights.html", content_hash([composers, problem_count, w.has_library])):
+        w.text("insights.html", render("insights.html", composers=composers,
+                                       **_base("insights.html", "Insights", "insights", problem_count,
+                                               w.has_library)))
+
+
 def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | None) -> None:
     """Write a run's page, part pages and data files: nothing in them depends on other runs."""
     files = pagedata.run_files(run, editor_url=options.editor_url, chunk_size=options.chunk_size,
@@ -566,6 +581,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
                                        failed=sum(g.count for g in groups),
                                        **_base("failures.html", "Failures", "failures", np,
                                                w.has_library)))
+    write_insights(w, by_composer, np, redactor)
     w.text(PROBLEMS_SRC, data_file_bytes(PROBLEMS_SRC, {"kind": "problems", "count": np}))
     w.text("problems.html", render("problems.html", rows=problem_rows,
                                    **_base("problems.html", "Problems", "problems", np,

@@ -27,7 +27,7 @@ from runreport import __version__
 from runreport.atomic import write_bytes
 from runreport.hashing import content_hash
 
-FORMAT = 3  # 3: cards and logs say what went wrong; 2: problem count from data/problems.js
+FORMAT = 4  # 4: index rows keep their steps' durations, insights pages; 3: cards and logs say what went wrong; 2: problem count from data/problems.js
 NAME = ".runreport-manifest.json"
 
 

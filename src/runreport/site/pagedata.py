@@ -100,6 +100,11 @@ def composer_href(composer: str, page_no: int | None = None) -> str:
     return f"composers/{name}.html" if page_no is None else f"composers/{name}-page-{page_no}.html"
 
 
+def insights_href(composer: str) -> str:
+    """The composer's insights page (runreport.site.insights)."""
+    return f"composers/{safe_name(composer)}-insights.html"
+
+
 def runs_href(page_no: int | None = None) -> str:
     """index.html, or block `page_no` of the Runs listing (1 = the oldest runs)."""
     return "index.html" if page_no is None else f"runs/page-{page_no}.html"
@@ -240,6 +245,7 @@ class ListingPage:
     # page's data (the build's options are, in the manifest's globals).
     redact: Callable[[str], str] | None = field(default=None, compare=False, metadata={"unhashed": True})
     quiet: tuple[str, ...] = ()  # its running runs gone quiet (runreport.stale), sorted
+    insights_href: str | None = None  # a composer's insights page
 
     @cached_property
     def cards(self) -> tuple[Card, ...]:
@@ -420,6 +426,7 @@ def listing(
             show_composer=composer is None,
             redact=redact,
             quiet=tuple(sorted(r.run_id for r in page_rows if r.run_id in quiet)),
+            insights_href=insights_href(composer) if composer is not None else None,
         )
 
     pages = [page(None, head_rows, None, href(head_older) if head_older else None)]
