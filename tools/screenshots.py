@@ -14,6 +14,12 @@ file:// at 1366×900 (desktop) and 390×844 (phone), and writes:
   errors-filter.png         the Runs page with the Errors filter on
   search.png                search across all runs: runs whose step or error matches
   failures.png              the Failures page: failed runs grouped by cause
+  failures-dark.png         the same in dark mode
+  time-chart.png            a run page's time chart: where the time went
+  time-chart-dark.png       the same in dark mode
+  insights.png              a composer's insights: runs per day, slowest steps, latest failures
+  insights-dark.png         the same in dark mode
+  folded-loop.png           a long loop, the iterations that went well folded
 
 Uses Debian's Chromium (/usr/bin/chromium) when present, else Playwright's own.
 """
@@ -45,6 +51,11 @@ def main() -> int:
         site = Path(tmp) / "site"
         subprocess.run([sys.executable, "-m", "runreport", "build", str(ROOT / "sample_runs"), "-o", str(site),
                         "--store", str(Path(tmp) / "store")], check=True, capture_output=True)
+        # (A loop long enough to fold, from the tests' fixtures, in a site of its own.)
+        loops = Path(tmp) / "loops"
+        subprocess.run([sys.executable, "-m", "runreport", "build",
+                        str(ROOT / "tests" / "fixtures" / "site" / "loops.jsonl"), "-o", str(loops),
+                        "--store", str(Path(tmp) / "loops-store")], check=True, capture_output=True)
         index = (site / "index.html").as_uri()
         with sync_playwright() as p:
             browser = launch_chromium(p)
@@ -82,6 +93,19 @@ def main() -> int:
             dark = browser.new_page(viewport=DESKTOP, color_scheme="dark")
             dark.goto(index)
             dark.screenshot(path=str(out / "runs-dark.png"))
+
+            insights = (site / "insights" / f"{safe_name('Invoice processing')}.html").as_uri()
+            for shot, view in (("", page), ("-dark", dark)):
+                view.goto(run.as_uri())
+                view.locator("figure.gantt").screenshot(path=str(out / f"time-chart{shot}.png"))
+                view.goto(insights)
+                view.screenshot(path=str(out / f"insights{shot}.png"), full_page=True)
+            dark.goto((site / "failures.html").as_uri())
+            dark.screenshot(path=str(out / "failures-dark.png"))
+
+            page.goto((loops / "runs" / f"{safe_name('r-loops')}.html").as_uri())
+            page.locator("button[data-act=fold]").first.wait_for()
+            page.locator(".run-log").screenshot(path=str(out / "folded-loop.png"))
             browser.close()
     for name in sorted(p.name for p in out.glob("*.png")):
         print(out / name)

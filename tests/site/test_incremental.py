@@ -58,7 +58,8 @@ class Site:
 
 
 def composer_files(name: str) -> set[str]:
-    return {f"composers/{safe_name(name)}.html", f"data/list/{safe_name(name)}.js"}
+    # (Its insights page too: the composer's numbers changed.)
+    return {f"composers/{safe_name(name)}.html", f"data/list/{safe_name(name)}.js", f"insights/{safe_name(name)}.html"}
 
 
 def run_files(i: int) -> set[str]:
@@ -68,7 +69,8 @@ def run_files(i: int) -> set[str]:
 
 
 # (data/search/all-0.js: the newest block of the search index, which every new run joins.)
-HEAD = {"index.html", "data/list/all.js", "data/search/all-0.js", "build.js", manifest.NAME}
+# (insights.html: every composer's numbers, which a new or changed run moves.)
+HEAD = {"index.html", "data/list/all.js", "data/search/all-0.js", "build.js", "insights.html", manifest.NAME}
 
 
 def test_appending_one_run_rewrites_only_its_files_its_composer_and_the_newest_pages(tmp_path):

@@ -36,8 +36,9 @@ def test_the_insights_page_lists_every_composer_with_the_numbers_of_summary_stat
         assert cells[2] == ("–" if rate is None else f"{100 * rate:.0f} %")
     # Linked from every page's navigation, and from each composer's runs.
     assert _soup(folder / "index.html").select_one('nav a[href="insights.html"]') is not None
-    composer = _soup(folder / "composers" / insights_href("Invoice processing").split("/")[-1].replace(
-        "-insights", ""))
+    from runreport.site.pagedata import composer_href
+
+    composer = _soup(folder / composer_href("Invoice processing"))
     assert composer.select_one(".insights-link a")["href"] == "../" + insights_href("Invoice processing")
 
 

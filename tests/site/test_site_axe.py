@@ -26,7 +26,7 @@ def test_no_serious_axe_violations(browser, site, http_root, scheme_name):
         ("loops", f"runs/{safe_name('r-loops')}.html"),  # iteration headers, folded and open
         ("samples", f"runs/{safe_name('r1118-inv-03')}.html"),  # the time chart
         ("samples", "insights.html"),
-        ("samples", f"composers/{safe_name('Invoice processing')}-insights.html"),
+        ("samples", f"insights/{safe_name('Invoice processing')}.html"),
     ]
     context = browser.new_context(color_scheme=scheme_name)
     page = context.new_page()

@@ -49,7 +49,8 @@ RUN_PAGE_BASE_BUDGET = 16_000
 RUN_PAGE_ENTRY_BUDGET = 800
 
 #: Paths of a previous build that this build owns and replaces.
-OWNED = ("index.html", "problems.html", "failures.html", "insights.html", "runs", "composers", "data", "assets",
+OWNED = ("index.html", "problems.html", "failures.html", "insights.html", "insights", "runs", "composers", "data",
+         "assets",
          "library.html", "prompts", "build.js")
 
 #: Marks a folder as a runreport site for good (the manifest is removed while a build runs).

@@ -101,8 +101,9 @@ def composer_href(composer: str, page_no: int | None = None) -> str:
 
 
 def insights_href(composer: str) -> str:
-    """The composer's insights page (runreport.site.insights)."""
-    return f"composers/{safe_name(composer)}-insights.html"
+    """The composer's insights page (runreport.site.insights; not under composers/, which
+    holds listings only)."""
+    return f"insights/{safe_name(composer)}.html"
 
 
 def runs_href(page_no: int | None = None) -> str:
