@@ -34,6 +34,11 @@ def duration_text(start: str | None, end: str | None) -> str | None:
     seconds = (b - a).total_seconds()
     if seconds < 0:
         return None
+    return seconds_text(seconds)
+
+
+def seconds_text(seconds: float) -> str:
+    """A number of seconds as pages show a duration (`4.2 s`, `3 min 5 s`, `2 h 4 min`)."""
     if seconds < 10:
         return f"{seconds:.1f} s".replace(".0 s", " s")
     seconds = int(round(seconds))

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from runreport.model import Run
 from runreport.site.names import entry_anchor
-from runreport.timefmt import parse_instant
+from runreport.timefmt import parse_instant, seconds_text
 
 #: Drawing units: the label column, the bar area, a row's height.
 LABEL_WIDTH = 240
@@ -68,18 +68,6 @@ class Chart:
     height: int
     span_text: str  # how long the axis is
     hidden_rows: int  # steps summed up in the last row
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 10:
-        text = f"{seconds:.1f} s"
-        return text.replace(".0 s", " s")
-    seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    if h:
-        return f"{h} h {m} min"
-    return f"{m} min {s} s" if m else f"{s} s"
 
 
 def chart(run: Run, now: datetime | None = None) -> Chart | None:
@@ -143,10 +131,10 @@ def chart(run: Run, now: datetime | None = None) -> Chart | None:
         items = [item for k in hidden for item in rows[k]["items"]]
         out_rows.append(Row(label=f"… {len(hidden):,} more steps", indent=0, automation="",
                             y=AXIS_HEIGHT + len(out_rows) * ROW_HEIGHT, bars=_bars(items, share)))
-    ticks = tuple(Tick(x=PLOT_WIDTH * i / 4, label="0 s" if i == 0 else _duration(span * i / 4))
+    ticks = tuple(Tick(x=PLOT_WIDTH * i / 4, label="0 s" if i == 0 else seconds_text(span * i / 4))
                   for i in range(5))
     return Chart(rows=tuple(out_rows), ticks=ticks, width=LABEL_WIDTH + PLOT_WIDTH + 8,
-                 height=AXIS_HEIGHT + len(out_rows) * ROW_HEIGHT + 4, span_text=_duration(span),
+                 height=AXIS_HEIGHT + len(out_rows) * ROW_HEIGHT + 4, span_text=seconds_text(span),
                  hidden_rows=len(hidden))
 
 
@@ -172,10 +160,10 @@ def _bars(items: list, share: int) -> tuple[Bar, ...]:
         first = members[0][2]
         bars.append(Bar(x=round(x0, 2), width=round(max(x1 - x0, 1.0), 2), status=status,
                         href="#" + entry_anchor(first.entry_id),
-                        title=f"{len(members):,} × {first.name}: {_duration(total)} in all, worst {status}"))
+                        title=f"{len(members):,} × {first.name}: {seconds_text(total)} in all, worst {status}"))
     return tuple(bars)
 
 
 def _title(name: str, seconds: float | None, status: str) -> str:
-    took = _duration(seconds) if seconds is not None else ("still running" if status == "running" else "no end")
+    took = seconds_text(seconds) if seconds is not None else ("still running" if status == "running" else "no end")
     return f"{name}: {took}, {status}"

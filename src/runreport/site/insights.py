@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from runreport.model import RUN_STATUSES, RunIndexRow
 from runreport.site.pagedata import Said, composer_href, human_time, insights_href, run_href, said
 from runreport.stats import percentile
-from runreport.timefmt import parse_instant
+from runreport.timefmt import parse_instant, seconds_text
 
 #: Days a composer's chart and table show, ending on the day of its newest run.
 DAYS_SHOWN = 30
@@ -33,17 +33,7 @@ STACK = ("completed", "failed", "awaiting_review", "running")
 
 
 def _duration(ms: int | None) -> str:
-    if ms is None:
-        return "–"
-    seconds = ms / 1000
-    if seconds < 10:
-        return f"{seconds:.1f} s".replace(".0 s", " s")
-    seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    if h:
-        return f"{h} h {m} min"
-    return f"{m} min {s} s" if m else f"{s} s"
+    return "–" if ms is None else seconds_text(ms / 1000)
 
 
 def _rate(completed: int, failed: int) -> str:
