@@ -227,12 +227,23 @@ def make_run(n: int, *, entries: int | None = None) -> Run:
 
 
 def make_tiny_run(n: int) -> Run:
-    """Run number `n` with one small entry: for listings of very many runs."""
+    """Run number `n` with one small entry: for listings of very many runs. One run in
+    nine fails on an HTTP call (two status codes, messages that differ by numbers), so
+    the Failures page and the insights pages have something to group and count."""
     t0 = n * 60.0
-    e = Entry(entry_id="e0001", name="Check", kind="code", automation="Ingest",
-              status="success", start=t0, end=t0 + 1)
+    failed = n % 9 == 4
+    if failed:
+        code = 503 if n % 2 else 504
+        e = Entry(entry_id="e0001", name="Fetch items", kind="http", automation="Ingest",
+                  status="error", start=t0, end=t0 + 1 + n % 30,
+                  http={"request": {"method": "GET", "url": f"https://api.example.com/v2/items/{n}"},
+                        "response": {"status": code,
+                                     "body": {"message": f"Upstream timed out after {n % 30 + 1} s"}}})
+    else:
+        e = Entry(entry_id="e0001", name="Check", kind="code", automation="Ingest",
+                  status="success", start=t0, end=t0 + 1)
     return Run(n, f"run-{n:06d}", COMPOSERS[n % len(COMPOSERS)], f"c-{n % len(COMPOSERS)}",
-               "test" if n % 7 == 0 else "live", t0, t0 + 2, [e], False)
+               "test" if n % 7 == 0 else "live", t0, t0 + 2 + (n % 30 if failed else 0), [e], failed)
 
 
 # --- JSONL (runreport) ---------------------------------------------------------------

@@ -464,3 +464,42 @@ def test_http_failures_group_by_endpoint_as_well(tmp_path):
         ("POST api.example.com/v<n>/orders/<n>", "2 runs"),
         ("POST api.example.com/v<n>/refunds/<n>", "1 run"),  # (no credentials in an endpoint)
     ]
+
+
+def test_a_large_failure_group_lists_every_run_on_pages_of_its_own(tmp_path, monkeypatch):
+    from runreport.site import build as site_build
+    from runreport.site import failures
+
+    monkeypatch.setattr(failures, "RUNS_PER_PAGE", 60)
+    monkeypatch.setattr(site_build, "RUNS_PER_PAGE", 60)
+    records = []
+    for n in range(130):  # one cause: 130 runs, more than the Failures page lists
+        rid = f"f-{n:03d}"
+        at = f"2026-11-{1 + n // 24:02d}T{n % 24:02d}:00:00Z"
+        records += [
+            {"type": "run", "run_id": rid, "composer": "Shop", "mode": "live", "started_at": at},
+            {"type": "step", "run_id": rid, "entry_id": "e1", "name": "Charge", "status": "error",
+             "error": {"message": f"Card {n} declined"}},
+            {"type": "run_end", "run_id": rid, "ended_at": at},
+        ]
+    log = tmp_path / "runs.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in records))
+    site = tmp_path / "site"
+    build([log], site, BuildOptions())
+    page = _soup(site / "failures.html")
+    group = page.select_one("section.fgroup")
+    assert len(group.select("ul.fruns li")) == failures.RUNS_SHOWN
+    more = group.select_one("details p a")
+    assert more.get_text() == "all 130 runs of this group" and "(3 pages)" in more.parent.get_text()
+    seen = []
+    href = more["href"]
+    while href:  # follow the pages: every run once, newest first, every link resolving
+        path = (site / href).resolve() if not seen else (current.parent / href).resolve()
+        current = path
+        runs_page = _soup(path)
+        for a in runs_page.select("ul.fruns a"):
+            assert (path.parent / a["href"].split("#")[0]).resolve().is_file()
+            seen.append(a.code.get_text())
+        nxt = runs_page.select_one('nav.pager a[rel="next"]')
+        href = nxt["href"] if nxt else None
+    assert seen == [f"f-{n:03d}" for n in reversed(range(130))]

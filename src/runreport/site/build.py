@@ -28,7 +28,7 @@ from runreport.problems import Problem
 from runreport.site import insights, librarypages, logmarkup, pagedata
 from runreport.site import manifest as build_manifest
 from runreport.site.chunks import DEFAULT_CHUNK_SIZE
-from runreport.site.failures import failure_groups
+from runreport.site.failures import RUNS_PER_PAGE, failure_groups
 from runreport.site.redact import Redactor
 from runreport.stale import DEFAULT_STALE_AFTER, stale_before
 from runreport.workers import fork_pool
@@ -49,8 +49,8 @@ RUN_PAGE_BASE_BUDGET = 16_000
 RUN_PAGE_ENTRY_BUDGET = 800
 
 #: Paths of a previous build that this build owns and replaces.
-OWNED = ("index.html", "problems.html", "failures.html", "insights.html", "insights", "runs", "composers", "data",
-         "assets",
+OWNED = ("index.html", "problems.html", "failures.html", "failures", "insights.html", "insights", "runs",
+         "composers", "data", "assets",
          "library.html", "prompts", "build.js")
 
 #: Marks a folder as a runreport site for good (the manifest is removed while a build runs).
@@ -577,6 +577,14 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     librarypages.write_library(w, library, options, redactor, {r.run_id for r in index},
                                lambda path, title, kind: _base(path, title, kind, np, True))
     groups = failure_groups(index, redactor.text if redactor is not None else None)
+    for g in groups:  # every run of a large group, on pages of its own
+        for n in range(1, g.pages + 1):
+            runs = g.all_runs[(n - 1) * RUNS_PER_PAGE:n * RUNS_PER_PAGE]
+            path = g.page_href(n)
+            if not w.unchanged(path, content_hash([g.step, g.endpoint, g.cause, runs, n, g.pages, np,
+                                                   w.has_library])):
+                w.text(path, render("failure_runs.html", g=g, runs=runs, n=n,
+                                    **_base(path, f"Failures: {g.step}", "failures", np, w.has_library)))
     if not w.unchanged("failures.html", content_hash([groups, np, w.has_library])):
         w.text("failures.html", render("failures.html", groups=groups,
                                        failed=sum(g.count for g in groups),

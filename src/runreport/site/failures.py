@@ -14,12 +14,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from runreport.hashing import digest
 from runreport.model import RunIndexRow
 from runreport.site.pagedata import human_time, said
 from runreport.timefmt import parse_instant, sort_instant
 
-#: Runs listed under a group before "and N more".
+#: Runs listed under a group on the Failures page; all of them are on its own pages,
+#: RUNS_PER_PAGE a page (failures/<key>-<n>.html).
 RUNS_SHOWN = 100
+RUNS_PER_PAGE = 500
 #: Days a group's sparkline covers, ending on the day of the newest failed run.
 SPARK_DAYS = 14
 
@@ -60,6 +63,16 @@ class FailureGroup:
     runs: tuple[FailedRun, ...]  # newest first, at most RUNS_SHOWN
     more: int  # runs beyond those
     per_day: tuple[int, ...] = ()  # its runs on each of the SPARK_DAYS days, oldest first
+    key: str = ""  # names its pages: a digest of its step, endpoint and cause
+    all_runs: tuple[FailedRun, ...] = ()  # every run, newest first (when there are more)
+
+    def page_href(self, n: int) -> str:
+        """Page n (from 1) of the group's runs."""
+        return f"failures/{self.key}-{n}.html"
+
+    @property
+    def pages(self) -> int:
+        return -(-len(self.all_runs) // RUNS_PER_PAGE) if self.more else 0
 
     @property
     def spark(self) -> list[tuple[int, int, int]]:
@@ -108,6 +121,9 @@ def failure_groups(rows: Sequence[RunIndexRow],
                        for r, s in members[:RUNS_SHOWN]),
             more=max(0, len(members) - RUNS_SHOWN),
             per_day=_per_day([r for r, _ in members], last_day),
+            key=digest("\0".join((step, where, key))),
+            all_runs=(tuple(FailedRun(r.run_id, r.composer, s.href, human_time(r.started_at))
+                            for r, s in members) if len(members) > RUNS_SHOWN else ()),
         )
         ranked.append(((-group.count, -sort_instant(newest.started_at), step, where, key), group))
     ranked.sort(key=lambda pair: pair[0])
