@@ -12,7 +12,9 @@ def parse_instant(text: str | None) -> datetime | None:
     return _instant(text) if isinstance(text, str) else None
 
 
-@lru_cache(maxsize=8192)  # (a page asks for the same times again: runs, entries, durations)
+# (A build asks for the same times again: index order, listings, quiet runs, insights,
+# durations. 65,536 holds a rebuild's run times up to ~20,000 runs: ~15 MB at most.)
+@lru_cache(maxsize=65536)
 def _instant(text: str) -> datetime | None:
     from runreport.records import parse_rfc3339
 

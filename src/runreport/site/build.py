@@ -191,15 +191,27 @@ class _Writer:
 
     def keep(self, rels: Sequence[str]) -> bool:
         """Carry files of the previous build over untouched; False when one is gone."""
-        marks = [self.old.files.get(r) for r in rels]
+        files = self.old.files
         root = os.path.join(self.out, "")  # (os.path: a rebuild checks every file of every run)
+        marks = []
         # A file cut short, emptied or deleted since (a full disk, a hand edit) is not trusted:
         # its size is checked against the manifest's (a stat; hashing every file would cost
-        # a read of the whole site).
-        if any(m is None or _size_of(root + r) != m[1] for r, m in zip(rels, marks)):
-            return False
+        # a read of the whole site). (A plain loop: this runs for every file of every run.)
+        for rel in rels:
+            mark = files.get(rel)
+            if mark is None:
+                return False
+            try:
+                st = os.stat(root + rel)
+            except (OSError, ValueError):
+                return False
+            if st.st_size != mark[1] or not stat.S_ISREG(st.st_mode):
+                return False
+            marks.append(mark)
+        new_files, order = self.new.files, self.order
         for rel, mark in zip(rels, marks):
-            self._produced(rel, mark)
+            new_files[rel] = mark
+            order.append(rel)
         return True
 
     def unchanged(self, rel: str, key: str) -> bool:
@@ -388,15 +400,6 @@ def write_assets(w: _Writer) -> None:
         w.text(f"assets/icons/{icon.name}", icon.read_text(encoding="utf-8"))
 
 
-def _manifest_row(row: Any) -> dict:
-    """An index row as the manifest keeps it: without what the run said went wrong, which
-    is logged text (the manifest sits in the output folder, and is not redacted)."""
-    fields_ = _fields_of(row)
-    fields_.pop("failure", None)
-    fields_.pop("rejection", None)
-    return fields_
-
-
 def _fields_of(obj: Any) -> dict:
     """A dataclass's own fields as a dict, one level deep (`asdict` deep-copies: slow for
     100,000 index rows), without cached properties (hashes of listing pages)."""
@@ -565,9 +568,8 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
         report.rendered_runs.append(run_id)
     for _ in rendered:  # (lets the render pool shut down)
         raise RuntimeError("more runs rendered than asked for")
-    for row in index:
-        w.new.runs[row.run_id] = {"hash": digests[row.run_id], "files": kept[row.run_id],
-                                  "row": _manifest_row(row)}
+    for row in index:  # (what a rebuild compares: the run's content hash and its files)
+        w.new.runs[row.run_id] = {"hash": digests[row.run_id], "files": kept[row.run_id]}
     quiet = stale_before(index, options.stale_after)  # (one reference for every listing)
     write_listing(w, index, title="Runs", composer=None, problem_count=np, redactor=redactor,
                   stale=quiet)

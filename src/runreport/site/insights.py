@@ -103,7 +103,8 @@ def composer_insights(composer: str, rows: Sequence[RunIndexRow],
                       redact: Callable[[str], str] | None = None) -> ComposerInsights:
     """The insights of one composer from its index rows (newest first)."""
     statuses = Counter(r.status for r in rows)
-    durations = [d for d in map(_ms, rows) if d is not None]
+    ms_of = {r.run_id: _ms(r) for r in rows}  # (each run's times parsed once)
+    durations = [d for d in ms_of.values() if d is not None]
     by_day: dict[str, list[RunIndexRow]] = defaultdict(list)
     for r in rows:
         start = parse_instant(r.started_at)
@@ -115,7 +116,7 @@ def composer_insights(composer: str, rows: Sequence[RunIndexRow],
     for k, day in enumerate(shown):
         day_rows = by_day[day]
         counts = Counter(r.status for r in day_rows)
-        day_ms = [d for d in map(_ms, day_rows) if d is not None]
+        day_ms = [d for d in (ms_of[r.run_id] for r in day_rows) if d is not None]
         x = k * (BAR_WIDTH + BAR_GAP)
         y = float(CHART_HEIGHT)
         segments = []

@@ -27,7 +27,7 @@ from runreport import __version__
 from runreport.atomic import write_bytes
 from runreport.hashing import content_hash
 
-FORMAT = 4  # 4: index rows keep their steps' durations, insights pages; 3: cards and logs say what went wrong; 2: problem count from data/problems.js
+FORMAT = 5  # 5: runs without their index rows (unread, and the rows grew); 4: insights pages; 3: cards and logs say what went wrong; 2: problem count from data/problems.js
 NAME = ".runreport-manifest.json"
 
 
@@ -35,7 +35,7 @@ NAME = ".runreport-manifest.json"
 class Manifest:
     globals: str = ""
     build: str = ""
-    runs: dict[str, dict] = field(default_factory=dict)  # run_id -> {"hash", "row", "files"}
+    runs: dict[str, dict] = field(default_factory=dict)  # run_id -> {"hash", "files"}
     pages: dict[str, str] = field(default_factory=dict)  # listing page path -> data hash
     files: dict[str, list] = field(default_factory=dict)  # rel path -> [sha256, size]
 
