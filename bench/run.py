@@ -324,6 +324,30 @@ def bench_listing(runs: int) -> dict:
             "incr_s": inc.seconds if inc.returncode == 0 else None}
 
 
+def bench_import(executions: int = 1000) -> dict:
+    """Peak memory of importing `executions` n8n executions (JSON Lines), against the
+    file's size: the import streams, one execution at a time."""
+    fixture = HERE.parent / "tests" / "fixtures" / "n8n" / "executions.jsonl"
+    template = json.loads(fixture.read_text().splitlines()[0])
+    folder = OUT / f"n8n{executions}"
+    folder.mkdir(parents=True, exist_ok=True)
+    export = folder / "executions.jsonl"
+    with open(export, "wb") as fh:
+        for k in range(executions):
+            execution = json.loads(json.dumps(template))
+            execution["id"] = 10_000 + k
+            items = [{"json": {"id": i, "name": f"contact {k}-{i}", "active": i % 3 != 0,
+                               "notes": "word " * 20}} for i in range(600)]
+            execution["data"]["resultData"]["runData"]["Get contacts"][0]["data"]["main"][0] = items
+            fh.write(orjson.dumps(execution) + b"\n")
+    size = export.stat().st_size
+    print(f"  importing {executions:,} n8n executions ({size / MB:,.0f} MB) …", file=sys.stderr, flush=True)
+    t = peers.timed(RUNREPORT + ["import", "n8n", str(export), "-o", str(folder / "runs.jsonl")])
+    if t.returncode != 0:
+        return {"error": f"runreport import failed, {_why(t)}"}
+    return {"executions": executions, "input_mb": size / MB, "s": t.seconds, "rss_mb": t.peak_rss_mb}
+
+
 def bench_tti(entries: int = 5000) -> dict:
     folder = OUT / f"tti{entries}"
     log = folder / "run.jsonl"
@@ -395,8 +419,18 @@ def _ok(cond) -> str:
     return "—" if cond is None else ("met" if cond else "MISSED")
 
 
-def table(sizes: list[dict], listing: dict | None, tti: dict | None, watch: dict | None) -> str:
+def table(sizes: list[dict], listing: dict | None, tti: dict | None, watch: dict | None,
+          imported: dict | None = None) -> str:
     rows: list[tuple[str, str, str, str]] = []  # figure, value, target, verdict
+    if imported is not None:
+        if "error" in imported:
+            rows.append(("n8n import", imported["error"], "bounded memory", "MISSED"))
+        else:
+            rows.append((f"import of {imported['executions']:,} n8n executions "
+                         f"({imported['input_mb']:,.0f} MB)",
+                         f"{imported['s']:.1f} s, peak RSS {imported['rss_mb']:,.0f} MB",
+                         "bounded: < 100 MB, whatever the file's size",
+                         _ok(imported["rss_mb"] < 100)))
 
     for r in sizes:
         n = f"N={r['n']:,}"
@@ -519,7 +553,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="runs of the Runs page transfer figure (default 100,000; quick 10,000)")
     ap.add_argument("--allure-max", type=int, default=2000,
                     help="largest N to run Allure on (it writes a file per attachment)")
-    ap.add_argument("--skip", default="", help="comma list of: listing,tti,watch,sizes")
+    ap.add_argument("--skip", default="", help="comma list of: listing,tti,watch,sizes,import")
     ap.add_argument("--profile", type=int, default=None, metavar="N",
                     help="also write a pyinstrument profile of a full build at N runs")
     a = ap.parse_args(argv)
@@ -545,6 +579,7 @@ def main(argv: list[str] | None = None) -> int:
         watch = browser.watch_latency(OUT / "watch", appends=20)
     listing = None if "listing" in skip else bench_listing(listing_runs)
     tti = None if "tti" in skip else bench_tti(5000)
+    imported = None if "import" in skip else bench_import(1000)
     if a.profile:
         print(f"  profiling a build at N={a.profile:,} …", file=sys.stderr, flush=True)
         top = profile_build(a.profile)
@@ -558,12 +593,12 @@ def main(argv: list[str] | None = None) -> int:
         tools.append(f"allure {peers.version(allure_cmd)}")
     header = (f"runreport benchmark, {started:%Y-%m-%d %H:%M %Z}, {os.cpu_count()} cores, "
               f"Python {platform.python_version()}; " + "; ".join(tools))
-    text = header + "\n\n" + table(size_results, listing, tti, watch)
+    text = header + "\n\n" + table(size_results, listing, tti, watch, imported)
     print(text)
     (OUT / "results.md").write_text(text + "\n")
     (OUT / "results.json").write_text(json.dumps(
         {"header": header, "sizes": size_results, "listing": listing, "tti": tti,
-         "watch": watch}, indent=1, default=str))
+         "watch": watch, "import": imported}, indent=1, default=str))
     shutil.rmtree(TRASH, ignore_errors=True)  # (now that nothing is timed)
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,39 +31,62 @@ def read_documents(files: list[Path], problems: list[Problem], *, tail_waits: bo
     """Each file's documents: the whole file when it is one JSON document, else one per
     line (JSON Lines); a line that is not JSON is a problem naming its file and line.
 
-    `tail_waits`: a last line without its newline is still being written (a file
-    followed by `watch`): it is left for a later read, as run logs' are."""
-    from runreport.importers.otlp import Document
-
+    JSON Lines are read a line at a time, so an export of any length costs the memory
+    of its largest document. `tail_waits`: a last line without its newline is still
+    being written (a file followed by `watch`): it is left for a later read, as run
+    logs' are."""
     for path in files:
         display = str(path)
         try:
-            data = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
+            with (gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")) as f:
+                yield from _documents(f, display, problems, tail_waits)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             problems.append(Problem(display, 0, None, "error", f"cannot read the file: {exc}"))
-            continue
-        if data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
+
+
+def _documents(f, display: str, problems: list[Problem], tail_waits: bool) -> Iterator:
+    from runreport.importers.otlp import Document
+
+    first = f.readline()
+    if first.startswith(b"\xef\xbb\xbf"):
+        first = first[3:]
+    second = f.readline() if first.endswith(b"\n") else b""
+    try:
+        value = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        value = None
+    if value is not None and second.strip() and not second.lstrip().startswith((b"]", b"}", b",")):
+        # JSON Lines: the first line is a document of its own and another follows.
+        lines = _lines(first, second, f)
+    else:
+        data = first + second + f.read()
         try:
             whole = orjson.loads(data)
         except orjson.JSONDecodeError:
             whole = None
         if whole is not None:
-            for value in whole if isinstance(whole, list) else [whole]:
-                yield Document(value, display, 1)
+            for item in whole if isinstance(whole, list) else [whole]:
+                yield Document(item, display, 1)
+            return
+        parts = data.split(b"\n")  # (as a file iterates its lines: at "\n" only)
+        lines = iter([part + b"\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else []))
+    for number, line in enumerate(lines, start=1):
+        if tail_waits and not line.endswith(b"\n"):
+            return  # (the last line, still being written)
+        if not line.strip():
             continue
-        lines = data.split(b"\n")
-        if tail_waits and lines and lines[-1]:
-            lines.pop()
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield Document(orjson.loads(line), display, number)
-            except orjson.JSONDecodeError as exc:
-                problems.append(Problem(display, number, None, "error",
-                                        f"expected a JSON document, found invalid JSON: {exc.msg} "
-                                        f"at column {exc.colno}; line skipped"))
+        try:
+            yield Document(orjson.loads(line), display, number)
+        except orjson.JSONDecodeError as exc:
+            problems.append(Problem(display, number, None, "error",
+                                    f"expected a JSON document, found invalid JSON: {exc.msg} "
+                                    f"at column {exc.colno}; line skipped"))
+
+
+def _lines(first: bytes, second: bytes, rest) -> Iterator[bytes]:
+    yield first
+    yield second
+    yield from rest
 
 
 def _otlp_records(documents):
@@ -85,6 +109,22 @@ def _temporal_records(documents):
 
 #: Each format's importer: parsed documents -> (run-log records, problems).
 IMPORTERS = {"otlp": _otlp_records, "n8n": _n8n_records, "temporal": _temporal_records}
+
+
+def iter_records(kind: str, documents, problems: list[Problem]) -> Iterator[dict]:
+    """A format's records one by one where the format allows it (n8n executions and
+    Temporal histories stand alone; a trace's spans may come in any document, so OTLP
+    is gathered first)."""
+    if kind == "n8n":
+        from runreport.importers.n8n import iter_records as each
+    elif kind == "temporal":
+        from runreport.importers.temporal import iter_records as each
+    else:
+        found, more = IMPORTERS[kind](documents)
+        problems += more
+        yield from found
+        return
+    yield from each(documents, problems)
 
 
 @click.group("import")
@@ -131,22 +171,30 @@ def _convert(kind: str, inputs: tuple[Path, ...], output: Path | None,
     an entry in the format's terms, singular and plural)."""
     problems: list[Problem] = []
     files = _files(inputs)
-    found, more = IMPORTERS[kind](read_documents(files, problems))
-    problems += more
+    runs = steps = 0
+    # Written as they come (an export of any length costs one run's memory), to a
+    # temporary file beside FILE that replaces it once all is read.
+    target = sys.stdout.buffer if output is None else open(output.with_name(output.name + ".part"), "wb")
+    try:
+        for record in iter_records(kind, read_documents(files, problems), problems):
+            runs += record["type"] == "run"
+            steps += record["type"] == "step"
+            target.write(orjson.dumps(record) + b"\n")
+    finally:
+        if output is not None:
+            target.close()
     for problem in problems:
         click.echo(str(problem), err=True)
-    runs = sum(1 for r in found if r["type"] == "run")
     run_word, runs_word, step_word, steps_word = words
     if not runs:
+        if output is not None:
+            output.with_name(output.name + ".part").unlink(missing_ok=True)
         raise click.ClickException(f"no {run_word} found in {len(files)} file{'s' * (len(files) != 1)}: "
                                    + ", ".join(str(f) for f in files[:5]))
-    text = b"".join(orjson.dumps(r) + b"\n" for r in found)
     if output is None:
-        sys.stdout.buffer.write(text)
         sys.stdout.flush()
     else:
-        output.write_bytes(text)
-    steps = sum(1 for r in found if r["type"] == "step")
+        os.replace(output.with_name(output.name + ".part"), output)
     click.echo(f"imported {runs:,} {run_word if runs == 1 else runs_word} "
                f"({steps:,} {step_word if steps == 1 else steps_word})"
                + (f" into {output}" if output else "")

@@ -121,7 +121,7 @@ def prepare(inputs, source: str, work: Path, *, following: bool = False) -> tupl
     if source == "runlog":
         return find_inputs(inputs), []
     files = _all_files(inputs)
-    from runreport.importers.command import IMPORTERS, read_documents
+    from runreport.importers.command import iter_records, read_documents
 
     out: list[Path] = []
     problems: list[Problem] = []
@@ -130,25 +130,47 @@ def prepare(inputs, source: str, work: Path, *, following: bool = False) -> tupl
         if kind == "runlog":
             out.append(path)
             continue
-        exports, passed = [], []
-        for doc in read_documents([path], problems, tail_waits=following):
-            # A run-log record among the exports (a mixed file) is kept as it is.
-            if isinstance(doc.value, dict) and "type" in doc.value and _format_of(doc.value) == "runlog":
-                passed.append(doc.value)
-            else:
-                exports.append(doc)
-        found, more = IMPORTERS[kind](exports)
-        found += passed
-        problems += more
+        passed: list = []
+
+        def exports(path=path, passed=passed):
+            for doc in read_documents([path], problems, tail_waits=following):
+                # A run-log record among the exports (a mixed file) is kept as it is, after them.
+                if isinstance(doc.value, dict) and "type" in doc.value and _format_of(doc.value) == "runlog":
+                    passed.append(doc.value)
+                else:
+                    yield doc
+
         work.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha256(os.fsencode(path.resolve())).hexdigest()[:16]
         target = work / f"{path.name}.{name}.jsonl"
-        data = b"".join(orjson.dumps(r) + b"\n" for r in found)
-        # (Rewritten only when the import changed: the store reads on from where it stopped.)
-        if not target.is_file() or target.read_bytes() != data:
-            target.write_bytes(data)
+        part = target.with_name(target.name + ".part")
+        digest = hashlib.sha256()
+        # Written as it is imported (an export of any length costs one run's memory) ...
+        with open(part, "wb") as f:
+            for record in iter_records(kind, exports(), problems):
+                line = orjson.dumps(record) + b"\n"
+                digest.update(line)
+                f.write(line)
+            for record in passed:
+                line = orjson.dumps(record) + b"\n"
+                digest.update(line)
+                f.write(line)
+        # ... and replaces the last import only when it changed: the store reads on from
+        # where it stopped.
+        if target.is_file() and _file_digest(target) == digest.digest():
+            part.unlink()
+        else:
+            os.replace(part, target)
         out.append(target)
     return out, problems
+
+
+def _file_digest(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.digest()
 
 
 def _all_files(inputs) -> list[Path]:

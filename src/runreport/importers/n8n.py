@@ -14,7 +14,7 @@ Pure: parsed documents in, run-log records and problems out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -55,8 +55,13 @@ def is_export(value: Any) -> bool:
 
 def records(documents: Iterable[Document]) -> tuple[list[dict], list[Problem]]:
     """Run-log records of every execution in `documents`, in the order read."""
-    out: list[dict] = []
     problems: list[Problem] = []
+    return list(iter_records(documents, problems)), problems
+
+
+def iter_records(documents: Iterable[Document], problems: list[Problem]) -> Iterator[dict]:
+    """The same, one execution at a time: an export of any length costs the memory of
+    one execution."""
     for doc in documents:
         value = doc.value
         if isinstance(value, dict) and isinstance(value.get("data"), list) and "workflowData" not in value:
@@ -72,8 +77,7 @@ def records(documents: Iterable[Document]) -> tuple[list[dict], list[Problem]]:
                                         f"expected an n8n execution with its data (workflowData and "
                                         f"data.resultData.runData), found {_kind(execution)}; skipped"))
                 continue
-            out.extend(execution_records(execution, problems, doc.file, doc.line, where))
-    return out, problems
+            yield from execution_records(execution, problems, doc.file, doc.line, where)
 
 
 def execution_records(execution: dict, problems: list[Problem], file: str, line: int,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -66,8 +66,13 @@ def is_export(value: Any) -> bool:
 
 
 def records(documents: Iterable[Document]) -> tuple[list[dict], list[Problem]]:
-    out: list[dict] = []
+    """Run-log records of every history in `documents`, in the order read."""
     problems: list[Problem] = []
+    return list(iter_records(documents, problems)), problems
+
+
+def iter_records(documents: Iterable[Document], problems: list[Problem]) -> Iterator[dict]:
+    """The same, one history at a time (memory: one history)."""
     for doc in documents:
         events = _events(doc.value)
         if not events or event_type(events[0]) != "WorkflowExecutionStarted":
@@ -75,8 +80,7 @@ def records(documents: Iterable[Document]) -> tuple[list[dict], list[Problem]]:
                                     "expected a Temporal workflow history ({\"events\": [...]} starting with "
                                     "WorkflowExecutionStarted); skipped"))
             continue
-        out.extend(history_records(events, doc.file, doc.line, problems))
-    return out, problems
+        yield from history_records(events, doc.file, doc.line, problems)
 
 
 def history_records(events: list, file: str, line: int, problems: list[Problem]) -> list[dict]:
