@@ -132,3 +132,22 @@ def test_a_long_first_line_is_still_recognised(tmp_path):
     summary = _runreport("summary", big, "--json", cwd=tmp_path)
     assert summary.returncode == 0, summary.stderr
     assert [r["run_id"] for r in json.loads(summary.stdout)["runs"]] == ["n8n-1001"]
+
+
+def test_json_lines_exports_are_read_a_document_at_a_time(tmp_path):
+    # Streamed: the first execution is at hand before the rest of the file is read,
+    # so an export of any length costs the memory of its largest document.
+    from runreport.importers.command import read_documents
+    from runreport.importers.n8n import iter_records
+
+    lines = EXECUTIONS.read_text().splitlines(keepends=True)
+    export = tmp_path / "export.jsonl"
+    export.write_text(lines[0] + lines[1] + "not json\n")
+    problems: list = []
+    records = iter_records(read_documents([export], problems), problems)
+    first = next(records)
+    assert first["type"] == "run" and first["run_id"] == "n8n-1001"
+    assert problems == []  # the damaged third line is not read yet
+    rest = list(records)
+    assert {r["run_id"] for r in rest} == {"n8n-1001", "n8n-1002"}
+    assert [p.line for p in problems] == [3]
