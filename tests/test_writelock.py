@@ -90,3 +90,24 @@ def test_watch_holds_the_site_only_while_it_writes(tmp_path):
     assert watcher.build() is not None
     holder.join()
     assert any(line.startswith(f"waiting: another build is writing {out}") for line in said)
+
+
+def test_a_new_folder_whose_marker_another_build_is_writing_is_still_ours(tmp_path):
+    # Two builds of a new folder at once: one may look while the other's marker is a temp
+    # file still; that is no foreign file. Anything else is.
+    from runreport.site.build import SITE_MARKER, ForeignOutput, claim_output
+
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / f"{SITE_MARKER}.4242-1.tmp").write_text("")
+    claim_output(out)
+    assert (out / SITE_MARKER).is_file()
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    try:
+        claim_output(other)
+    except ForeignOutput:
+        pass
+    else:
+        raise AssertionError("a folder of other files was claimed")

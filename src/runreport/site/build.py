@@ -72,7 +72,7 @@ def claim_output(out: Path) -> None:
     """
     if out.is_dir() and not (out / SITE_MARKER).is_file() \
             and not (out / build_manifest.NAME).is_file() \
-            and any(p.name != SITE_LOCK for p in out.iterdir()):  # (a build waiting to write)
+            and any(not _ours_already(p.name) for p in out.iterdir()):
         raise ForeignOutput(
             f"{out} is not empty and holds no runreport site; a build would replace "
             "index.html, runs/, data/ and assets/ there and delete files it did not write. "
@@ -86,6 +86,12 @@ def claim_output(out: Path) -> None:
     marker = out / SITE_MARKER
     if not marker.is_file():
         write_bytes(marker, SITE_MARKER_TEXT.encode())
+
+
+def _ours_already(name: str) -> bool:
+    """A file another build of this folder is making right now: its lock (a build waiting
+    to write) or the marker being written (two builds of a new folder at once)."""
+    return name == SITE_LOCK or (name.startswith(f"{SITE_MARKER}.") and name.endswith(".tmp"))
 
 
 #: The build stamp: `RunReport.build("<id>")`, rewritten whenever any file changed.
