@@ -97,10 +97,13 @@ def test_a_new_folder_whose_marker_another_build_is_writing_is_still_ours(tmp_pa
     # file still; that is no foreign file. Anything else is.
     from runreport.site.build import SITE_MARKER, ForeignOutput, claim_output
 
+    from runreport.atomic import staged
+
     out = tmp_path / "site"
     out.mkdir()
-    (out / f"{SITE_MARKER}.4242-1.tmp").write_text("")
-    claim_output(out)
+    with staged(out / SITE_MARKER, b"being written") as tmp:  # (as write_bytes stages it)
+        assert Path(tmp).parent == out
+        claim_output(out)
     assert (out / SITE_MARKER).is_file()
     other = tmp_path / "other"
     other.mkdir()

@@ -91,7 +91,7 @@ def claim_output(out: Path) -> None:
 def _ours_already(name: str) -> bool:
     """A file another build of this folder is making right now: its lock (a build waiting
     to write) or the marker being written (two builds of a new folder at once)."""
-    return name == SITE_LOCK or (name.startswith(f"{SITE_MARKER}.") and name.endswith(".tmp"))
+    return name == SITE_LOCK or (name.startswith(f".{SITE_MARKER}.") and name.endswith(".tmp"))  # (atomic.staged)
 
 
 #: The build stamp: `RunReport.build("<id>")`, rewritten whenever any file changed.
