@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runreport.failure import first_error, first_rejection
-from runreport.timefmt import parse_instant
+from runreport.timefmt import parse_instant, seconds_between
 
 # --- statuses -------------------------------------------------------------
 # One small shared vocabulary. The JavaScript of the site uses the same
@@ -250,12 +250,10 @@ def index_row(run: Run) -> RunIndexRow:
 def _step_ms(run: Run) -> dict[str, int]:
     longest: dict[str, int] = {}
     for e in run.entries:
-        if e.started_at is None or e.ended_at is None:
+        seconds = seconds_between(e.started_at, e.ended_at)
+        if seconds is None:
             continue
-        start, end = parse_instant(e.started_at), parse_instant(e.ended_at)
-        if start is None or end is None or end < start:
-            continue
-        ms = round((end - start).total_seconds() * 1000)
+        ms = round(seconds * 1000)
         if e.name in longest:
             longest[e.name] = max(longest[e.name], ms)
         elif len(longest) < MAX_STEP_NAMES:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from runreport.model import RUN_STATUSES, Run, RunIndexRow
-from runreport.timefmt import parse_instant
+from runreport.timefmt import parse_instant, seconds_between
 
 #: Steps listed per composer, slowest first.
 SLOWEST_STEPS = 5
@@ -36,13 +36,6 @@ def _ms(seconds: float | None) -> int | None:
     return None if seconds is None else round(seconds * 1000)
 
 
-def _seconds(start: str | None, end: str | None) -> float | None:
-    a, b = parse_instant(start), parse_instant(end)
-    if a is None or b is None or b < a:
-        return None
-    return (b - a).total_seconds()
-
-
 def composer_stats(runs: Iterable[Run]) -> list[dict]:
     """One record per composer, by name."""
     by_composer: dict[str, list[Run]] = defaultdict(list)
@@ -53,7 +46,7 @@ def composer_stats(runs: Iterable[Run]) -> list[dict]:
         group = by_composer[composer]
         statuses = Counter(r.status for r in group)
         finished = statuses["completed"] + statuses["failed"]
-        durations = [d for d in (_seconds(r.started_at, r.ended_at) for r in group) if d is not None]
+        durations = [d for d in (seconds_between(r.started_at, r.ended_at) for r in group) if d is not None]
         days: dict[str, Counter] = defaultdict(Counter)
         for r in group:
             start = parse_instant(r.started_at)
@@ -61,7 +54,7 @@ def composer_stats(runs: Iterable[Run]) -> list[dict]:
         steps: dict[str, list[float]] = defaultdict(list)
         for r in group:
             for e in r.entries:
-                took = _seconds(e.started_at, e.ended_at)
+                took = seconds_between(e.started_at, e.ended_at)
                 if took is not None:
                     steps[e.name].append(took)
         slowest = sorted(steps.items(), key=lambda item: (-(percentile(item[1], 95) or 0), item[0]))

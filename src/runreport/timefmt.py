@@ -30,13 +30,17 @@ def sort_instant(text: str | None) -> float:
 
 def duration_text(start: str | None, end: str | None) -> str | None:
     """How long from `start` to `end` as pages show it (`4.2 s`, `3 min 5 s`, `2 h 4 min`)."""
+    seconds = seconds_between(start, end)
+    return None if seconds is None else seconds_text(seconds)
+
+
+def seconds_between(start: str | None, end: str | None) -> float | None:
+    """Seconds from `start` to `end` (timestamps as logged); None when either is not one,
+    or `end` comes first."""
     a, b = parse_instant(start), parse_instant(end)
-    if a is None or b is None:
+    if a is None or b is None or b < a:
         return None
-    seconds = (b - a).total_seconds()
-    if seconds < 0:
-        return None
-    return seconds_text(seconds)
+    return (b - a).total_seconds()
 
 
 def seconds_text(seconds: float) -> str:

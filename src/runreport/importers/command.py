@@ -133,10 +133,16 @@ def import_() -> None:
     Temporal workflow histories)."""
 
 
+def _export_arguments(command):
+    """INPUT… and -o FILE, as every format's import takes them."""
+    command = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                           help="File to write the run log to (default: standard output).")(command)
+    return click.argument("inputs", nargs=-1, required=True,
+                          type=click.Path(exists=True, path_type=Path))(command)
+
+
 @import_.command("otlp")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write the run log to (default: standard output).")
+@_export_arguments
 def otlp(inputs: tuple[Path, ...], output: Path | None) -> None:
     """OpenTelemetry traces (OTLP/JSON, as the Collector's file exporter writes them):
     each trace becomes a run, each span an entry under its parent span."""
@@ -144,9 +150,7 @@ def otlp(inputs: tuple[Path, ...], output: Path | None) -> None:
 
 
 @import_.command("n8n")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write the run log to (default: standard output).")
+@_export_arguments
 def n8n(inputs: tuple[Path, ...], output: Path | None) -> None:
     """n8n executions with their data (the REST API's `executions/{id}?includeData=true`,
     its list page, or executions one per line): each execution becomes a run, each run
@@ -155,9 +159,7 @@ def n8n(inputs: tuple[Path, ...], output: Path | None) -> None:
 
 
 @import_.command("temporal")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write the run log to (default: standard output).")
+@_export_arguments
 def temporal(inputs: tuple[Path, ...], output: Path | None) -> None:
     """Temporal workflow histories (`temporal workflow show --output json`, tctl, the Web
     UI's download): each execution becomes a run; its activities, timers, child

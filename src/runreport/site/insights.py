@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from runreport.model import RUN_STATUSES, RunIndexRow
 from runreport.site.pagedata import Said, composer_href, human_time, insights_href, run_href, said
 from runreport.stats import percentile
-from runreport.timefmt import parse_instant, seconds_text
+from runreport.timefmt import parse_instant, seconds_between, seconds_text
 
 #: Days a composer's chart and table show, ending on the day of its newest run.
 DAYS_SHOWN = 30
@@ -93,10 +93,8 @@ class ComposerInsights:
 
 
 def _ms(row: RunIndexRow) -> int | None:
-    start, end = parse_instant(row.started_at), parse_instant(row.ended_at)
-    if start is None or end is None or end < start:
-        return None
-    return round((end - start).total_seconds() * 1000)
+    seconds = seconds_between(row.started_at, row.ended_at)
+    return None if seconds is None else round(seconds * 1000)
 
 
 def composer_insights(composer: str, rows: Sequence[RunIndexRow],
