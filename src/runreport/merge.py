@@ -129,19 +129,27 @@ def _apply_step(state: RunState, record: StepRecord, order: int) -> list[Problem
     return []
 
 
-def replay(run_id: str, lines) -> RunState | None:
+def replay(run_id: str, lines, problems: list[Problem] | None = None) -> RunState | None:
     """One run's state from its records as read ((file, line, bytes), in read order).
 
     Each line is parsed and checked again and merged in order, exactly as
     reading the input did; None when no line holds a record of the run.
-    Their problems were reported when they were first read and are dropped.
+    Their problems were reported when they were first read and are dropped,
+    unless `problems` collects them (a run whose records were read apart,
+    by the shards of a build, is merged whole: runreport.site.sitemerge).
     """
     state = None
     for order, (file, number, raw) in enumerate(lines, 1):
-        record, _ = check_record(Line(file, number, orjson.loads(raw)))
-        if record is None or record.run_id != run_id:
+        record, found = check_record(Line(file, number, orjson.loads(raw)))
+        if record is not None and record.run_id != run_id:
+            continue
+        if problems is not None:
+            problems.extend(found)
+        if record is None:
             continue
         if state is None:
             state = new_run_state(record)
-        apply_record(state, record, order)
+        applied = apply_record(state, record, order)
+        if problems is not None:
+            problems.extend(applied)
     return state

@@ -187,6 +187,10 @@ class Store:
         write_bytes(self.run_path(run_id), pack_run(run_id, lines, offsets), mode=PRIVATE)
         return run_digest(run_id, lines)
 
+    def put_packed(self, run_id: str, packed: bytes) -> None:
+        """Write a run file packed elsewhere (pack_run, bytes inline), its hash already checked."""
+        write_bytes(self.run_path(run_id), packed, mode=PRIVATE)
+
     # --- manifest -----------------------------------------------------------
 
     def save(self) -> None:

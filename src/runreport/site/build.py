@@ -121,7 +121,10 @@ class BuildOptions:
     redact_keys: tuple[str, ...] = ()
     chunk_size: int = DEFAULT_CHUNK_SIZE  # values over this many bytes go to chunk files
     library: Path | None = None  # library folder: Library pages and Save dialog choices
-    inputs: tuple[str, ...] = ()  # INPUT paths as given, for the `runreport library save` command
+    # INPUT paths as given, for the `runreport library save` command. Only data/save.js shows
+    # them (rewritten when they change): out of the repr, so out of the hash every page
+    # depends on, and shards built from other inputs merge into one history.
+    inputs: tuple[str, ...] = field(default=(), repr=False)
     # Environment variables whose values are masked wherever they occur, and which of them
     # were set (a variable that becomes set rebuilds every page). The values themselves
     # stay out of the repr, so out of the manifest's hash, which is published.
@@ -508,8 +511,9 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     missing, damaged or made with other globals (options, templates, assets).
     `jobs`: worker processes for run pages (default: $RUNREPORT_JOBS, else
     one per core when there are enough runs to render; see `_workers`).
-    `prerendered`: runs already written (runreport.site.firstbuild), used when their
-    content hash still holds and there is no previous build.
+    `prerendered`: runs whose files are already written (runreport.site.firstbuild, or
+    copied from shard bundles by runreport.site.sitemerge), used when their content hash
+    still holds.
     """
     started = time.perf_counter()
     out = Path(out_dir)
@@ -531,8 +535,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     library = librarypages.load(options.library)
 
     # 2. Compare: the previous build's manifest says what can be kept.
-    globals_digest = build_manifest.globals_hash(
-        [options, library is not None], templates_dir(), assets_dir())
+    globals_digest = site_globals(options, library is not None)
     old = None if full else build_manifest.read(out, globals_digest)
     report.full = old is None
     claim_output(out)
@@ -553,9 +556,8 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
         if digest and before and before["hash"] == digest and w.keep(before["files"]):
             kept[row.run_id] = before["files"]
     todo = [row.run_id for row in index if row.run_id not in kept]
-    # Prerendered runs assumed no previous build.
     ready = {rid: files for rid, (digest, files) in (prerendered or {}).items()
-             if not w.old.files and digests.get(rid) == digest}
+             if digests.get(rid) == digest}
     job = _RunJob(loaded, out, w.old, options, redactor, w.has_library)
     rendered = _render_runs(job, [rid for rid in todo if rid not in ready], jobs, report)
     for run_id in todo:  # (in index order, whoever rendered them: the manifest is deterministic)
@@ -613,6 +615,12 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     build_manifest.write(out, w.new)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def site_globals(options: BuildOptions, has_library: bool) -> str:
+    """The hash of what every page depends on (options, templates, assets): another one
+    rebuilds everything, and shard bundles of another one are not merged."""
+    return build_manifest.globals_hash([options, has_library], templates_dir(), assets_dir())
 
 
 def build_site_checked(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions,

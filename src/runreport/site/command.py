@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from runreport.commands import allow_empty_option, ci_options, strict_option
 from runreport.importers.inputs import from_option
@@ -56,25 +58,47 @@ def site_options(command):
 @ci_options
 @allow_empty_option
 @from_option
-def build(inputs, output, config_path, editor_url, no_redact, strict, chunk_size, library_dir,
-          store_dir, wait, mask_env, fail_on, junit_file, summary_md, link_base, allow_empty, source):
+@click.option("--shard", metavar="K/N",
+              help="Build part K of N (K from 1) into a bundle for `runreport merge`: the input "
+                   "files whose place in the read order is K modulo N. Default: $RUNREPORT_SHARD "
+                   "(K/N), or $RUNREPORT_SHARD or $JOB_COMPLETION_INDEX (from 0) with "
+                   "$RUNREPORT_SHARDS.")
+@click.option("--bundle", "bundle_file", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE",
+              help="Write the shard's bundle to FILE ({k} and {n} in the name are filled in); "
+                   "-o is then optional. A bundle holds the input as logged: never publish it.")
+@click.pass_context
+def build(ctx, inputs, output, config_path, editor_url, no_redact, strict, chunk_size, library_dir,
+          store_dir, wait, mask_env, fail_on, junit_file, summary_md, link_base, allow_empty, source,
+          shard, bundle_file):
     """Build the static HTML site from run log files or folders."""
     from runreport.commands import print_problems, warn_store_damage
 
     started = time.perf_counter()
     options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs,
                             mask_env)
-    store_dir = store_outside(output, store_dir)
-    claim_output_or_exit(output)
-    with writing_or_exit(output, store_dir, wait):
-        loaded, report = _build(inputs, output, options, store_dir, source)
-    warn_store_damage(loaded, store_dir)
-    print_problems(loaded.problems)
-    report.seconds = time.perf_counter() - started  # (pages were rendered while reading too)
-    click.echo(report.line(), err=True)
+    part = _shard_of(shard, bundle_file, source)
+    with ExitStack() as scratch:
+        if part is not None and ctx.get_parameter_source("output") is ParameterSource.DEFAULT:
+            output = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="runreport-shard-")))
+        store_dir = store_outside(output, store_dir)
+        claim_output_or_exit(output)
+        with writing_or_exit(output, store_dir, wait):
+            built_from = inputs if part is None else _shard_inputs(inputs, *part)
+            loaded, report = _build(built_from, output, options, store_dir, source)
+            if part is not None:
+                bundle_file = _write_bundle(loaded, output, options, part, bundle_file)
+        warn_store_damage(loaded, store_dir)
+        print_problems(loaded.problems)
+        report.seconds = time.perf_counter() - started  # (pages were rendered while reading too)
+        click.echo(report.line(), err=True)
+        if part is not None:
+            click.echo(f"wrote shard {part[0]}/{part[1]} to {bundle_file}: {len(loaded.index):,} runs "
+                       f"of {len(loaded.files):,} input files", err=True)
     from runreport.commands import check_not_empty, ci_outputs
 
-    check_not_empty(loaded, inputs, allow_empty)  # (the site is written: it says so too)
+    if part is None:  # (a shard may hold no run: the merge says whether the whole is empty)
+        check_not_empty(loaded, inputs, allow_empty)  # (the site is written: it says so too)
     from runreport.site.build import _redactor
 
     failed = ci_outputs(loaded, fail_on=fail_on, junit_file=junit_file, summary_md=summary_md,
@@ -123,6 +147,123 @@ def _build(inputs, output, options, store_dir, source="runlog"):
         return with_imported(load_inputs(inputs, store_dir))
 
     return build_site_checked(with_imported(loaded), output, options, read_again, prerendered=rendered)
+
+
+@click.command()
+@click.argument("bundles", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("site"), show_default=True, help="Folder to write the site into.")
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder keeping the merged runs' records, so the next merge adds to this one "
+                   "(default: .<output name>.merge beside the output). It holds the logs as "
+                   "logged: never publish it.")
+@click.option("--wait", type=click.FloatRange(min=0), default=60, show_default=True,
+              metavar="SECONDS", help="How long to wait for another writer of the same output.")
+@ci_options
+@allow_empty_option
+def merge(bundles, output, store_dir, wait, fail_on, junit_file, summary_md, link_base, allow_empty):
+    """Merge shard bundles (`build --shard K/N --bundle FILE`) into one site.
+
+    BUNDLES are bundle files, or folders searched for *.zip. The site is the
+    one a single build of all the shards' inputs writes; merging into a site
+    merged before adds to it (a bundle's input files replace what earlier
+    bundles said of them).
+    """
+    from runreport.bundle import BundleError
+    from runreport.commands import ci_outputs, print_problems
+    from runreport.site.build import _redactor
+    from runreport.site.sitemerge import default_merge_store, merge_bundles
+
+    started = time.perf_counter()
+    paths = _bundle_files(bundles)
+    store_dir = store_outside(output, store_dir or default_merge_store(output))
+    claim_output_or_exit(output)
+    with writing_or_exit(output, store_dir, wait):
+        try:
+            loaded, report, options = merge_bundles(paths, output, store_dir)
+        except BundleError as exc:
+            raise click.ClickException(str(exc)) from None
+    print_problems(loaded.problems)
+    report.seconds = time.perf_counter() - started
+    click.echo(f"merged {len(paths):,} bundle{'' if len(paths) == 1 else 's'}; {report.line()}", err=True)
+    if not loaded.index and not allow_empty:
+        raise click.ClickException("the bundles hold no run; --allow-empty if that is expected")
+    failed = ci_outputs(loaded, fail_on=fail_on, junit_file=junit_file, summary_md=summary_md,
+                        link_base=link_base, redactor=_redactor(options))
+    for line in failed:
+        click.echo(line, err=True)
+    if failed:
+        raise SystemExit(1)
+
+
+def _bundle_files(given) -> list[Path]:
+    files: list[Path] = []
+    for path in given:
+        found = sorted(path.rglob("*.zip")) if path.is_dir() else [path]
+        if not found:
+            raise click.ClickException(f"no bundle (*.zip) in {path}")
+        files.extend(found)
+    return list(dict.fromkeys(files))
+
+
+def _shard_of(shard: str | None, bundle_file: Path | None, source: str) -> tuple[int, int] | None:
+    """(K, N) when this build is a shard (--shard, or the environment with --bundle), else None."""
+    from runreport.shard import ShardError, parse_shard, shard_from_env
+
+    try:
+        if shard is None and bundle_file is not None:
+            shard = shard_from_env(os.environ) or "1/1"
+    except ShardError as exc:
+        raise click.UsageError(str(exc)) from None
+    if shard is None:
+        return None
+    if bundle_file is None:
+        raise click.UsageError("--shard writes a bundle: give --bundle FILE")
+    if source not in ("auto", "runlog"):
+        raise click.UsageError("shards read run logs; import exports first (runreport import), "
+                               "then build the run logs in shards")
+    try:
+        return parse_shard(shard)
+    except ShardError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--shard'") from None
+
+
+def _shard_inputs(inputs, k: int, n: int) -> list[Path]:
+    """The shard's input files, named as a build of all of them names them."""
+    from runreport.commands import InputNotFound
+    from runreport.importers.inputs import sniff
+    from runreport.read import InputError, find_inputs
+    from runreport.shard import shard_files
+
+    try:
+        files = shard_files(find_inputs(inputs), k, n)
+    except InputError as exc:
+        raise InputNotFound(str(exc)) from exc
+    for path in files:
+        kind = sniff(path)
+        if kind != "runlog":
+            raise click.ClickException(
+                f"{path} looks like a {kind} export: shards read run logs; import it first "
+                "(runreport import), then build the run logs in shards")
+    return files
+
+
+def _write_bundle(loaded, output: Path, options, part: tuple[int, int], template: Path) -> Path:
+    from runreport.bundle import write_bundle
+    from runreport.shard import bundle_index, bundle_path, packed_records
+    from runreport.site import librarypages
+    from runreport.site import manifest as build_manifest
+    from runreport.site.build import site_globals
+
+    digest = site_globals(options, librarypages.exists(options.library))
+    manifest = build_manifest.read(output, digest)
+    if manifest is None:
+        raise click.ClickException(f"the shard's site in {output} has no manifest to bundle")
+    path = bundle_path(template, *part)
+    index = bundle_index(loaded, manifest, options=options, globals_digest=digest, shard=part,
+                         inputs=options.inputs)
+    write_bundle(path, index, lambda run_id: packed_records(loaded.store, run_id), output)
+    return path
 
 
 def build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs, mask_env=()):

@@ -1,0 +1,261 @@
+"""`runreport merge`: shard bundles into one site, byte-identical to one build of all inputs.
+
+A bundle (runreport.bundle) carries a shard's runs already read, derived
+and rendered. The merge keeps a store of its own (beside the output, like
+a build's): every run's records with their places, and per input file the
+runs, problems and input arguments the bundle that read it gave.
+
+Merging bundles:
+
+1. Each bundle is checked (format, version, options and templates against
+   this runreport's, no two bundles reading the same file).
+2. A bundle's files replace what earlier bundles said of them, so a
+   history grows by merging tonight's bundles into it, and a shard built
+   again replaces its earlier self. Only runs with records in those
+   files are looked at again.
+3. A run whose records all come from one bundle is taken as that bundle
+   made it: its row, problems and rendered files (copied, not rendered).
+   A run whose records are spread over files that different bundles read
+   is merged here in the format's read order (file path, then line),
+   derived and rendered once, and the problems its shards reported for
+   its records are replaced by those of the whole run.
+4. Everything that spans runs (listings, composer pages, match and search
+   indexes, problems, insights, failures, the manifest) is written by the
+   same code as a build's (`build_site`), which keeps every file whose
+   inputs did not change: merging is incremental.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from runreport import __version__
+from runreport.atomic import PRIVATE, write_bytes
+from runreport.bundle import Bundle, BundleError
+from runreport.derive import derive_run
+from runreport.merge import replay
+from runreport.model import RunIndexRow, index_row
+from runreport.pipeline import Loaded, newest_first
+from runreport.problems import Problem, sort_key
+from runreport.shard import options_from_json
+from runreport.site import build as site_build
+from runreport.site import librarypages
+from runreport.site import manifest as build_manifest
+from runreport.store import RawLine, Store, StoreCorrupt, StoredRun
+
+#: The merge's own file in its store: which bundle said what of each input file.
+STATE = "merge.json"
+STATE_FORMAT = 1
+
+
+def default_merge_store(output: Path) -> Path:
+    """The merge's store beside the output (`site` -> `.site.merge`)."""
+    output = Path(output).absolute()
+    return output.parent / f".{output.name}.merge"
+
+
+def merge_bundles(paths: Sequence[Path], out: Path, store_dir: Path, *, jobs: int | None = None,
+                  environ: Mapping[str, str] = os.environ
+                  ) -> tuple[Loaded, site_build.BuildReport, site_build.BuildOptions]:
+    """Merge the bundles at `paths` into the site in `out`: what was merged, the build's
+    report and the options the shards were built with. BundleError says why it cannot be."""
+    with ExitStack() as stack:
+        bundles = [stack.enter_context(Bundle(p)) for p in paths]
+        options = _common_options(bundles, environ)
+        store = Store.open(Path(store_dir))
+        (Path(store_dir) / "runs").mkdir(parents=True, exist_ok=True)
+        state = _read_state(Path(store_dir), store)
+        globals_digest = site_build.site_globals(options, librarypages.exists(options.library))
+        _check_globals(bundles, globals_digest, state, out)
+        state["globals"] = globals_digest
+        covered = _covered(bundles)
+        prerendered = _merge_runs(bundles, covered, store, state, out, globals_digest)
+        store.save()
+        _write_state(Path(store_dir), state)
+        options = _with_inputs(options, state)
+        loaded = _loaded(store, state)
+        try:
+            report = site_build.build_site(loaded, out, options, jobs=jobs, prerendered=prerendered)
+        except StoreCorrupt as exc:
+            raise BundleError(f"the merge store {store_dir} is damaged ({exc}); merge every bundle "
+                              "again into a new output folder") from None
+        return loaded, report, options
+
+
+# --- checks --------------------------------------------------------------------------------
+
+
+def _common_options(bundles: list[Bundle], environ: Mapping[str, str]) -> Any:
+    """The build options every bundle was made with (they must agree)."""
+    if not bundles:
+        raise BundleError("no bundle to merge")
+    first = bundles[0]
+    for b in bundles[1:]:
+        if b.globals != first.globals:
+            raise BundleError(f"{b.path} and {first.path} were built with different options, "
+                              "templates or runreport versions; build every shard with one command")
+    options = options_from_json(first.options, environ)
+    unset = [n for n, was_set in zip(options.mask_env, options.mask_env_set)
+             if was_set and not environ.get(n)]
+    if unset:
+        raise BundleError(f"the shards masked ${unset[0]} (--mask-env); set it for the merge too, "
+                          "so the pages the merge writes mask it as well")
+    return options
+
+
+def _check_globals(bundles: list[Bundle], globals_digest: str, state: dict, out: Path) -> None:
+    if bundles[0].globals != globals_digest:
+        library = bundles[0].options.get("library")
+        raise BundleError(
+            f"{bundles[0].path} was built with templates, assets or a library folder other than "
+            f"this runreport's{f' (library: {library})' if library else ''}; merge with the "
+            "runreport that built the shards, where the library folder they read is")
+    if state["globals"] and state["globals"] != globals_digest:
+        raise BundleError(f"the site in {out} was merged from bundles built with other options or "
+                          "another runreport; merge these into a new output folder")
+
+
+def _covered(bundles: list[Bundle]) -> dict[str, Bundle]:
+    """Input file -> the bundle that read it (two bundles reading one file is a mistake)."""
+    covered: dict[str, Bundle] = {}
+    for b in bundles:
+        for file in b.files:
+            if file in covered:
+                raise BundleError(f"{b.path} and {covered[file].path} both read {file}: bundles "
+                                  "of one merge come from different shards")
+            covered[file] = b
+    return covered
+
+
+# --- runs ----------------------------------------------------------------------------------
+
+
+def _merge_runs(bundles: list[Bundle], covered: dict[str, Bundle], store: Store, state: dict,
+                out: Path, globals_digest: str) -> dict[str, tuple[str, list]]:
+    """Bring the store's runs, and the state's files, up to date with the bundles; the runs
+    whose files were copied from a bundle (for build_site)."""
+    files = state["files"]
+    affected: set[str] = set()
+    for file in covered:
+        affected.update(files.get(file, {}).get("runs", ()))
+    holders: dict[str, list[Bundle]] = {}
+    for b in bundles:
+        for run_id in b.runs:
+            holders.setdefault(run_id, []).append(b)
+    affected.update(holders)
+    # A bundle's files replace what earlier bundles said of them (their problems by place).
+    for file, bundle in covered.items():
+        files[file] = {"inputs": bundle.index["inputs"], "runs": [],
+                       "problems": [p for p in bundle.problems if p["file"] == file]}
+    old_site = build_manifest.read(out, globals_digest)
+    prerendered: dict[str, tuple[str, list]] = {}
+    for run_id in sorted(affected):
+        kept = [ln for ln in (store.get_lines(run_id) or ()) if ln[0] not in covered] \
+            if run_id in store.runs else []
+        mine = [(b, b.records(run_id)) for b in holders.get(run_id, ())]
+        for _, (_, lines) in mine:
+            for file in dict.fromkeys(f for f, _, _ in lines):
+                files[file]["runs"].append(run_id)
+        if not kept and len(mine) == 1:  # one shard read all of it: taken as it made it
+            bundle, (record_file, _) = mine[0]
+            run = bundle.runs[run_id]
+            store.put_packed(run_id, record_file)
+            store.runs[run_id] = StoredRun(run.hash, run.row, run.problems)
+            state["split"].pop(run_id, None)
+            before = old_site.runs.get(run_id) if old_site is not None else None
+            if before is None or before["hash"] != run.hash:
+                prerendered[run_id] = (run.hash, _copy_files(bundle, run.files, out))
+            continue
+        lines = kept + [ln for _, (_, got) in mine for ln in got]
+        if not lines:  # its records were in files read again without it
+            store.runs.pop(run_id, None)
+            store.run_path(run_id).unlink(missing_ok=True)
+            state["split"].pop(run_id, None)
+            continue
+        lines.sort(key=lambda ln: (ln[0], ln[1]))  # the read order: file path, then line
+        store.runs[run_id] = _merged_run(run_id, lines, store)
+        state["split"][run_id] = [[f, n] for f, n, _ in lines]
+    for entry in files.values():
+        entry["runs"] = sorted(r for r in dict.fromkeys(entry["runs"]) if r in store.runs)
+    return prerendered
+
+
+def _merged_run(run_id: str, lines: list[RawLine], store: Store) -> StoredRun:
+    """A run whose records shards read apart, merged and derived whole (its problems too)."""
+    problems: list[Problem] = []
+    merged = replay(run_id, lines, problems)
+    if merged is None:
+        raise BundleError(f"run {run_id!r}: no record of it could be read back")
+    run, found = derive_run(merged)
+    digest = store.put_lines(run_id, lines)
+    return StoredRun(digest, asdict(index_row(run)), [p.to_json() for p in problems + found])
+
+
+def _copy_files(bundle: Bundle, marks: list[list], out: Path) -> list[tuple[str, list]]:
+    """Copy a run's rendered files into the site; [(path, [sha256, size])] as build_site takes."""
+    produced = []
+    for mark in marks:
+        rel = mark[0]
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(path, bundle.file_bytes(mark))
+        produced.append((rel, [mark[1], mark[2]]))
+    return produced
+
+
+# --- the merge's state -----------------------------------------------------------------------
+
+
+def _read_state(store_dir: Path, store: Store) -> dict:
+    """The merge state, or an empty one (a new folder, or a store that had to start again)."""
+    empty = {"format": STATE_FORMAT, "version": __version__, "globals": "", "files": {}, "split": {}}
+    try:
+        state = orjson.loads((store_dir / STATE).read_bytes())
+    except FileNotFoundError:
+        return empty
+    except Exception as exc:
+        raise BundleError(f"the merge store {store_dir} is damaged ({STATE}: {exc}); merge every "
+                          "bundle again into a new output folder") from None
+    if (not isinstance(state, dict) or state.get("format") != STATE_FORMAT
+            or state.get("version") != __version__):
+        # Another version's merge: the bundles merged before are not here to read again.
+        raise BundleError(f"the merge store {store_dir} was made by another runreport; merge "
+                          "every bundle again into a new output folder")
+    listed = {r for entry in state["files"].values() for r in entry["runs"]}
+    if store.damage or not listed <= set(store.runs):
+        raise BundleError(f"the merge store {store_dir} is damaged ({store.damage or 'runs are missing'}); "
+                          "merge every bundle again into a new output folder")
+    return state
+
+
+def _write_state(store_dir: Path, state: dict) -> None:
+    write_bytes(store_dir / STATE, orjson.dumps(state, option=orjson.OPT_SORT_KEYS), mode=PRIVATE)
+
+
+def _with_inputs(options: Any, state: dict) -> Any:
+    """The merged site's input arguments (its Save dialog's command): every bundle's, in order."""
+    from dataclasses import replace
+
+    inputs = dict.fromkeys(i for f in sorted(state["files"]) for i in state["files"][f]["inputs"])
+    return replace(options, inputs=tuple(inputs))
+
+
+def _loaded(store: Store, state: dict) -> Loaded:
+    """The merged runs as a load gives them: index rows newest first, problems by place."""
+    split_places = {(f, n) for places in state["split"].values() for f, n in places}
+    problems = [Problem(**p) for entry in state["files"].values() for p in entry["problems"]
+                if (p["file"], p["line"]) not in split_places]
+    problems += [Problem(**p) for s in store.runs.values() for p in s.problems]
+    problems.sort(key=sort_key)
+    index = newest_first([RunIndexRow(**s.row) for s in store.runs.values()])
+    return Loaded(store=store, index=index, problems=problems, files=[Path(f) for f in sorted(state["files"])])
+
+
+__all__ = ["default_merge_store", "merge_bundles"]
