@@ -270,3 +270,18 @@ def test_not_a_bundle_at_all(tmp_path):
     junk = tmp_path / "junk.zip"
     junk.write_text("hello")
     assert f"{junk}: not a runreport bundle" in _refused(tmp_path, junk)
+
+
+def test_a_merged_site_repairs_a_deleted_page_from_the_records_the_merge_keeps(tmp_path, bundles):
+    site = tmp_path / "site"
+    _run("merge", *bundles, "-o", site)
+    before = _tree(site)
+    page = next((site / "runs").glob("run-003-*.html"))
+    page.unlink()
+    for b in bundles:  # gone: the merge store's copies of them hold the records
+        b.unlink()
+    copies = sorted((tmp_path / ".site.merge" / "bundles").glob("*.zip"))
+    assert len(copies) == 2
+    again = _run("merge", copies[0], "-o", site)
+    assert "rendered again" in again.output and "(0 runs rendered again" not in again.output
+    assert _tree(site) == before

@@ -24,6 +24,8 @@ against its size and SHA-256, paths against the folders a run writes.
 
 from __future__ import annotations
 
+import os
+import struct
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,12 +66,14 @@ class Bundle:
         self.path = Path(path)
         try:
             self._zip = zipfile.ZipFile(self.path)
+            self._fd = self._zip.fp.fileno()
         except FileNotFoundError:
             raise BundleError(f"{self.path}: no such file") from None
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise BundleError(f"{self.path}: not a runreport bundle, or truncated ({exc})") from None
         try:
-            index = orjson.loads(self._member(INDEX))
+            raw_index = self._member(INDEX)
+            index = orjson.loads(raw_index)
             self._check_index(index)
         except BundleError:
             self._zip.close()
@@ -78,6 +82,7 @@ class Bundle:
             self._zip.close()
             raise BundleError(f"{self.path}: its index is damaged ({type(exc).__name__}: {exc})") from None
         self.index: dict[str, Any] = index
+        self.digest = bytes_hash(raw_index)  # (names the bundle's copy in a merge store)
         self.globals: str = index["globals"]
         self.options: dict[str, Any] = index["options"]
         self.shard: tuple[int, int] = tuple(index["shard"])
@@ -94,6 +99,30 @@ class Bundle:
 
     def close(self) -> None:
         self._zip.close()
+
+    def span(self, name: str) -> tuple[int, int]:
+        """(offset, length) of a member's bytes in the bundle file (members are stored)."""
+        try:
+            info = self._zip.getinfo(name)
+        except KeyError:
+            raise BundleError(f"{self.path}: {name} is missing") from None
+        header = os.pread(self._fd, zipfile.sizeFileHeader, info.header_offset)
+        if len(header) != zipfile.sizeFileHeader or info.compress_type != zipfile.ZIP_STORED:
+            raise BundleError(f"{self.path}: {name} is damaged (not a stored member)")
+        fields = struct.unpack(zipfile.structFileHeader, header)
+        if fields[0] != zipfile.stringFileHeader:
+            raise BundleError(f"{self.path}: {name} is damaged (no member header)")
+        start = info.header_offset + zipfile.sizeFileHeader + fields[10] + fields[11]
+        return start, info.file_size
+
+    def _stored(self, name: str) -> tuple[bytes, int]:
+        """A member's bytes read in place (their hash is checked by the caller, which makes
+        the zip's CRC a second pass for nothing), and their offset in the bundle."""
+        start, size = self.span(name)
+        data = os.pread(self._fd, size, start)
+        if len(data) != size:
+            raise BundleError(f"{self.path}: {name} is cut short")
+        return data, start
 
     def _member(self, name: str) -> bytes:
         try:
@@ -124,10 +153,11 @@ class Bundle:
                 if not (isinstance(mark, list) and len(mark) == 3 and _run_file_path(mark[0])):
                     raise BundleError(f"{self.path}: run {rid!r} lists a file outside the run folders: {mark!r}")
 
-    def records(self, run_id: str) -> tuple[bytes, list[RawLine]]:
-        """The run's record file (a store's run file, bytes inline) and its records in read
-        order, checked against the run's content hash."""
-        data = self._member(f"records/{safe_name(run_id)}.rec")
+    def records(self, run_id: str) -> tuple[tuple[int, int], list[RawLine]]:
+        """Where the run's record file (a store's run file, bytes inline) is in the bundle
+        ((offset, length)), and its records in read order, checked against the run's
+        content hash."""
+        data, start = self._stored(f"records/{safe_name(run_id)}.rec")
         try:
             stored_id, lines = unpack_run(data)
             if any(at != INLINE for at in _offsets(data)):
@@ -136,12 +166,12 @@ class Bundle:
             raise BundleError(f"{self.path}: the records of run {run_id!r} are damaged ({exc})") from None
         if stored_id != run_id or run_digest(run_id, lines) != self.runs[run_id].hash:
             raise BundleError(f"{self.path}: the records of run {run_id!r} do not match its hash")
-        return data, lines
+        return (start, len(data)), lines
 
     def file_bytes(self, mark: list) -> bytes:
         """A rendered file's bytes, checked against its size and SHA-256."""
         rel, digest, size = mark
-        data = self._member(f"site/{rel}")
+        data, _ = self._stored(f"site/{rel}")
         if len(data) != size or bytes_hash(data) != digest:
             raise BundleError(f"{self.path}: {rel} does not match its recorded size and hash")
         return data

@@ -9,7 +9,9 @@ Layout of a store folder::
                          and, for each of its records, its place, its byte
                          offset in the input file and its length; then the
                          bytes of the records that have no offset (read from
-                         a gzip file, or merged by a continued read), one a line
+                         a gzip file, or merged by a continued read), one a line;
+                         or "ref " and where such a file is packed inside another
+                         file of the store (a shard bundle the merge keeps)
 
 A run file refers to the input, not to a re-serialized merged state:
 writing it costs no serialization and no second copy of the input. The
@@ -32,6 +34,7 @@ again. All writes are atomic (temp file + rename).
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +51,8 @@ from runreport.merge import RunState, replay
 RawLine = tuple[str, int, bytes]
 #: Offset of a record in the run file rather than in its input file.
 INLINE = -1
+#: The start of a run file that refers to a run file packed inside another file.
+REFERENCE = b"ref "
 
 FORMAT = 7  # 7: index rows keep their steps' durations; 6: failures name their HTTP endpoint; 5: index rows say what went wrong; 4: records as read or placed
 MANIFEST = "manifest.json"
@@ -162,7 +167,7 @@ class Store:
         except OSError as exc:
             raise StoreCorrupt(f"unreadable store file {path}: {exc}") from exc
         try:
-            stored_id, lines = unpack_run(data)
+            stored_id, lines = unpack_run(self._dereferenced(data))
         except Exception as exc:
             raise StoreCorrupt(f"unreadable store file {path}: {exc}") from exc
         if stored_id != run_id:
@@ -187,9 +192,22 @@ class Store:
         write_bytes(self.run_path(run_id), pack_run(run_id, lines, offsets), mode=PRIVATE)
         return run_digest(run_id, lines)
 
-    def put_packed(self, run_id: str, packed: bytes) -> None:
-        """Write a run file packed elsewhere (pack_run, bytes inline), its hash already checked."""
-        write_bytes(self.run_path(run_id), packed, mode=PRIVATE)
+    def put_reference(self, run_id: str, container: Path, offset: int, length: int) -> None:
+        """Point a run at a run file packed inside another file of the store (a shard bundle
+        kept by runreport.site.sitemerge): `length` bytes at `offset` of `container`."""
+        ref = {"in": Path(container).relative_to(self.root).as_posix(), "at": offset, "length": length}
+        write_bytes(self.run_path(run_id), REFERENCE + orjson.dumps(ref) + b"\n", mode=PRIVATE)
+
+    def _dereferenced(self, data: bytes) -> bytes:
+        """A run file's own bytes, or those of the packed run file it refers to."""
+        if not data.startswith(REFERENCE):
+            return data
+        ref = orjson.loads(data[len(REFERENCE):])
+        with open(self.root / ref["in"], "rb") as f:
+            packed = os.pread(f.fileno(), ref["length"], ref["at"])
+        if len(packed) != ref["length"] or packed.startswith(REFERENCE):
+            raise ValueError(f"{ref['in']} no longer holds the run's records")
+        return packed
 
     # --- manifest -----------------------------------------------------------
 

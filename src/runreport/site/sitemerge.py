@@ -2,8 +2,10 @@
 
 A bundle (runreport.bundle) carries a shard's runs already read, derived
 and rendered. The merge keeps a store of its own (beside the output, like
-a build's): every run's records with their places, and per input file the
-runs, problems and input arguments the bundle that read it gave.
+a build's): a copy of each bundle still in use (a hard link where it can),
+whose runs' records it reads in place; the records of runs merged here;
+and per input file the runs, problems and input arguments the bundle that
+read it gave (`merge.json`).
 
 Merging bundles:
 
@@ -28,6 +30,7 @@ Merging bundles:
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict
@@ -37,7 +40,7 @@ from typing import Any
 import orjson
 
 from runreport import __version__
-from runreport.atomic import PRIVATE, write_bytes
+from runreport.atomic import PRIVATE, write_bytes, write_new
 from runreport.bundle import Bundle, BundleError
 from runreport.derive import derive_run
 from runreport.merge import replay
@@ -52,6 +55,8 @@ from runreport.store import RawLine, Store, StoreCorrupt, StoredRun
 
 #: The merge's own file in its store: which bundle said what of each input file.
 STATE = "merge.json"
+#: The merge store's folder of bundle copies, which its runs' records are read from.
+BUNDLES = "bundles"
 STATE_FORMAT = 1
 
 
@@ -151,10 +156,14 @@ def _merge_runs(bundles: list[Bundle], covered: dict[str, Bundle], store: Store,
             holders.setdefault(run_id, []).append(b)
     affected.update(holders)
     # A bundle's files replace what earlier bundles said of them (their problems by place).
+    kept_copies = {b.digest: _keep_copy(b, store) for b in bundles}
     for file, bundle in covered.items():
-        files[file] = {"inputs": bundle.index["inputs"], "runs": [],
+        files[file] = {"inputs": bundle.index["inputs"], "runs": [], "bundle": kept_copies[bundle.digest].name,
                        "problems": [p for p in bundle.problems if p["file"] == file]}
     old_site = build_manifest.read(out, globals_digest)
+    # (No manifest: nobody reads the site's files yet, which are written in place, as a first
+    # build's are; the manifest comes last.)
+    copier = _Copier(out, direct=old_site is None)
     prerendered: dict[str, tuple[str, list]] = {}
     for run_id in sorted(affected):
         kept = [ln for ln in (store.get_lines(run_id) or ()) if ln[0] not in covered] \
@@ -164,14 +173,15 @@ def _merge_runs(bundles: list[Bundle], covered: dict[str, Bundle], store: Store,
             for file in dict.fromkeys(f for f, _, _ in lines):
                 files[file]["runs"].append(run_id)
         if not kept and len(mine) == 1:  # one shard read all of it: taken as it made it
-            bundle, (record_file, _) = mine[0]
+            bundle, (span, _) = mine[0]
             run = bundle.runs[run_id]
-            store.put_packed(run_id, record_file)
+            # (Its records stay in the bundle's copy: the store points at them.)
+            store.put_reference(run_id, kept_copies[bundle.digest], *span)
             store.runs[run_id] = StoredRun(run.hash, run.row, run.problems)
             state["split"].pop(run_id, None)
             before = old_site.runs.get(run_id) if old_site is not None else None
             if before is None or before["hash"] != run.hash:
-                prerendered[run_id] = (run.hash, _copy_files(bundle, run.files, out))
+                prerendered[run_id] = (run.hash, copier.copy(bundle, run.files))
             continue
         lines = kept + [ln for _, (_, got) in mine for ln in got]
         if not lines:  # its records were in files read again without it
@@ -184,6 +194,11 @@ def _merge_runs(bundles: list[Bundle], covered: dict[str, Bundle], store: Store,
         state["split"][run_id] = [[f, n] for f, n, _ in lines]
     for entry in files.values():
         entry["runs"] = sorted(r for r in dict.fromkeys(entry["runs"]) if r in store.runs)
+    # A bundle whose every file a later one read again is no longer pointed at.
+    wanted = {entry.get("bundle") for entry in files.values()}
+    for copy in (store.root / BUNDLES).glob("*.zip"):
+        if copy.name not in wanted:
+            copy.unlink()
     return prerendered
 
 
@@ -198,16 +213,43 @@ def _merged_run(run_id: str, lines: list[RawLine], store: Store) -> StoredRun:
     return StoredRun(digest, asdict(index_row(run)), [p.to_json() for p in problems + found])
 
 
-def _copy_files(bundle: Bundle, marks: list[list], out: Path) -> list[tuple[str, list]]:
-    """Copy a run's rendered files into the site; [(path, [sha256, size])] as build_site takes."""
-    produced = []
-    for mark in marks:
-        rel = mark[0]
-        path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(path, bundle.file_bytes(mark))
-        produced.append((rel, [mark[1], mark[2]]))
-    return produced
+class _Copier:
+    """Copies runs' rendered files out of bundles into the site."""
+
+    def __init__(self, out: Path, *, direct: bool):
+        self.out = out
+        self._write = write_new if direct else write_bytes
+        self._folders: set[Path] = set()
+
+    def copy(self, bundle: Bundle, marks: list[list]) -> list[tuple[str, list]]:
+        """[(path, [sha256, size])] of the files copied, as build_site takes them."""
+        produced = []
+        for mark in marks:
+            rel = mark[0]
+            path = self.out / rel
+            if path.parent not in self._folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(path.parent)
+            self._write(path, bundle.file_bytes(mark))
+            produced.append((rel, [mark[1], mark[2]]))
+        return produced
+
+
+def _keep_copy(bundle: Bundle, store: Store) -> Path:
+    """The bundle's copy in the merge store (a hard link where the file system allows one):
+    the records of the runs taken from it stay there, read in place."""
+    folder = store.root / BUNDLES
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / f"{bundle.digest[:32]}.zip"
+    if not copy.exists():
+        staged = copy.with_name(copy.name + ".tmp")
+        staged.unlink(missing_ok=True)
+        try:
+            os.link(bundle.path, staged)
+        except OSError:  # (another file system, or links not allowed)
+            shutil.copyfile(bundle.path, staged)
+        staged.replace(copy)
+    return copy
 
 
 # --- the merge's state -----------------------------------------------------------------------
