@@ -348,6 +348,47 @@ def bench_import(executions: int = 1000) -> dict:
     return {"executions": executions, "input_mb": size / MB, "s": t.seconds, "rss_mb": t.peak_rss_mb}
 
 
+def bench_shards(n: int, shards: int = 4) -> dict:
+    """N runs built as `shards` shards at once (one process each, as separate machines
+    would), then merged; against one build of the same input, in the same run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    w = ensure_workload(n, {"jsonl"})
+    inputs = w / "jsonl"
+    print(f"  N={n:,}: one build, for the sharded build to compare with …", file=sys.stderr, flush=True)
+    single, single_store = OUT / f"shard-single{n}", OUT / f"shard-single-store{n}"
+    set_aside(single)
+    set_aside(single_store)
+    whole = runreport_build(inputs, single, single_store)
+    if whole.returncode != 0:
+        return {"error": f"runreport build failed, {_why(whole)}"}
+    folder = OUT / f"shards{n}"
+    set_aside(folder)
+    folder.mkdir(parents=True)
+    env = {**os.environ, "RUNREPORT_JOBS": "1"}
+    cmds = [RUNREPORT + ["build", str(inputs), "--shard", f"{k}/{shards}",
+                         "--bundle", str(folder / f"part-{k}.zip")] for k in range(1, shards + 1)]
+    print(f"  N={n:,}: {shards} shards at once …", file=sys.stderr, flush=True)
+    with ThreadPoolExecutor(shards) as pool:
+        parts = list(pool.map(lambda cmd: peers.timed(cmd, env=env), cmds))
+    failed = next((t for t in parts if t.returncode != 0), None)
+    if failed is not None:
+        return {"error": f"a shard failed, {_why(failed)}"}
+    print(f"  N={n:,}: merge …", file=sys.stderr, flush=True)
+    merged = folder / "site"
+    merge = peers.timed(RUNREPORT + ["merge", str(folder), "-o", str(merged)])
+    if merge.returncode != 0:
+        return {"error": f"runreport merge failed, {_why(merge)}"}
+    return {
+        "n": n, "shards": shards, "single_s": whole.seconds, "single_rss_mb": whole.peak_rss_mb,
+        "slowest_shard_s": max(t.seconds for t in parts),
+        "shard_rss_mb": max(t.peak_rss_mb for t in parts),
+        "merge_s": merge.seconds, "merge_rss_mb": merge.peak_rss_mb,
+        "bundles_mb": sum(f.stat().st_size for f in folder.glob("*.zip")) / MB,
+        "identical": tree_digest(merged) == tree_digest(single),
+    }
+
+
 def bench_tti(entries: int = 5000) -> dict:
     folder = OUT / f"tti{entries}"
     log = folder / "run.jsonl"
@@ -420,8 +461,25 @@ def _ok(cond) -> str:
 
 
 def table(sizes: list[dict], listing: dict | None, tti: dict | None, watch: dict | None,
-          imported: dict | None = None) -> str:
+          imported: dict | None = None, sharded: dict | None = None) -> str:
     rows: list[tuple[str, str, str, str]] = []  # figure, value, target, verdict
+    if sharded is not None:
+        if "error" in sharded:
+            rows.append(("sharded build", sharded["error"], "", "MISSED"))
+        else:
+            n, k = sharded["n"], sharded["shards"]
+            total = sharded["slowest_shard_s"] + sharded["merge_s"]
+            rows.append((f"{n:,} one build (both cores)",
+                         f"{sharded['single_s']:.1f} s, peak RSS {sharded['single_rss_mb']:,.0f} MB", "", ""))
+            rows.append((f"{n:,} as {k} shards at once (one process each) + merge",
+                         f"slowest shard {sharded['slowest_shard_s']:.1f} s (peak RSS "
+                         f"{sharded['shard_rss_mb']:,.0f} MB) + merge {sharded['merge_s']:.1f} s = "
+                         f"{total:.1f} s ({total / sharded['single_s']:.2f}× one build; bundles "
+                         f"{sharded['bundles_mb']:,.0f} MB)", "", ""))
+            rows.append((f"{n:,} merge alone", f"{sharded['merge_s']:.1f} s, peak RSS "
+                         f"{sharded['merge_rss_mb']:,.0f} MB", "< 200 MB", _ok(sharded["merge_rss_mb"] < 200)))
+            rows.append((f"{n:,} merged site = one build's, byte for byte",
+                         "yes" if sharded["identical"] else "NO", "yes", _ok(sharded["identical"])))
     if imported is not None:
         if "error" in imported:
             rows.append(("n8n import", imported["error"], "bounded memory", "MISSED"))
@@ -553,7 +611,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="runs of the Runs page transfer figure (default 100,000; quick 10,000)")
     ap.add_argument("--allure-max", type=int, default=2000,
                     help="largest N to run Allure on (it writes a file per attachment)")
-    ap.add_argument("--skip", default="", help="comma list of: listing,tti,watch,sizes,import")
+    ap.add_argument("--skip", default="", help="comma list of: listing,tti,watch,sizes,import,shards")
+    ap.add_argument("--shards-n", type=int, default=10_000, metavar="N",
+                    help="runs of the sharded build figure (4 shards at once, then a merge)")
     ap.add_argument("--profile", type=int, default=None, metavar="N",
                     help="also write a pyinstrument profile of a full build at N runs")
     a = ap.parse_args(argv)
@@ -580,6 +640,7 @@ def main(argv: list[str] | None = None) -> int:
     listing = None if "listing" in skip else bench_listing(listing_runs)
     tti = None if "tti" in skip else bench_tti(5000)
     imported = None if "import" in skip else bench_import(1000)
+    sharded = None if "shards" in skip else bench_shards(a.shards_n)
     if a.profile:
         print(f"  profiling a build at N={a.profile:,} …", file=sys.stderr, flush=True)
         top = profile_build(a.profile)
@@ -593,12 +654,12 @@ def main(argv: list[str] | None = None) -> int:
         tools.append(f"allure {peers.version(allure_cmd)}")
     header = (f"runreport benchmark, {started:%Y-%m-%d %H:%M %Z}, {os.cpu_count()} cores, "
               f"Python {platform.python_version()}; " + "; ".join(tools))
-    text = header + "\n\n" + table(size_results, listing, tti, watch, imported)
+    text = header + "\n\n" + table(size_results, listing, tti, watch, imported, sharded)
     print(text)
     (OUT / "results.md").write_text(text + "\n")
     (OUT / "results.json").write_text(json.dumps(
         {"header": header, "sizes": size_results, "listing": listing, "tti": tti,
-         "watch": watch, "import": imported}, indent=1, default=str))
+         "watch": watch, "import": imported, "sharded": sharded}, indent=1, default=str))
     shutil.rmtree(TRASH, ignore_errors=True)  # (now that nothing is timed)
     return 0
 

@@ -84,16 +84,19 @@ def _chunks_and_library(folder: Path) -> tuple[Path, Path]:
     return folder / "logs", bigruns.write_library(folder / "library", big_value_bytes=50_000)
 
 
-def _single_and_sharded(tmp_path: Path, inputs: list[Path], shards: list[int], *options: str) -> None:
+def _single_and_sharded(tmp_path: Path, inputs: list[Path], shards: list[int], *options: str,
+                        by: str = "file") -> None:
     whole = tmp_path / "whole"
-    _run("build", *inputs, "-o", whole, "--store", tmp_path / "whole.store", *options)
+    if not whole.exists():
+        _run("build", *inputs, "-o", whole, "--store", tmp_path / "whole.store", *options)
     expected = _tree(whole)
     assert expected
     for n in shards:
-        bundles = tmp_path / f"bundles-{n}"
+        bundles = tmp_path / f"bundles-{by}-{n}"
         for k in range(1, n + 1):
-            _run("build", *inputs, "--shard", f"{k}/{n}", "--bundle", bundles / "part-{k}.zip", *options)
-        merged = tmp_path / f"merged-{n}"
+            _run("build", *inputs, "--shard", f"{k}/{n}", "--shard-by", by,
+                 "--bundle", bundles / "part-{k}.zip", *options)
+        merged = tmp_path / f"merged-{by}-{n}"
         _run("merge", bundles, "-o", merged)
         got = _tree(merged)
         assert sorted(got) == sorted(expected), f"{n} shards: other files"
@@ -120,9 +123,58 @@ def test_problems_hostile_text_and_secrets_merge_to_the_single_build(tmp_path):
 def test_chunked_values_and_a_library_merge_to_the_single_build(tmp_path):
     logs, library = _chunks_and_library(tmp_path / "in")
     _single_and_sharded(tmp_path, [logs], [1, 2], "--library", library, "--chunk-size", "20000")
-    merged = tmp_path / "merged-2"
+    merged = tmp_path / "merged-file-2"
     assert (merged / "library.html").is_file()
     assert any(p.name.startswith("c-") for p in (merged / "data").rglob("*.js"))  # chunk files
+
+
+def test_shards_by_run_id_merge_to_the_single_build(tmp_path):
+    inputs = _split_runs(tmp_path / "in")
+    _single_and_sharded(tmp_path, [inputs], [1, 2, 3, 7], by="run")
+    with zipfile.ZipFile(tmp_path / "bundles-run-3" / "part-2.zip") as z:
+        index = json.loads(z.read("runreport-bundle.json"))
+    assert index["shard_by"] == "run" and len(index["files"]) == 5  # every shard reads every file
+    assert 0 < len(index["runs"]) < 20
+
+
+def test_shards_by_run_id_of_lines_the_byte_search_cannot_route(tmp_path):
+    records = [r for i in range(8) for r in _run_records(f"run-{i:03d}", i)]
+    records[5]["input"] = {"run_id": "run-000"}  # a second "run_id" on the line
+    records.insert(3, {"type": "step", "input": {"run_id": "run-000"}, "run_id": "run-002",
+                       "entry_id": "e5", "name": "Nested first", "status": "error", "automation": "Main"})
+    records.append({"type": "step", "entry_id": "e1", "name": "x", "status": "success",
+                    "meta": {"run_id": "run-002"}})  # no run id of its own: a problem, once
+    records.append({"type": "run", "meta": {"run_id": "run-003"}, "run_id": "solo", "composer": "S",
+                    "mode": "test", "started_at": "2026-11-20T12:00:00Z"})
+    text = _lines(records).replace('"run_id": "run-004"', '"run\\u005fid": "run-004"', 1)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "runs.jsonl").write_text(text + "{broken\n")
+    _single_and_sharded(tmp_path, [tmp_path / "in"], [2, 3, 5], by="run")
+
+
+def test_shards_by_run_id_and_then_by_file_into_one_site(tmp_path):
+    inputs = _split_runs(tmp_path / "in")
+    _single_and_sharded(tmp_path, [inputs], [3], by="run")
+    # The same files merged again, shard by file: they replace what the run shards said.
+    site = tmp_path / "merged-run-3"
+    for k in (1, 2):
+        _run("build", inputs, "--shard", f"{k}/2", "--bundle", tmp_path / "f" / f"{k}.zip")
+    _run("merge", tmp_path / "f" / "1.zip", "-o", site)
+    _run("merge", tmp_path / "f" / "2.zip", "-o", site)
+    assert _tree(site) == _tree(tmp_path / "whole")
+
+
+def test_shards_by_run_id_refuse_gzip_and_an_output_folder(tmp_path):
+    import gzip
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.jsonl.gz").write_bytes(gzip.compress(_lines(_run_records("r", 1)).encode()))
+    said = _run("build", tmp_path / "in", "--shard", "1/2", "--shard-by", "run",
+                "--bundle", tmp_path / "x.zip", ok=False)
+    assert said.exit_code == 1 and "not gzip" in said.output
+    said = _run("build", tmp_path / "in", "--shard", "1/2", "--shard-by", "run", "-o", tmp_path / "s",
+                "--bundle", tmp_path / "x.zip", ok=False)
+    assert said.exit_code == 2 and "leave out -o" in said.output
 
 
 def test_merging_shard_by_shard_is_incremental_and_ends_at_the_single_build(tmp_path):

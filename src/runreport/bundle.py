@@ -86,6 +86,9 @@ class Bundle:
         self.globals: str = index["globals"]
         self.options: dict[str, Any] = index["options"]
         self.shard: tuple[int, int] = tuple(index["shard"])
+        # What of its files it holds: all of each ("file"), or its runs of each ("run").
+        self.shard_by: str = index["shard_by"]
+        self.part: str = "" if self.shard_by == "file" else f"{self.shard[0]}/{self.shard[1]}"
         self.files: list[str] = index["files"]
         self.problems: list[dict] = index["problems"]
         self.runs: dict[str, BundledRun] = {
@@ -144,6 +147,10 @@ class Bundle:
                           ("problems", list), ("runs", dict), ("inputs", list)):
             if not isinstance(index.get(key), kind):
                 raise BundleError(f"{self.path}: its index has no valid {key!r}")
+        k, n = (index["shard"] + [0, 0])[:2]
+        if (len(index["shard"]) != 2 or not all(isinstance(x, int) for x in (k, n)) or not 1 <= k <= n
+                or index.get("shard_by") not in ("file", "run")):
+            raise BundleError(f"{self.path}: its index names no valid shard")
         for rid, run in index["runs"].items():
             if not (isinstance(run, dict) and isinstance(run.get("hash"), str)
                     and isinstance(run.get("row"), dict) and isinstance(run.get("problems"), list)

@@ -76,8 +76,14 @@ def parts(sizes: list[int], count: int) -> list[Part]:
     return out
 
 
-def index_part(path: str, part: Part) -> PartIndex:
-    """Index the lines `part` owns in the file at `path` (see PartIndex)."""
+def index_part(path: str, part: Part, *, strict: bool = False) -> PartIndex:
+    """Index the lines `part` owns in the file at `path` (see PartIndex).
+
+    `strict`: route a line only when its run id cannot be another's: one plain
+    `"run_id"` key and no `\\u` escape (which could spell the record's own key);
+    other lines are left unrouted, for the caller to parse. A build by run-id
+    shards needs it: a shard never parses the lines routed to other shards' runs.
+    """
     index = PartIndex(part)
     routed = index.routed
     unrouted = index.unrouted
@@ -94,7 +100,7 @@ def index_part(path: str, part: Part) -> PartIndex:
             if not chunk:
                 if pending:  # an unterminated last line
                     index.tail_start = pos
-                    _route(pending, pos, local, routed, unrouted)
+                    _route(pending, pos, local, routed, unrouted, strict)
                     local += 1
                 break
             lines = (pending + chunk if pending else chunk).split(b"\n")
@@ -102,7 +108,7 @@ def index_part(path: str, part: Part) -> PartIndex:
             for line in lines:
                 if pos >= part.end:
                     break
-                _route(line, pos, local, routed, unrouted)
+                _route(line, pos, local, routed, unrouted, strict)
                 local += 1
                 pos += len(line) + 1
     index.lines = local
@@ -124,7 +130,7 @@ def _first_line_start(f, start: int) -> int | None:
         start += len(block)
 
 
-def _route(line: bytes, offset: int, local: int, routed: dict, unrouted: array) -> None:
+def _route(line: bytes, offset: int, local: int, routed: dict, unrouted: array, strict: bool = False) -> None:
     length = len(line)
     if line.endswith(b"\r"):
         length -= 1
@@ -137,6 +143,8 @@ def _route(line: bytes, offset: int, local: int, routed: dict, unrouted: array) 
         return  # a blank line: counted, never parsed
     at = line.find(_KEY)
     found = _RUN_ID.match(line, at) if at >= 0 else None
+    if found is not None and strict and (line.find(_KEY, found.end()) >= 0 or b"\\u" in line):
+        found = None
     if found is not None:
         key = found[1].decode("utf-8", "surrogateescape")
         refs = routed.get(key)

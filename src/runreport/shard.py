@@ -3,7 +3,9 @@
 `runreport build INPUT… --shard K/N --bundle FILE` reads the input files
 whose place in the read order (sorted paths, as every build reads them)
 counts K modulo N, builds them as any build does, and packs the result
-(runreport.bundle). Every shard is given all the inputs, so each knows
+(runreport.bundle). With `--shard-by run` it reads every file but builds
+only the runs whose id hashes to K modulo N (`takes_run`), for inputs of a
+few large files. Every shard is given all the inputs, so each knows
 the whole read order and names its files as a single build would: the
 merge (runreport.site.sitemerge) then gives the site one build of all of
 them gives, byte for byte.
@@ -11,9 +13,10 @@ them gives, byte for byte.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
@@ -76,6 +79,17 @@ def shard_files(files: Sequence[T], k: int, n: int) -> list[T]:
     return [f for i, f in enumerate(files) if i % n == k - 1]
 
 
+def shard_of_run(run_id: str, n: int) -> int:
+    """The shard (from 1) of N by run id that holds a run: a stable hash of its id, modulo N."""
+    digest = hashlib.sha256(run_id.encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "big") % n + 1
+
+
+def takes_run(k: int, n: int) -> Callable[[str], bool]:
+    """Whether shard K of N by run id holds a run."""
+    return lambda run_id: shard_of_run(run_id, n) == k
+
+
 def bundle_path(template: Path, k: int, n: int) -> Path:
     """The bundle file, with {k} and {n} in its name filled in (one command line for every shard)."""
     return Path(str(template).replace("{k}", str(k)).replace("{n}", str(n)))
@@ -122,7 +136,7 @@ def options_from_json(data: Mapping[str, Any], environ: Mapping[str, str] = os.e
 
 
 def bundle_index(loaded: Any, manifest: Any, *, options: Any, globals_digest: str,
-                 shard: tuple[int, int], inputs: Sequence[str]) -> dict[str, Any]:
+                 shard: tuple[int, int], shard_by: str, inputs: Sequence[str]) -> dict[str, Any]:
     """The index of a built shard's bundle: its files, problems and runs with their files.
 
     `manifest`: the site manifest of the shard's build (each run's files and their marks).
@@ -148,6 +162,7 @@ def bundle_index(loaded: Any, manifest: Any, *, options: Any, globals_digest: st
         "globals": globals_digest,
         "options": options_json(options),
         "shard": list(shard),
+        "shard_by": shard_by,  # "file": its files whole; "run": the runs of every file it takes
         "inputs": list(inputs),
         "files": [str(p) for p in loaded.files],
         "problems": line_problems,
@@ -165,4 +180,4 @@ def _problem_key(p: Mapping[str, Any]) -> tuple:
 
 
 __all__ = ["ShardError", "bundle_index", "bundle_path", "options_from_json", "options_json",
-           "packed_records", "parse_shard", "shard_files", "shard_from_env"]
+           "packed_records", "parse_shard", "shard_files", "shard_from_env", "shard_of_run", "takes_run"]

@@ -67,10 +67,13 @@ def site_options(command):
               metavar="FILE",
               help="Write the shard's bundle to FILE ({k} and {n} in the name are filled in); "
                    "-o is then optional. A bundle holds the input as logged: never publish it.")
+@click.option("--shard-by", type=click.Choice(["file", "run"]), default="file", show_default=True,
+              help="How a shard takes its part: whole input files, or the runs whose id hashes "
+                   "to K modulo N (every shard reads every file; for a few large files).")
 @click.pass_context
 def build(ctx, inputs, output, config_path, editor_url, no_redact, strict, chunk_size, library_dir,
           store_dir, wait, mask_env, fail_on, junit_file, summary_md, link_base, allow_empty, source,
-          shard, bundle_file):
+          shard, bundle_file, shard_by):
     """Build the static HTML site from run log files or folders."""
     from runreport.commands import print_problems, warn_store_damage
 
@@ -78,16 +81,22 @@ def build(ctx, inputs, output, config_path, editor_url, no_redact, strict, chunk
     options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs,
                             mask_env)
     part = _shard_of(shard, bundle_file, source)
+    by_run = part is not None and shard_by == "run"
+    if by_run and (ctx.get_parameter_source("output") is not ParameterSource.DEFAULT or store_dir):
+        raise click.UsageError("--shard-by run builds in a folder of its own: leave out -o and --store")
     with ExitStack() as scratch:
         if part is not None and ctx.get_parameter_source("output") is ParameterSource.DEFAULT:
             output = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="runreport-shard-")))
         store_dir = store_outside(output, store_dir)
         claim_output_or_exit(output)
         with writing_or_exit(output, store_dir, wait):
-            built_from = inputs if part is None else _shard_inputs(inputs, *part)
-            loaded, report = _build(built_from, output, options, store_dir, source)
+            if by_run:
+                loaded, report = _build_runs_of_shard(inputs, output, options, store_dir, *part)
+            else:
+                built_from = inputs if part is None else _shard_inputs(inputs, *part)
+                loaded, report = _build(built_from, output, options, store_dir, source)
             if part is not None:
-                bundle_file = _write_bundle(loaded, output, options, part, bundle_file)
+                bundle_file = _write_bundle(loaded, output, options, part, shard_by, bundle_file)
         warn_store_damage(loaded, store_dir)
         print_problems(loaded.problems)
         report.seconds = time.perf_counter() - started  # (pages were rendered while reading too)
@@ -248,7 +257,28 @@ def _shard_inputs(inputs, k: int, n: int) -> list[Path]:
     return files
 
 
-def _write_bundle(loaded, output: Path, options, part: tuple[int, int], template: Path) -> Path:
+def _build_runs_of_shard(inputs, output: Path, options, store_dir: Path, k: int, n: int):
+    """Shard K of N by run id: every file indexed, the runs whose id hashes to K built."""
+    from runreport.commands import StderrProgress
+    from runreport.site import firstbuild
+    from runreport.site.build import build_site
+    from runreport.shard import takes_run
+
+    files = _shard_inputs(inputs, 1, 1)
+    gz = [p for p in files if p.name.endswith(".gz")]
+    if gz:
+        raise click.ClickException(f"--shard-by run reads plain files, not gzip ({gz[0]}); "
+                                   "shard by file instead")
+    first = firstbuild.load_and_render(files, store_dir, output, options, progress=StderrProgress(),
+                                       runs_of_shard=takes_run(k, n), line_problems=k == 1)
+    if first is None:
+        raise click.ClickException("the inputs could not be read by ranges; shard by file instead")
+    loaded, rendered = first
+    return loaded, build_site(loaded, output, options, prerendered=rendered)
+
+
+def _write_bundle(loaded, output: Path, options, part: tuple[int, int], shard_by: str,
+                  template: Path) -> Path:
     from runreport.bundle import write_bundle
     from runreport.shard import bundle_index, bundle_path, packed_records
     from runreport.site import librarypages
@@ -261,7 +291,7 @@ def _write_bundle(loaded, output: Path, options, part: tuple[int, int], template
         raise click.ClickException(f"the shard's site in {output} has no manifest to bundle")
     path = bundle_path(template, *part)
     index = bundle_index(loaded, manifest, options=options, globals_digest=digest, shard=part,
-                         inputs=options.inputs)
+                         shard_by=shard_by, inputs=options.inputs)
     write_bundle(path, index, lambda run_id: packed_records(loaded.store, run_id), output)
     return path
 

@@ -66,6 +66,7 @@ class _Job:
     options: site_build.BuildOptions
     redactor: object
     has_library: bool
+    strict_routes: bool = False  # (a shard by run id: see partition.index_part)
 
 
 _JOB: _Job | None = None
@@ -80,7 +81,7 @@ def _fd(file: int) -> int:
 
 
 def _index(part: Part) -> PartIndex:
-    return index_part(_JOB.files[part.file], part)
+    return index_part(_JOB.files[part.file], part, strict=_JOB.strict_routes)
 
 
 def _build_batch(batch: list[tuple[str, array]]) -> list[tuple]:
@@ -165,11 +166,15 @@ def load_and_render(
     *,
     jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
+    runs_of_shard: Callable[[str], bool] | None = None,
+    line_problems: bool = True,
 ) -> tuple[Loaded, dict[str, tuple[str, list]]] | None:
     """Read and render every run of a first build; (loaded, rendered runs for build_site).
 
     None when this is not a first read (the store has a previous one), or
     the input cannot be read this way: the caller then loads as usual.
+    A shard by run id (runreport.shard) builds only the runs `runs_of_shard`
+    takes; problems of lines that name no run are its only when `line_problems`.
     """
     global _JOB
     files = find_inputs(inputs)
@@ -184,7 +189,8 @@ def load_and_render(
     sizes = [p.stat().st_size for p in files]
     workers = site_build._workers(jobs, site_build.POOL_MIN_RUNS if sum(sizes) > BATCH_BYTES else 1)
     _JOB = _Job(tuple(str(p) for p in files), store, out, options,
-                site_build._redactor(options), librarypages.exists(options.library))
+                site_build._redactor(options), librarypages.exists(options.library),
+                strict_routes=runs_of_shard is not None)
     pool = None
     try:
         (store.root / "runs").mkdir(parents=True, exist_ok=True)
@@ -199,6 +205,10 @@ def load_and_render(
             return None
         plan = _plan(indexes, files, sizes)
         refs, early_problems, record_count = _route_all(indexes, plan)
+        if runs_of_shard is not None:
+            refs = {run_id: quads for run_id, quads in refs.items() if runs_of_shard(run_id)}
+        if not line_problems:
+            early_problems = []
         if progress:
             progress(f"indexed {len(files)} files, {sum(sizes) / 1e6:.1f} MB, {len(refs)} runs")
         batches = _batches(refs)
@@ -207,7 +217,7 @@ def load_and_render(
             results.extend(done)
             if progress:
                 progress(f"built {len(results)}/{len(refs)} runs")
-        results = _repair(results, refs, mapper)
+        results = _repair(results, refs, mapper, runs_of_shard)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -275,7 +285,8 @@ def _route_all(indexes: list[PartIndex], plan: dict[int, _FilePlan]
     return refs, problems, count
 
 
-def _repair(results: list[tuple], refs: dict[str, array], mapper) -> list[tuple]:
+def _repair(results: list[tuple], refs: dict[str, array], mapper,
+            runs_of_shard: Callable[[str], bool] | None = None) -> list[tuple]:
     """Build again the runs that misrouted lines belong to, with those lines in read order.
 
     The byte search routes a line by the first `"run_id"` in it, which is the
@@ -290,6 +301,8 @@ def _repair(results: list[tuple], refs: dict[str, array], mapper) -> list[tuple]
         return results
     touched: dict[str, None] = {}
     for run_id, *quad in moved:
+        if runs_of_shard is not None and not runs_of_shard(run_id):
+            continue  # (strict routing sends no line astray; should one go, it is not ours)
         refs.setdefault(run_id, array("q")).extend(quad)
         touched[run_id] = None
     for run_id in touched:

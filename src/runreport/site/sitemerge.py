@@ -47,7 +47,7 @@ from runreport.merge import replay
 from runreport.model import RunIndexRow, index_row
 from runreport.pipeline import Loaded, newest_first
 from runreport.problems import Problem, sort_key
-from runreport.shard import options_from_json
+from runreport.shard import options_from_json, shard_of_run
 from runreport.site import build as site_build
 from runreport.site import librarypages
 from runreport.site import manifest as build_manifest
@@ -127,29 +127,61 @@ def _check_globals(bundles: list[Bundle], globals_digest: str, state: dict, out:
                           "another runreport; merge these into a new output folder")
 
 
-def _covered(bundles: list[Bundle]) -> dict[str, Bundle]:
-    """Input file -> the bundle that read it (two bundles reading one file is a mistake)."""
-    covered: dict[str, Bundle] = {}
+def _covered(bundles: list[Bundle]) -> dict[str, dict[str, Bundle]]:
+    """Input file -> its parts in this merge ("" the whole file, "K/N" the runs of shard K of
+    N by run id) -> the bundle holding it. Two bundles holding one part is a mistake."""
+    covered: dict[str, dict[str, Bundle]] = {}
     for b in bundles:
         for file in b.files:
-            if file in covered:
-                raise BundleError(f"{b.path} and {covered[file].path} both read {file}: bundles "
-                                  "of one merge come from different shards")
-            covered[file] = b
+            parts = covered.setdefault(file, {})
+            if b.part in parts or "" in parts:
+                other = parts.get(b.part) or parts[""]
+            else:  # (a whole file against parts of it)
+                other = next(iter(parts.values())) if b.part == "" and parts else None
+            if other is not None:
+                raise BundleError(f"{b.path} and {other.path} both read {file}: bundles of one "
+                                  "merge come from different shards")
+            if any(_shards_of(part) != _shards_of(b.part) for part in parts):
+                raise BundleError(f"{b.path} and {next(iter(parts.values())).path} split {file} "
+                                  "by run id into different numbers of shards")
+            parts[b.part] = b
     return covered
+
+
+def _shards_of(part: str) -> str:
+    return part.partition("/")[2]
+
+
+def _replaced_parts(old: dict[str, dict], new: dict[str, Bundle]) -> set[str]:
+    """The parts of a file merged before that its parts in this merge replace."""
+    if "" in new or "" in old or any(_shards_of(p) != _shards_of(next(iter(new))) for p in old):
+        return set(old)  # whole files, or another split: what was said of the file goes
+    return set(old) & set(new)
+
+
+def _part_of(run_id: str, parts: set[str]) -> str:
+    """The part of a file that holds a run's records, among parts of one kind."""
+    if "" in parts or not parts:
+        return ""
+    n = int(_shards_of(next(iter(parts))))
+    return f"{shard_of_run(run_id, n)}/{n}"
 
 
 # --- runs ----------------------------------------------------------------------------------
 
 
-def _merge_runs(bundles: list[Bundle], covered: dict[str, Bundle], store: Store, state: dict,
+def _merge_runs(bundles: list[Bundle], covered: dict[str, dict[str, Bundle]], store: Store, state: dict,
                 out: Path, globals_digest: str) -> dict[str, tuple[str, list]]:
     """Bring the store's runs, and the state's files, up to date with the bundles; the runs
     whose files were copied from a bundle (for build_site)."""
     files = state["files"]
     affected: set[str] = set()
-    for file in covered:
-        affected.update(files.get(file, {}).get("runs", ()))
+    replaced: dict[str, set[str]] = {}  # file -> its parts merged before and replaced now
+    for file, parts in covered.items():
+        before = files.get(file, {})
+        replaced[file] = _replaced_parts(before, parts)
+        for part in replaced[file]:
+            affected.update(before[part]["runs"])
     holders: dict[str, list[Bundle]] = {}
     for b in bundles:
         for run_id in b.runs:
@@ -157,21 +189,31 @@ def _merge_runs(bundles: list[Bundle], covered: dict[str, Bundle], store: Store,
     affected.update(holders)
     # A bundle's files replace what earlier bundles said of them (their problems by place).
     kept_copies = {b.digest: _keep_copy(b, store) for b in bundles}
-    for file, bundle in covered.items():
-        files[file] = {"inputs": bundle.index["inputs"], "runs": [], "bundle": kept_copies[bundle.digest].name,
-                       "problems": [p for p in bundle.problems if p["file"] == file]}
+    for file, parts in covered.items():
+        entry = files.setdefault(file, {})
+        for part in replaced[file]:
+            del entry[part]
+        for part, bundle in parts.items():
+            entry[part] = {"inputs": bundle.index["inputs"], "runs": [],
+                           "bundle": kept_copies[bundle.digest].name,
+                           "problems": [p for p in bundle.problems if p["file"] == file]}
+
+    def replaced_line(run_id: str, file: str) -> bool:
+        gone = replaced.get(file)
+        return bool(gone) and ("" in gone or _part_of(run_id, gone) in gone)
+
     old_site = build_manifest.read(out, globals_digest)
     # (No manifest: nobody reads the site's files yet, which are written in place, as a first
     # build's are; the manifest comes last.)
     copier = _Copier(out, direct=old_site is None)
     prerendered: dict[str, tuple[str, list]] = {}
     for run_id in sorted(affected):
-        kept = [ln for ln in (store.get_lines(run_id) or ()) if ln[0] not in covered] \
+        kept = [ln for ln in (store.get_lines(run_id) or ()) if not replaced_line(run_id, ln[0])] \
             if run_id in store.runs else []
         mine = [(b, b.records(run_id)) for b in holders.get(run_id, ())]
-        for _, (_, lines) in mine:
+        for b, (_, lines) in mine:
             for file in dict.fromkeys(f for f, _, _ in lines):
-                files[file]["runs"].append(run_id)
+                files[file][b.part]["runs"].append(run_id)
         if not kept and len(mine) == 1:  # one shard read all of it: taken as it made it
             bundle, (span, _) = mine[0]
             run = bundle.runs[run_id]
@@ -192,10 +234,10 @@ def _merge_runs(bundles: list[Bundle], covered: dict[str, Bundle], store: Store,
         lines.sort(key=lambda ln: (ln[0], ln[1]))  # the read order: file path, then line
         store.runs[run_id] = _merged_run(run_id, lines, store)
         state["split"][run_id] = [[f, n] for f, n, _ in lines]
-    for entry in files.values():
+    for entry in _parts(state):
         entry["runs"] = sorted(r for r in dict.fromkeys(entry["runs"]) if r in store.runs)
     # A bundle whose every file a later one read again is no longer pointed at.
-    wanted = {entry.get("bundle") for entry in files.values()}
+    wanted = {entry["bundle"] for entry in _parts(state)}
     for copy in (store.root / BUNDLES).glob("*.zip"):
         if copy.name not in wanted:
             copy.unlink()
@@ -270,11 +312,16 @@ def _read_state(store_dir: Path, store: Store) -> dict:
         # Another version's merge: the bundles merged before are not here to read again.
         raise BundleError(f"the merge store {store_dir} was made by another runreport; merge "
                           "every bundle again into a new output folder")
-    listed = {r for entry in state["files"].values() for r in entry["runs"]}
+    listed = {r for entry in _parts(state) for r in entry["runs"]}
     if store.damage or not listed <= set(store.runs):
         raise BundleError(f"the merge store {store_dir} is damaged ({store.damage or 'runs are missing'}); "
                           "merge every bundle again into a new output folder")
     return state
+
+
+def _parts(state: dict) -> list[dict]:
+    """Every part of every file merged: what one bundle said of it."""
+    return [state["files"][f][part] for f in sorted(state["files"]) for part in sorted(state["files"][f])]
 
 
 def _write_state(store_dir: Path, state: dict) -> None:
@@ -285,14 +332,14 @@ def _with_inputs(options: Any, state: dict) -> Any:
     """The merged site's input arguments (its Save dialog's command): every bundle's, in order."""
     from dataclasses import replace
 
-    inputs = dict.fromkeys(i for f in sorted(state["files"]) for i in state["files"][f]["inputs"])
+    inputs = dict.fromkeys(i for entry in _parts(state) for i in entry["inputs"])
     return replace(options, inputs=tuple(inputs))
 
 
 def _loaded(store: Store, state: dict) -> Loaded:
     """The merged runs as a load gives them: index rows newest first, problems by place."""
     split_places = {(f, n) for places in state["split"].values() for f, n in places}
-    problems = [Problem(**p) for entry in state["files"].values() for p in entry["problems"]
+    problems = [Problem(**p) for entry in _parts(state) for p in entry["problems"]
                 if (p["file"], p["line"]) not in split_places]
     problems += [Problem(**p) for s in store.runs.values() for p in s.problems]
     problems.sort(key=sort_key)
