@@ -8,6 +8,10 @@ file:// at 1366×900 (desktop) and 390×844 (phone), and writes:
 
   runs-desktop.png          the Runs page
   runs-phone.png            the Runs page on a phone
+  failed-card-phone.png     a failed card on a phone
+  failed-iteration-phone.png  the failed loop iteration on a phone
+  search-phone.png          search results on a phone
+  runs-dark-phone.png       the Runs page in dark mode on a phone
   failed-card.png           a failed card, its error line and expanded log
   failed-iteration.png      a run page at its failed loop iteration, Error open
   runs-dark.png             the Runs page in dark mode
@@ -89,6 +93,21 @@ def main() -> int:
             phone = browser.new_page(viewport=PHONE, is_mobile=True, device_scale_factor=2)
             phone.goto(index)
             phone.screenshot(path=str(out / "runs-phone.png"))
+            card = phone.locator('[data-run-id="r1118-inv-03"]')
+            card.locator("[data-act=expand]").click()
+            card.locator(".card-log .entry").first.wait_for()
+            card.screenshot(path=str(out / "failed-card-phone.png"))
+            phone.goto(run.as_uri() + "#error-e012")
+            phone.locator('#entry-e012 .sec[data-section="error"] .sec-body').wait_for()
+            phone.screenshot(path=str(out / "failed-iteration-phone.png"))
+            phone.goto(index)
+            phone.get_by_role("searchbox", name="Search runs").fill("lead")
+            phone.locator(".search-results .result").first.wait_for()
+            phone.screenshot(path=str(out / "search-phone.png"))
+            dark_phone = browser.new_page(viewport=PHONE, is_mobile=True, device_scale_factor=2,
+                                          color_scheme="dark")
+            dark_phone.goto(index)
+            dark_phone.screenshot(path=str(out / "runs-dark-phone.png"))
 
             dark = browser.new_page(viewport=DESKTOP, color_scheme="dark")
             dark.goto(index)

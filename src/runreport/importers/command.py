@@ -112,18 +112,14 @@ IMPORTERS = {"otlp": _otlp_records, "n8n": _n8n_records, "temporal": _temporal_r
 
 
 def iter_records(kind: str, documents, problems: list[Problem]) -> Iterator[dict]:
-    """A format's records one by one where the format allows it (n8n executions and
-    Temporal histories stand alone; a trace's spans may come in any document, so OTLP
-    is gathered first)."""
+    """A format's records one by one (n8n executions and Temporal histories stand alone;
+    a trace's spans may come in any document, so OTLP spills them to a file first)."""
     if kind == "n8n":
         from runreport.importers.n8n import iter_records as each
     elif kind == "temporal":
         from runreport.importers.temporal import iter_records as each
     else:
-        found, more = IMPORTERS[kind](documents)
-        problems += more
-        yield from found
-        return
+        from runreport.importers.otlp import iter_records as each
     yield from each(documents, problems)
 
 

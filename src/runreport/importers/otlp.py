@@ -12,7 +12,11 @@ lowerCamelCase (snake_case is read too).
 
 from __future__ import annotations
 
+import os
+import pickle
 import re
+import tempfile
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -116,8 +120,8 @@ def _instant(nanos: Any) -> str | None:
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def _gather(documents: Iterable[Document], problems: list[Problem]) -> dict[str, _Trace]:
-    traces: dict[str, _Trace] = {}
+def _spans(documents: Iterable[Document], problems: list[Problem]) -> Iterator[_Span]:
+    """Every span of `documents` with its resource and scope, as read."""
     for doc in documents:
         resource_spans = _get(doc.value, "resourceSpans")
         if not isinstance(resource_spans, list):
@@ -143,9 +147,35 @@ def _gather(documents: Iterable[Document], problems: list[Problem]) -> dict[str,
                                                 "expected a span with a traceId and a spanId (hex strings); "
                                                 "span skipped"))
                         continue
-                    traces.setdefault(trace_id, _Trace(trace_id)).spans.append(
-                        _Span(span, resource, scope if isinstance(scope, str) else None, doc.file, doc.line))
-    return traces
+                    yield _Span(span, resource, scope if isinstance(scope, str) else None, doc.file, doc.line)
+
+
+def iter_records(documents: Iterable[Document], problems: list[Problem]) -> Iterator[dict]:
+    """Run-log records of every trace in `documents` (traces in order of first sight,
+    spans by start time), a trace at a time.
+
+    A trace's spans may come in any document, so every span is read before the
+    first trace is written; they wait in a spill file, not in memory (memory
+    holds two integers a span and the largest trace).
+    """
+    with tempfile.TemporaryFile(prefix="runreport-otlp-") as spill:
+        places: dict[str, array] = {}  # trace id -> (offset, length) of each of its spans
+        at = 0
+        for s in _spans(documents, problems):
+            # (pickle keeps every value exactly as parsed, big integers and all)
+            data = pickle.dumps((s.span, s.resource, s.scope, s.file, s.line), pickle.HIGHEST_PROTOCOL)
+            spill.write(data)
+            trace_id = _get(s.span, "traceId")
+            refs = places.get(trace_id)
+            if refs is None:
+                refs = places[trace_id] = array("q")
+            refs.extend((at, len(data)))
+            at += len(data)
+        spill.flush()
+        fd = spill.fileno()
+        for trace_id, refs in places.items():
+            spans = [_Span(*pickle.loads(os.pread(fd, refs[i + 1], refs[i]))) for i in range(0, len(refs), 2)]
+            yield from _trace_records(_Trace(trace_id, spans), problems)
 
 
 def _json_kind(value: Any) -> str:
@@ -218,12 +248,9 @@ def _summary(attrs: dict) -> dict:
 
 
 def records(documents: Iterable[Document]) -> tuple[list[dict], list[Problem]]:
-    """Run-log records of every trace in `documents` (traces in order of first sight,
-    spans by start time), and the problems met."""
+    """Run-log records of every trace in `documents` (as `iter_records`), and the problems met."""
     problems: list[Problem] = []
-    out: list[dict] = []
-    for trace in _gather(documents, problems).values():
-        out.extend(_trace_records(trace, problems))
+    out = list(iter_records(documents, problems))
     return out, problems
 
 
