@@ -41,11 +41,11 @@ def other_run(rid: str) -> list[dict]:
 class Watching:
     """A Watcher running in a thread over `inputs`, stopped at the end of the test."""
 
-    def __init__(self, tmp: Path, inputs: list[Path], source: str = "runlog"):
+    def __init__(self, tmp: Path, inputs: list[Path], source: str = "runlog", between_steps: float = 0):
         self.out = tmp / "site"
         self.lines: list[str] = []
         self.watcher = Watcher(inputs, self.out, BuildOptions(), tmp / "store", echo=self.lines.append,
-                               source=source)
+                               source=source, between_steps=between_steps)
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.watcher.run, args=(self.stop,), daemon=True)
 
@@ -114,6 +114,41 @@ def test_the_site_follows_a_run_step_by_step(tmp_path):
     assert w.lines[0].startswith(f"built {w.out}: 0 runs rendered, ")
     assert all(s.startswith("rebuilt ") and " rendered, " in s for s in w.lines[1:])
     assert any(s.startswith(f"rebuilt {w.out}: 1 run rendered, ") for s in w.lines)
+
+
+def test_a_followed_run_stays_running_between_its_steps_then_shows_what_it_is(tmp_path):
+    log = tmp_path / "run.jsonl"
+    log.write_text(line(START))
+    with Watching(tmp_path, [log], between_steps=3) as w:
+        run_page = f"runs/{safe_name(RUN)}.html"
+        append(log, line(STEP_RUNNING))
+        wait_for(lambda: 'data-entry-id="e1" data-status="running"' in w.text(run_page))
+        builds = w.builds()
+        append(log, line(STEP_DONE))
+        # Its only step is done and no run_end came: the format says Completed; the run
+        # is still being written, so the site says Running (card, run page, its log file).
+        wait_for(lambda: 'data-entry-id="e1" data-status="success"' in w.text(run_page))
+        assert w.card_status() == "running"
+        assert '"status":"running"' in w.log()
+        assert 'class="status st-running"' in w.text(run_page) or "st-running" in w.text(run_page)
+        # Three quiet seconds later it is rebuilt once and shows what the format derives.
+        assert wait_for(lambda: w.card_status() == "completed", timeout=15)
+        assert '"status":"completed"' in w.log()
+        rebuilt = w.builds()
+        assert rebuilt >= builds + 2
+        import time
+        time.sleep(2.5)
+        assert w.builds() == rebuilt  # (no rebuild loop once it has settled)
+
+
+def test_runs_finished_before_watching_began_show_what_the_format_derives(tmp_path):
+    log = tmp_path / "run.jsonl"
+    log.write_text(line(START) + line(STEP_RUNNING) + line(STEP_DONE))  # no run_end, long done
+    with Watching(tmp_path, [log], between_steps=60) as w:
+        assert w.card_status() == "completed"
+        append(log, "".join(line(r) for r in other_run("w-2")))
+        assert wait_for(lambda: w.card_status("w-2") == "completed")
+        assert w.card_status() == "completed"  # (not seen growing: only w-2 was)
 
 
 def test_a_half_written_last_line_waits_until_it_is_complete(tmp_path):

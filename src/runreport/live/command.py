@@ -17,13 +17,16 @@ def _watcher(inputs, output, config_path, editor_url, no_redact, chunk_size, lib
     from runreport.live.watch import Watcher
     from runreport.site.command import build_options, claim_output_or_exit, store_outside
 
+    from runreport.site.config import load_config
+
     options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs,
                             mask_env)
     store = store_outside(output, store_dir)
     claim_output_or_exit(output)
     echo = functools.partial(click.echo, err=True)
     return Watcher(list(inputs), output, options, store,
-                   echo=echo, on_build=on_build, following=following, source=source)
+                   echo=echo, on_build=on_build, following=following, source=source,
+                   between_steps=load_config(config_path).between_steps)
 
 
 def _until_interrupted(stop: threading.Event, work: threading.Thread) -> None:

@@ -7,6 +7,15 @@ and a last line without its newline waits (`accept_partial_tail=False`).
 This module only decides *when* to call it: on file events from watchfiles
 (folders of the inputs, so a rotated file's new inode is seen too), and on a
 cheap stat check every second in case an event was missed.
+
+**Between steps.** By the format's rule a run with no `run_end` and no
+entry running is Completed, which is what a live run looks like for the
+moment between one step's end and the next one's start. While following,
+a run seen growing (records added by a rebuild, not by the first build) that
+would be Completed without its `run_end` is shown Running until
+`between_steps` seconds pass with no new record of it; then it is rebuilt
+and shows what the format derives. A single build, `summary` and a build
+of the same files always show the format's status (docs/format.md).
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +44,39 @@ CHECK_MS = 1000
 OnBuild = Callable[[Any, BuildReport], None]
 
 
+class BetweenSteps:
+    """A load whose runs in `running` show Running, whatever the format derives (see above).
+
+    Gives build_site what a load gives; a run's content hash says so too, so
+    its page is made again when it starts and stops being shown this way.
+    """
+
+    def __init__(self, loaded: Any, running: set[str]):
+        self.loaded = loaded
+        self.running = running
+        self.problems = loaded.problems
+        self.index = [replace(r, status="running") if r.run_id in running else r for r in loaded.index]
+
+    def run(self, run_id: str) -> Any:
+        run = self.loaded.run(run_id)
+        return replace(run, status="running") if run_id in self.running else run
+
+    def runs(self):
+        for row in self.index:
+            yield self.run(row.run_id)
+
+    def content_hash(self, run_id: str) -> str:
+        digest = self.loaded.content_hash(run_id)
+        return f"{digest}+between-steps" if run_id in self.running else digest
+
+
 class Watcher:
     """Builds `output` from `inputs` now and again whenever they change."""
 
     def __init__(self, inputs: Sequence[Path | str], output: Path, options: BuildOptions,
                  store_dir: Path, *, echo: Callable[[str], None],
-                 on_build: OnBuild | None = None, following: bool = True, source: str = "runlog") -> None:
+                 on_build: OnBuild | None = None, following: bool = True, source: str = "runlog",
+                 between_steps: float = 0) -> None:
         self.inputs = [Path(p) for p in inputs]
         self.source = source  # --from: exports of other engines are imported on each read
         self.output = Path(output)
@@ -54,6 +91,9 @@ class Watcher:
         self._seen: tuple = ()
         self._told: set[str] = set()  # problems printed so far (each is printed once)
         self._built = False  # a build succeeded: later ones are rebuilds
+        self.between_steps = between_steps if following else 0  # seconds; 0: the format's status only
+        self._grew: dict[str, float] = {}  # run id -> when a rebuild last found records of it
+        self._between: set[str] = set()  # runs shown Running between steps by the last build
 
     # --- one build ----------------------------------------------------------------
 
@@ -86,8 +126,9 @@ class Watcher:
                 with writing(self.output, self.store_dir, wait=math.inf,
                              on_wait=lambda busy: self.echo(f"waiting: {busy} …")):
                     loaded = load()
-                    loaded, report = build_site_checked(loaded, self.output, self.options,
-                                                        read_again)
+                    shown, report = build_site_checked(self._between_steps(loaded), self.output,
+                                                       self.options, lambda: self._between_steps(read_again()))
+                    loaded = getattr(shown, "loaded", shown)
             except Exception as exc:  # the watch loop survives anything
                 self.echo(f"rebuild failed: {type(exc).__name__}: {exc} (still watching)")
                 return None
@@ -106,6 +147,24 @@ class Watcher:
             if self.on_build is not None:
                 self.on_build(loaded, report)
             return report
+
+    def _between_steps(self, loaded: Any) -> Any:
+        """The load as the site shows it while following: runs between steps Running."""
+        if not self.between_steps:
+            return loaded
+        now = time.monotonic()
+        if self._built:  # (the first build sees files, not growth)
+            for run_id in loaded.changed:
+                self._grew[run_id] = now
+        self._between = {r.run_id for r in loaded.index
+                         if r.status == "completed" and r.ended_at is None
+                         and now - self._grew.get(r.run_id, -math.inf) < self.between_steps}
+        return BetweenSteps(loaded, self._between) if self._between else loaded
+
+    def _between_steps_over(self) -> bool:
+        """Whether a run shown between steps has had no record for `between_steps` seconds."""
+        now = time.monotonic()
+        return any(now - self._grew[r] >= self.between_steps for r in self._between)
 
     # --- following the inputs ---------------------------------------------------------
 
@@ -158,6 +217,7 @@ class Watcher:
                               yield_on_timeout=True, raise_interrupt=False):
             if stop_event.is_set():
                 break
-            # Events and timeouts alike: rebuild only when an input file really changed.
-            if self._signature() != self._seen:
+            # Events and timeouts alike: rebuild only when an input file really changed, or
+            # a run shown between steps has been quiet long enough to show what it is.
+            if self._signature() != self._seen or self._between_steps_over():
                 self.build()

@@ -14,7 +14,9 @@ from runreport.stale import DEFAULT_STALE_AFTER
 
 CONFIG_NAME = "runreport.toml"
 _KNOWN_KEYS = {"editor_url": str, "redact_keys": list, "redact": bool, "chunk_size": int,
-               "mask_env": list, "stale_after": int}
+               "mask_env": list, "stale_after": int, "between_steps": int}
+#: Seconds a followed run stays Running between its steps (see runreport.live.watch).
+DEFAULT_BETWEEN_STEPS = 30
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class SiteConfig:
     chunk_size: int = DEFAULT_CHUNK_SIZE
     mask_env: tuple[str, ...] = ()  # environment variables whose values are masked everywhere
     stale_after: int = DEFAULT_STALE_AFTER  # seconds; see runreport.stale
+    between_steps: int = DEFAULT_BETWEEN_STEPS  # seconds; see runreport.live.watch
 
 
 def load_config(path: Path | None) -> SiteConfig:
@@ -47,8 +50,8 @@ def load_config(path: Path | None) -> SiteConfig:
             key in ("redact_keys", "mask_env") and not all(isinstance(v, str) for v in value)
         ):
             errors.append(f"{path}: {key!r} must be a {expected.__name__}")
-        elif key == "stale_after" and value < 0:
-            errors.append(f"{path}: 'stale_after' must be 0 (never) or more seconds")
+        elif key in ("stale_after", "between_steps") and value < 0:
+            errors.append(f"{path}: {key!r} must be 0 (never) or more seconds")
         elif key == "chunk_size" and value < MIN_CHUNK_SIZE:
             errors.append(f"{path}: 'chunk_size' must be at least {MIN_CHUNK_SIZE} bytes")
         elif key == "redact_keys":
@@ -63,6 +66,7 @@ def load_config(path: Path | None) -> SiteConfig:
         chunk_size=data.get("chunk_size", DEFAULT_CHUNK_SIZE),
         mask_env=tuple(data.get("mask_env", ())),
         stale_after=data.get("stale_after", DEFAULT_STALE_AFTER),
+        between_steps=data.get("between_steps", DEFAULT_BETWEEN_STEPS),
     )
 
 
