@@ -277,3 +277,18 @@ def test_percentiles_are_by_nearest_rank():
 def test_details_need_json():
     result = invoke("summary", SPEC_EXAMPLE, "--details")
     assert result.exit_code == 2 and "--details goes with --json" in result.output
+
+
+def test_config_between_steps_must_be_whole_seconds_from_zero(tmp_path):
+    from runreport.site.config import DEFAULT_BETWEEN_STEPS, load_config
+
+    config = tmp_path / "runreport.toml"
+    config.write_text("between_steps = 5\n")
+    assert load_config(config).between_steps == 5
+    config.write_text("")
+    assert load_config(config).between_steps == DEFAULT_BETWEEN_STEPS
+    for bad, said in (("-1", "'between_steps' must be 0 (never) or more seconds"),
+                      ('"soon"', "'between_steps' must be a int")):
+        config.write_text(f"between_steps = {bad}\n")
+        result = CliRunner().invoke(main, ["watch", str(tmp_path), "--config", str(config)])
+        assert result.exit_code == 1 and said in result.output, result.output

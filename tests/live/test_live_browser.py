@@ -205,3 +205,23 @@ def test_a_search_left_open_finds_a_run_that_arrives_later(tmp_path, serve, brow
     assert page.evaluate("window.__sameDocument") is True
     assert errors == []
     page.close()
+
+
+def test_a_run_between_steps_shows_running_then_settles_in_place(tmp_path, serve, browser):
+    """serve --watch: a run whose step ended, with no run_end yet, stays Running while it is
+    being written; `between_steps` quiet seconds later the open page says Completed."""
+    (tmp_path / "runreport.toml").write_text("between_steps = 4\n")
+    log = write(tmp_path / "run.jsonl", [R["start"], R["running"]])
+    served = serve([log], "--watch", "--config", str(tmp_path / "runreport.toml"))
+    page = browser.new_page()
+    page.set_default_timeout(DEADLINE_MS)
+    page.goto(f"{served.base}/runs/{safe_name(RUN)}.html")
+    navigations = watch_page(page)
+    status = page.locator(".run-meta .status")
+    expect(status).to_have_text("Running")
+    write(log, [R["success"]])
+    page.wait_for_function(
+        "() => document.querySelector('[data-entry-id=\"e1\"]').dataset.status === 'success'")
+    assert status.inner_text() == "Running"  # its step is done; the run is still being written
+    expect(status).to_have_text("Completed", timeout=DEADLINE_MS)
+    assert page.evaluate("window.__sameDocument") is True and not navigations
