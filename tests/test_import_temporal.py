@@ -107,3 +107,60 @@ def test_every_command_reads_histories_directly_from_a_folder_and_gzip(tmp_path)
     assert built.returncode == 0, built.stderr
     forced = _runreport("summary", FIXTURES / "order-ok.json", "--from", "temporal", "--json", cwd=tmp_path)
     assert [r["run_id"] for r in json.loads(forced.stdout)["runs"]] == ["7c1f0a3e-0001"]
+
+
+def test_a_child_workflows_history_is_nested_under_the_entry_that_started_it(tmp_path):
+    done = _runreport("import", "temporal", FIXTURES / "label.json", FIXTURES / "shipment.json",
+                      "-o", tmp_path / "runs.jsonl", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = _runreport("summary", tmp_path / "runs.jsonl", "--json", cwd=tmp_path)
+    runs = json.loads(summary.stdout)["runs"]
+    assert [r["run_id"] for r in runs] == ["7c1f0a3e-0003"]  # the child is no run of its own
+    assert [(e["name"], e["lineage"], e["status"]) for e in runs[0]["entries"]] == [
+        ("PrintLabel", ["PrintLabel"], "success"),
+        ("RenderLabel", ["PrintLabel", "RenderLabel"], "success"),
+        ("SendToPrinter", ["PrintLabel", "SendToPrinter"], "success"),
+        ("WorkflowExecutionUpdateAccepted", ["WorkflowExecutionUpdateAccepted"], "success")]
+    assert runs[0]["status"] == "completed"
+    assert _runreport("validate", tmp_path / "runs.jsonl", cwd=tmp_path).returncode == 0
+    # Without its parent's history, the child is a run of its own.
+    alone = _runreport("summary", FIXTURES / "label.json", "--json", cwd=tmp_path)
+    assert [r["run_id"] for r in json.loads(alone.stdout)["runs"]] == ["9d2e-0001"]
+
+
+def test_grandchildren_nest_down_the_chain_whatever_order_the_histories_come_in():
+    from runreport.importers.otlp import Document
+    from runreport.importers.temporal import records
+
+    def history(execution, children=(), parent=None):
+        started = {"workflowType": {"name": f"W-{execution}"}, "originalExecutionRunId": execution}
+        if parent:
+            started["parentWorkflowExecution"] = {"workflowId": f"wf-{parent}", "runId": parent}
+        events = [{"eventId": "1", "eventType": "WorkflowExecutionStarted",
+                   "workflowExecutionStartedEventAttributes": started}]
+        for n, child in enumerate(children, 2):
+            events += [{"eventId": f"{n}0", "eventType": "StartChildWorkflowExecutionInitiated",
+                        "startChildWorkflowExecutionInitiatedEventAttributes": {
+                            "workflowId": f"wf-{child}", "workflowType": {"name": f"W-{child}"}}},
+                       {"eventId": f"{n}1", "eventType": "ChildWorkflowExecutionStarted",
+                        "childWorkflowExecutionStartedEventAttributes": {
+                            "initiatedEventId": f"{n}0",
+                            "workflowExecution": {"workflowId": f"wf-{child}", "runId": child}}}]
+        events.append({"eventId": "99", "eventType": "ActivityTaskScheduled",
+                       "activityTaskScheduledEventAttributes": {"activityId": "a", "activityType": {"name": f"work-{execution}"}}})
+        return {"events": events}
+
+    docs = [Document(history("C", parent="B"), "c.json", 1), Document(history("B", ["C"], parent="A"), "b.json", 1),
+            Document(history("A", ["B"]), "a.json", 1)]
+    out, problems = records(docs)
+    assert not problems
+    assert {r["run_id"] for r in out} == {"A"} and [r["type"] for r in out].count("run") == 1
+    by_id = {r["entry_id"]: r for r in out if r["type"] == "step"}
+    assert by_id["child-wf-B"].get("parent") is None
+    assert by_id["child-wf-B/child-wf-C"]["parent"] == "child-wf-B"
+    assert by_id["child-wf-B/child-wf-C/activity-a"]["parent"] == "child-wf-B/child-wf-C"
+    assert by_id["child-wf-B/child-wf-C/activity-a"]["name"] == "work-C"
+    # Parents are written before the children nested under them.
+    order = [r["entry_id"] for r in out if r["type"] == "step"]
+    assert order.index("child-wf-B") < order.index("child-wf-B/child-wf-C") < order.index(
+        "child-wf-B/child-wf-C/activity-a")

@@ -112,8 +112,9 @@ IMPORTERS = {"otlp": _otlp_records, "n8n": _n8n_records, "temporal": _temporal_r
 
 
 def iter_records(kind: str, documents, problems: list[Problem]) -> Iterator[dict]:
-    """A format's records one by one (n8n executions and Temporal histories stand alone;
-    a trace's spans may come in any document, so OTLP spills them to a file first)."""
+    """A format's records one by one (n8n executions stand alone; a trace's spans, and a
+    child workflow's parent, may come in any document, so OTLP and Temporal spill what
+    they read to a file first)."""
     if kind == "n8n":
         from runreport.importers.n8n import iter_records as each
     elif kind == "temporal":

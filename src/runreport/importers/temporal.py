@@ -16,8 +16,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
+import pickle
 import re
+import tempfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -71,33 +75,126 @@ def records(documents: Iterable[Document]) -> tuple[list[dict], list[Problem]]:
     return list(iter_records(documents, problems)), problems
 
 
+@dataclass(frozen=True)
+class Nesting:
+    """Where a child workflow's history goes: into its root ancestor's run, under the entry
+    of its parent that started it; its entry ids prefixed (they would clash with the parent's)."""
+
+    run_id: str
+    parent_entry: str
+    prefix: str  # of its entry ids, "<parent entry>/"
+
+
 def iter_records(documents: Iterable[Document], problems: list[Problem]) -> Iterator[dict]:
-    """The same, one history at a time (memory: one history)."""
-    for doc in documents:
-        events = _events(doc.value)
-        if not events or event_type(events[0]) != "WorkflowExecutionStarted":
-            problems.append(Problem(doc.file, doc.line, None, "error",
-                                    "expected a Temporal workflow history ({\"events\": [...]} starting with "
-                                    "WorkflowExecutionStarted); skipped"))
-            continue
-        yield from history_records(events, doc.file, doc.line, problems)
+    """The same, a history at a time.
+
+    A child workflow whose history is among the documents is nested under the
+    entry of its parent that started it, in its parent's run (so a parent's
+    history is needed before its children's are written): every history is
+    read first and waits in a spill file, not in memory (memory holds a few
+    ids a history, and the largest history). Histories are written in the
+    order read; nested ones after the runs they go into.
+    """
+    with tempfile.TemporaryFile(prefix="runreport-temporal-") as spill:
+        places: list[tuple[int, int, str, int, str]] = []  # offset, length, file, line, execution
+        run_ids: dict[str, str] = {}  # execution -> the run id its history gets
+        started_by: dict[str, tuple[str, str]] = {}  # child execution -> (parent execution, entry)
+        at = 0
+        for doc in documents:
+            events = _events(doc.value)
+            if not events or event_type(events[0]) != "WorkflowExecutionStarted":
+                problems.append(Problem(doc.file, doc.line, None, "error",
+                                        "expected a Temporal workflow history ({\"events\": [...]} starting "
+                                        "with WorkflowExecutionStarted); skipped"))
+                continue
+            execution, run_id = _identity(_attributes(events[0]), doc.file)
+            run_ids.setdefault(execution, run_id)
+            for child, entry in _children(events):
+                started_by.setdefault(child, (execution, entry))
+            data = pickle.dumps(events, pickle.HIGHEST_PROTOCOL)
+            spill.write(data)
+            places.append((at, len(data), doc.file, doc.line, execution))
+            at += len(data)
+        spill.flush()
+        nesting = _nestings(started_by, run_ids)
+        fd = spill.fileno()
+        # Runs first, then the histories nested into them, parents before children.
+        order = sorted(range(len(places)), key=lambda n: (
+            nesting[places[n][4]].prefix.count("/") if places[n][4] in nesting else 0, n))
+        for n in order:
+            offset, length, file, line, execution = places[n]
+            events = pickle.loads(os.pread(fd, length, offset))
+            yield from history_records(events, file, line, problems, nesting.get(execution))
 
 
-def history_records(events: list, file: str, line: int, problems: list[Problem]) -> list[dict]:
-    started = _attributes(events[0])
-    workflow_type = _name(started.get("workflowType")) or "Temporal workflow"
+def _identity(started: dict, file: str) -> tuple[str, str]:
+    """(execution run id, run id) of a history from its WorkflowExecutionStarted attributes."""
     execution = str(started.get("originalExecutionRunId") or started.get("firstExecutionRunId")
                     or _stem(file))
     workflow_id = started.get("workflowId")  # (not in every export: the run id then stands alone)
-    run_id = f"{workflow_id}/{execution}" if isinstance(workflow_id, str) else execution
-    run: dict[str, Any] = {"v": 1, "type": "run", "run_id": run_id, "composer": workflow_type,
-                           "mode": "live", "automations": [workflow_type]}
-    if isinstance(events[0].get("eventTime"), str):
-        run["started_at"] = events[0]["eventTime"]
-    input_value = _payloads(started.get("input"))
-    if input_value is not None:
-        run["input"] = input_value
-    out = [run]
+    return execution, f"{workflow_id}/{execution}" if isinstance(workflow_id, str) else execution
+
+
+def _children(events: list) -> Iterator[tuple[str, str]]:
+    """(child execution run id, the entry id of the child workflow) of each child it started."""
+    initiated: dict[str, str] = {}
+    for event in events:
+        kind = event_type(event)
+        attrs = _attributes(event)
+        if kind == "StartChildWorkflowExecutionInitiated":
+            initiated[_id(event.get("eventId"))] = _child_entry(attrs, _id(event.get("eventId")))
+        elif kind == "ChildWorkflowExecutionStarted":
+            child = attrs.get("workflowExecution")
+            entry = initiated.get(_id(attrs.get("initiatedEventId")))
+            if entry and isinstance(child, dict) and _id(child.get("runId")):
+                yield _id(child["runId"]), entry
+
+
+def _child_entry(attrs: dict, event_id: str) -> str:
+    return f"child-{attrs.get('workflowId', event_id)}"
+
+
+def _nestings(started_by: dict[str, tuple[str, str]], run_ids: dict[str, str]) -> dict[str, Nesting]:
+    """Each child execution whose parent's history was read -> where it goes (chains of
+    children followed up to the root; a loop of ids, which no engine makes, nests nothing)."""
+    out: dict[str, Nesting] = {}
+
+    def resolve(execution: str, seen: frozenset) -> Nesting | None:
+        if execution in out:
+            return out[execution]
+        parent = started_by.get(execution)
+        if parent is None or parent[0] not in run_ids or parent[0] in seen:
+            return None
+        parent_exec, entry = parent
+        above = resolve(parent_exec, seen | {execution})
+        prefix = above.prefix if above else ""
+        found = out[execution] = Nesting(above.run_id if above else run_ids[parent_exec],
+                                         prefix + entry, f"{prefix}{entry}/")
+        return found
+
+    for execution in run_ids:
+        resolve(execution, frozenset())
+    return out
+
+
+def history_records(events: list, file: str, line: int, problems: list[Problem],
+                    nesting: Nesting | None = None) -> list[dict]:
+    started = _attributes(events[0])
+    workflow_type = _name(started.get("workflowType")) or "Temporal workflow"
+    _, run_id = _identity(started, file)
+    prefix = ""
+    out: list[dict] = []
+    if nesting is not None:  # (its parent's run holds it: no run of its own)
+        run_id, prefix = nesting.run_id, nesting.prefix
+    else:
+        run: dict[str, Any] = {"v": 1, "type": "run", "run_id": run_id, "composer": workflow_type,
+                               "mode": "live", "automations": [workflow_type]}
+        if isinstance(events[0].get("eventTime"), str):
+            run["started_at"] = events[0]["eventTime"]
+        input_value = _payloads(started.get("input"))
+        if input_value is not None:
+            run["input"] = input_value
+        out.append(run)
     steps: dict[str, dict] = {}  # entry id -> its step record
     by_event: dict[str, str] = {}  # scheduling/initiating event id -> entry id
     entry_of_parent: dict[str, str] = {}  # a child workflow's initiating event -> entry id
@@ -105,8 +202,10 @@ def history_records(events: list, file: str, line: int, problems: list[Problem])
     def step(entry_id: str, **fields: Any) -> dict:
         record = steps.get(entry_id)
         if record is None:
-            record = steps[entry_id] = {"type": "step", "run_id": run_id, "entry_id": entry_id,
+            record = steps[entry_id] = {"type": "step", "run_id": run_id, "entry_id": prefix + entry_id,
                                         "automation": workflow_type}
+            if nesting is not None:
+                record["parent"] = nesting.parent_entry
             out.append(record)
         record.update({k: v for k, v in fields.items() if v is not None})
         return record
@@ -160,7 +259,7 @@ def history_records(events: list, file: str, line: int, problems: list[Problem])
                 step(entry, status="success" if kind == "TimerFired" else "skipped", ended_at=at)
         elif kind == "StartChildWorkflowExecutionInitiated":
             name = _name(attrs.get("workflowType")) or "child workflow"
-            entry = entry_of_parent[eid] = f"child-{attrs.get('workflowId', eid)}"
+            entry = entry_of_parent[eid] = _child_entry(attrs, eid)
             step(entry, step_id=name, name=name, kind="child workflow", status="running", started_at=at,
                  input=_payloads(attrs.get("input")))
         elif kind.startswith("ChildWorkflowExecution") or kind == "StartChildWorkflowExecutionFailed":
@@ -205,7 +304,7 @@ def history_records(events: list, file: str, line: int, problems: list[Problem])
             # Kept, never dropped silently: an event of a type not mapped is an entry of its own.
             step(f"event-{eid}", step_id=kind, name=kind, kind="event", status="success", started_at=at,
                  ended_at=at, attributes=attrs)
-    if end is not None:
+    if end is not None and nesting is None:  # (a nested child's end is its entry's, in the parent)
         out.append(end)
     return out
 
