@@ -295,7 +295,8 @@ def _own_status(entry: EntryState, problems: list[Problem], run_id: str) -> str:
         return status
     problems.append(
         Problem(entry.file, entry.line, run_id, "error",
-                f'step record: missing required field "status" for entry "{entry.entry_id}"; shown as unknown')
+                f'step record: missing required field "status" for entry "{entry.entry_id}"; shown as unknown',
+                entry.entry_id)
     )
     return "unknown"
 
@@ -323,7 +324,7 @@ def derive_run(state: RunState, *, detail: bool = True) -> tuple[Run, list[Probl
     parent_of, moved = resolve_parents({eid: f.get("parent") for eid, f in fields_of.items()})
     for eid, text in moved.items():
         e = entries[eid]
-        problems.append(Problem(e.file, e.line, state.run_id, "warning", f'entry "{eid}": {text}'))
+        problems.append(Problem(e.file, e.line, state.run_id, "warning", f'entry "{eid}": {text}', eid))
 
     own = {eid: _own_status(e, problems, state.run_id) for eid, e in entries.items()}
 
@@ -370,14 +371,14 @@ def derive_run(state: RunState, *, detail: bool = True) -> tuple[Run, list[Probl
             problems.append(
                 Problem(e.file, e.line, state.run_id, "warning",
                         f'entry "{eid}": "http.response.body" holds JSON nested more than {MAX_DEPTH} '
-                        "levels deep; shown as text"))
+                        "levels deep; shown as text", eid))
         flagged = ended and own[eid] == "running"
         if flagged:
             end_file, end_line = state.end_place or (state.file, state.line)
             e = entries[eid]
             problems.append(
                 Problem(e.file, e.line, state.run_id, "warning",
-                        f'entry "{eid}" is still "running" after the run ended ({end_file}:{end_line})')
+                        f'entry "{eid}" is still "running" after the run ended ({end_file}:{end_line})', eid)
             )
         model_entries.append(
             Entry(

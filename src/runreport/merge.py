@@ -121,6 +121,7 @@ def _apply_step(state: RunState, record: StepRecord, order: int) -> list[Problem
                     "error",
                     f'step record: expected a "name" (string) on the first record of entry '
                     f'"{record.entry_id}", found {found}; record skipped',
+                    record.entry_id,
                 )
             ]
         entry = EntryState(record.entry_id, record.file, record.line, order)

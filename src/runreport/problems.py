@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +14,9 @@ class Problem:
     run_id: str | None
     severity: str  # "error" (data was dropped or replaced) or "warning" (kept as is)
     message: str
+    # The entry a step record's problem is about, when the record names one (the Problems
+    # page links to it); not part of `summary --json`, whose problems site.md fixes.
+    entry_id: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         run = f" (run {self.run_id!r})" if self.run_id else ""
@@ -21,6 +24,11 @@ class Problem:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    def summary_json(self) -> dict:
+        """The problem as `summary --json` prints it."""
+        return {"file": self.file, "line": self.line, "run_id": self.run_id,
+                "severity": self.severity, "message": self.message}
 
 
 def sort_key(p: Problem) -> tuple:

@@ -339,9 +339,11 @@ def check_record(line: Line) -> tuple[Record | None, list[Problem]]:
     if RUN_ID.check(run_id) is _BAD:
         run_id = None
     problems: list[Problem] = []
+    entry_id = data.get("entry_id") if data.get("type") == "step" else None
+    entry_id = entry_id if isinstance(entry_id, str) and entry_id else None
 
     def report(severity: str, message: str) -> None:
-        problems.append(Problem(line.file, line.line, run_id, severity, message))
+        problems.append(Problem(line.file, line.line, run_id, severity, message, entry_id))
 
     if line.big_integers:
         report("warning", f"{_plural(line.big_integers, 'integer')} beyond 64 bits kept as text "

@@ -63,7 +63,7 @@ def summary_document(runs: Iterable[Run], problems: Iterable[Problem], details: 
                      redactor: Any = None) -> dict:
     return {
         "runs": [run_summary(r, details, redactor) for r in runs],
-        "problems": [p.to_json() for p in problems],
+        "problems": [p.summary_json() for p in problems],
     }
 
 

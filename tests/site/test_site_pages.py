@@ -340,3 +340,22 @@ def test_hostile_data_files_cannot_break_out_of_their_script(site):
         assert "</script" not in text.lower() and "<!--" not in text
         assert "\u2028" not in text and "\u2029" not in text
         assert text.startswith("RunReport.receive(") and text.count("\n") == 1
+
+
+def test_a_problem_about_an_entry_links_to_that_entry_and_opens_it(tmp_path, page):
+    log = tmp_path / "runs.jsonl"
+    log.write_text(
+        '{"type":"run","run_id":"p-9","composer":"C","mode":"test","started_at":"2026-11-20T10:00:00Z"}\n'
+        '{"type":"step","run_id":"p-9","entry_id":"e1","name":"First","status":"success"}\n'
+        '{"type":"step","run_id":"p-9","entry_id":"e2","name":"Second","status":"done"}\n'
+        '{"type":"run_end","run_id":"p-9","ended_at":"2026-11-20T10:00:01Z"}\n'
+        '{"type":"run_end","run_id":"p-9","ended_at":"2026-11-20T10:00:02Z","extra":1}\n')
+    out = tmp_path / "site"
+    build([log], out)
+    rows = soup(out / "problems.html").select("table.problems tbody tr")
+    links = {r.select("td")[1].get_text(): r.select_one("td a")["href"] for r in rows if r.select_one("td a")}
+    assert links["3"] == f"runs/{safe_name('p-9')}.html#entry-e2"  # the step record's entry
+    assert all(not href.endswith("#entry-e2") for line, href in links.items() if line != "3")
+    page.goto((out / "problems.html").as_uri())
+    page.locator('table.problems a[href$="#entry-e2"]').click()
+    expect(page.locator('[data-entry-id="e2"] > details')).to_have_attribute("open", "")

@@ -823,7 +823,7 @@ class ProblemRow:
     file: str
     line: int
     run_id: str | None
-    run_href: str | None
+    run_href: str | None  # the run page, at the problem's entry when it names one
     severity: str
     message: str
 
@@ -834,7 +834,8 @@ def problem_rows(problems: Sequence[Problem], known_runs: set[str]) -> tuple[Pro
             file=p.file,
             line=p.line,
             run_id=p.run_id,
-            run_href=run_href(p.run_id) if p.run_id in known_runs else None,
+            run_href=(run_href(p.run_id) + (f"#entry-{p.entry_id}" if p.entry_id else "")
+                      if p.run_id in known_runs else None),
             severity=p.severity,
             message=p.message,
         )
