@@ -188,7 +188,7 @@ def test_merging_shard_by_shard_is_incremental_and_ends_at_the_single_build(tmp_
         _run("merge", tmp_path / "b" / f"{k}.zip", "-o", site)
     assert _tree(site) == _tree(whole)
     again = _run("merge", tmp_path / "b", "-o", site)
-    assert "(0 runs rendered again, 0 files rewritten)" in again.output
+    assert "(0 runs taken from the bundles, 0 rendered here, 0 files written)" in again.output
     assert _tree(site) == _tree(whole)
 
 
@@ -205,7 +205,7 @@ def test_a_shard_built_again_replaces_its_earlier_self(tmp_path):
              "automation": "Main", "error": {"message": "late failure"}}]))
     _run("build", inputs, "--shard", "1/2", "--bundle", tmp_path / "b" / "1.zip")
     merged = _run("merge", tmp_path / "b" / "1.zip", "-o", site)
-    assert "0 runs rendered again" not in merged.output
+    assert " 0 rendered here" not in merged.output
     whole = tmp_path / "whole"
     _run("build", inputs, "-o", whole, "--store", tmp_path / "whole.store")
     assert _tree(site) == _tree(whole)
@@ -238,7 +238,7 @@ def test_the_environment_names_the_shard(tmp_path):
     assert index["shard"] == [2, 3]
     assert index["files"] == [str(inputs / "part-1.jsonl"), str(inputs / "part-4.jsonl")]
     both = _run("build", inputs, "--bundle", tmp_path / "x.zip", env={"RUNREPORT_SHARD": "3/3"})
-    assert "shard 3/3" in both.output
+    assert "built shard 3/3 into" in both.output
     bad = _run("build", inputs, "--shard", "4/3", "--bundle", tmp_path / "y.zip", ok=False)
     assert bad.exit_code == 2 and "1 ≤ K ≤ N" in bad.output
 
@@ -324,16 +324,93 @@ def test_not_a_bundle_at_all(tmp_path):
     assert f"{junk}: not a runreport bundle" in _refused(tmp_path, junk)
 
 
-def test_a_merged_site_repairs_a_deleted_page_from_the_records_the_merge_keeps(tmp_path, bundles):
+def test_a_merged_site_repairs_deleted_pages_from_the_records_the_merge_keeps(tmp_path, bundles):
     site = tmp_path / "site"
     _run("merge", *bundles, "-o", site)
     before = _tree(site)
-    page = next((site / "runs").glob("run-003-*.html"))
-    page.unlink()
-    for b in bundles:  # gone: the merge store's copies of them hold the records
-        b.unlink()
-    copies = sorted((tmp_path / ".site.merge" / "bundles").glob("*.zip"))
-    assert len(copies) == 2
-    again = _run("merge", copies[0], "-o", site)
-    assert "rendered again" in again.output and "(0 runs rendered again" not in again.output
+    for page in (site / "runs").glob("run-*.html"):
+        page.unlink()
+    bundles[1].unlink()  # gone: the merge store's copy of its records is what is left
+    copies = sorted((tmp_path / ".site.merge" / "bundles").glob("*.records"))
+    assert len(copies) == 2 and all(c.stat().st_mode & 0o077 == 0 for c in copies)
+    again = _run("merge", bundles[0], "-o", site)
+    assert "rendered here" in again.output and ", 0 rendered here" not in again.output
     assert _tree(site) == before
+
+
+def test_a_bundle_written_over_in_place_after_its_merge_changes_nothing_merged(tmp_path, bundles):
+    site = tmp_path / "site"
+    _run("merge", *bundles, "-o", site)
+    before = _tree(site)
+    with open(bundles[0], "r+b") as fh:  # (as `cp` or a download over the same file does)
+        fh.write(b"\0" * 4096)
+    for page in (site / "runs").glob("run-*.html"):
+        page.unlink()
+    _run("merge", bundles[1], "-o", site)
+    assert _tree(site) == before
+
+
+def test_a_shard_leaves_nothing_behind_and_its_bundle_is_its_owners_only(tmp_path):
+    import os
+    import subprocess
+
+    inputs = _split_runs(tmp_path / "in")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    done = subprocess.run([sys.executable, "-m", "runreport", "build", str(inputs), "--shard", "1/2",
+                           "--bundle", str(tmp_path / "b" / "part-{k}.zip")],
+                          capture_output=True, text=True, env={**os.environ, "TMPDIR": str(scratch)})
+    assert done.returncode == 0, done.stderr
+    assert list(scratch.iterdir()) == []  # (the shard's site and its store, secrets included, are gone)
+    bundle = tmp_path / "b" / "part-1.zip"
+    assert bundle.stat().st_mode & 0o077 == 0
+    assert f"built shard 1/2 into {bundle}: " in done.stderr and "3 input files" in done.stderr
+
+
+def test_shards_named_by_the_environment_say_which_variable_is_wrong(tmp_path):
+    inputs = _split_runs(tmp_path / "in")
+    for env, said in (
+            ({"JOB_COMPLETION_INDEX": "1"}, "JOB_COMPLETION_INDEX=1 is set but RUNREPORT_SHARDS"),
+            ({"RUNREPORT_SHARDS": "3", "JOB_COMPLETION_INDEX": "3"},
+             "the shard from the environment (RUNREPORT_SHARDS=3, JOB_COMPLETION_INDEX=3)"),
+            ({"RUNREPORT_SHARD": "2/3", "RUNREPORT_SHARDS": "4"}, "disagree on the number of shards")):
+        result = _run("build", inputs, "--bundle", tmp_path / "b-{k}.zip", env=env, ok=False)
+        assert result.exit_code == 2 and said in result.output, (env, result.output)
+    warned = _run("build", inputs, "--shard", "1/2", "--bundle", tmp_path / "same.zip")
+    assert "names no {k}" in warned.output
+
+
+def test_merging_a_folder_again_skips_the_merge_store_inside_it(tmp_path, bundles):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    for b in bundles:
+        shutil.copy(b, folder / b.name)
+    for _ in range(2):
+        _run("merge", folder, "-o", folder / "site")
+    assert (folder / ".site.merge").is_dir()
+
+
+def test_shards_of_different_input_lists_are_named_in_warnings_and_refusals(tmp_path):
+    inputs = _split_runs(tmp_path / "in")
+    _run("build", inputs, "--shard", "1/2", "--bundle", tmp_path / "b" / "1.zip")
+    (inputs / "part-4.jsonl").unlink()  # the second host lacks a file
+    _run("build", inputs, "--shard", "2/2", "--bundle", tmp_path / "b" / "2.zip")
+    merged = _run("merge", tmp_path / "b", "-o", tmp_path / "site")
+    assert "shard 2/2 (by file, of 5 input files) not among these bundles" in merged.output
+    assert "shard 1/2 (by file, of 4 input files) not among these bundles" in merged.output
+    _run("build", inputs, "--shard", "1/2", "--bundle", tmp_path / "c" / "1.zip")
+    said = _refused(tmp_path, tmp_path / "b" / "1.zip", tmp_path / "c" / "1.zip")
+    assert "built from different input files (5 and 4)" in said
+
+
+def test_a_refused_merge_names_the_option_and_writes_nothing(tmp_path, bundles):
+    inputs = tmp_path / "in"
+    _run("build", inputs, "--shard", "2/2", "--chunk-size", "5000", "--bundle", tmp_path / "other.zip")
+    said = _refused(tmp_path, bundles[0], tmp_path / "other.zip")
+    assert "chunk_size: 262144 / 5000" in said
+    assert not (tmp_path / "out").exists() and not (tmp_path / ".out.merge").exists()
+
+
+def test_an_index_row_that_is_not_a_row_is_refused(tmp_path, bundles):
+    _rewrite_index(bundles[0], lambda ix: next(iter(ix["runs"].values()))["row"].pop("status"))
+    assert "is damaged" in _refused(tmp_path, bundles[0])

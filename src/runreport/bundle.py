@@ -26,16 +26,20 @@ from __future__ import annotations
 
 import os
 import struct
+import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import orjson
 
 from runreport import __version__
+from runreport.atomic import PRIVATE
 from runreport.hashing import bytes_hash, safe_name
+from runreport.model import RunIndexRow
+from runreport.problems import Problem
 from runreport.store import INLINE, RawLine, run_digest, unpack_run
 
 FORMAT = 1
@@ -43,6 +47,12 @@ INDEX = "runreport-bundle.json"
 KIND = "runreport shard bundle"
 #: The folders a run's rendered files live in (runreport.site.pagedata).
 RUN_FOLDERS = ("runs", "data")
+
+
+#: The keys of an index row and of a problem (a bundle of this format has exactly these).
+_ROW_FIELDS = {f.name for f in fields(RunIndexRow)}
+_PROBLEM_FIELDS = {f.name for f in fields(Problem)}
+_PROBLEM_REQUIRED = {"file", "line", "run_id", "severity", "message"}
 
 
 class BundleError(Exception):
@@ -90,7 +100,10 @@ class Bundle:
         self.shard_by: str = index["shard_by"]
         self.part: str = "" if self.shard_by == "file" else f"{self.shard[0]}/{self.shard[1]}"
         self.files: list[str] = index["files"]
+        self._files = set(self.files)
         self.problems: list[dict] = index["problems"]
+        # The input files its build chose from: {"count", "sha256"} (see runreport.shard).
+        self.input_files: dict[str, Any] = index["input_files"]
         self.runs: dict[str, BundledRun] = {
             rid: BundledRun(r["hash"], r["row"], r["problems"], r["files"]) for rid, r in index["runs"].items()}
 
@@ -111,7 +124,8 @@ class Bundle:
             raise BundleError(f"{self.path}: {name} is missing") from None
         header = os.pread(self._fd, zipfile.sizeFileHeader, info.header_offset)
         if len(header) != zipfile.sizeFileHeader or info.compress_type != zipfile.ZIP_STORED:
-            raise BundleError(f"{self.path}: {name} is damaged (not a stored member)")
+            raise BundleError(f"{self.path}: {name} is compressed: the bundle was packed again; use "
+                              "it exactly as `runreport build --bundle` wrote it (zip it whole to move it)")
         fields = struct.unpack(zipfile.structFileHeader, header)
         if fields[0] != zipfile.stringFileHeader:
             raise BundleError(f"{self.path}: {name} is damaged (no member header)")
@@ -144,7 +158,7 @@ class Bundle:
                 f"{index.get('format')}); this is runreport {__version__} (format {FORMAT}). "
                 "Build every shard with the runreport that merges them.")
         for key, kind in (("globals", str), ("options", dict), ("shard", list), ("files", list),
-                          ("problems", list), ("runs", dict), ("inputs", list)):
+                          ("problems", list), ("runs", dict), ("inputs", list), ("input_files", dict)):
             if not isinstance(index.get(key), kind):
                 raise BundleError(f"{self.path}: its index has no valid {key!r}")
         k, n = (index["shard"] + [0, 0])[:2]
@@ -154,11 +168,50 @@ class Bundle:
         for rid, run in index["runs"].items():
             if not (isinstance(run, dict) and isinstance(run.get("hash"), str)
                     and isinstance(run.get("row"), dict) and isinstance(run.get("problems"), list)
-                    and isinstance(run.get("files"), list)):
+                    and isinstance(run.get("files"), list)
+                    and set(run["row"]) == _ROW_FIELDS and run["row"].get("run_id") == rid
+                    and all(_problem_like(p) for p in run["problems"])):
                 raise BundleError(f"{self.path}: its index entry for run {rid!r} is damaged")
             for mark in run["files"]:
                 if not (isinstance(mark, list) and len(mark) == 3 and _run_file_path(mark[0])):
                     raise BundleError(f"{self.path}: run {rid!r} lists a file outside the run folders: {mark!r}")
+        if not all(_problem_like(p) and isinstance(p["file"], str) for p in index["problems"]):
+            raise BundleError(f"{self.path}: its index lists a damaged problem")
+
+    def records_end(self) -> int:
+        """Where the bundle's records end: they are the first members (see write_bundle), so
+        the bytes before the first other member hold every run's records. (A bundle laid out
+        otherwise, by another zip writer, answers its whole size.)"""
+        infos = self._zip.infolist()
+        others = [i.header_offset for i in infos if not i.filename.startswith("records/")]
+        first_other = min(others, default=os.fstat(self._fd).st_size)
+        if any(i.header_offset > first_other for i in infos if i.filename.startswith("records/")):
+            return os.fstat(self._fd).st_size
+        return first_other
+
+    def copy_records(self, target: Path) -> None:
+        """Write the bundle's records range (offsets unchanged) to `target`, owner-only."""
+        end = self.records_end()
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            os.fchmod(fd, PRIVATE)
+            at = 0
+            while at < end:
+                try:  # (a copy in the kernel where the file system can)
+                    done = os.copy_file_range(self._fd, fd, end - at, at, at)
+                except OSError:
+                    data = os.pread(self._fd, min(end - at, 1 << 24), at)
+                    done = os.pwrite(fd, data, at) if data else 0
+                if done <= 0:
+                    raise BundleError(f"{self.path}: cut short while its records were copied")
+                at += done
+            os.close(fd)
+            fd = -1
+            Path(tmp_name).replace(target)
+        finally:
+            if fd >= 0:
+                os.close(fd)
+            Path(tmp_name).unlink(missing_ok=True)
 
     def records(self, run_id: str) -> tuple[tuple[int, int], list[RawLine]]:
         """Where the run's record file (a store's run file, bytes inline) is in the bundle
@@ -173,6 +226,10 @@ class Bundle:
             raise BundleError(f"{self.path}: the records of run {run_id!r} are damaged ({exc})") from None
         if stored_id != run_id or run_digest(run_id, lines) != self.runs[run_id].hash:
             raise BundleError(f"{self.path}: the records of run {run_id!r} do not match its hash")
+        outside = next((f for f, _, _ in lines if f not in self._files), None)
+        if outside is not None:
+            raise BundleError(f"{self.path}: run {run_id!r} has records of {outside}, which the "
+                              "bundle does not say it read")
         return (start, len(data)), lines
 
     def file_bytes(self, mark: list) -> bytes:
@@ -182,6 +239,10 @@ class Bundle:
         if len(data) != size or bytes_hash(data) != digest:
             raise BundleError(f"{self.path}: {rel} does not match its recorded size and hash")
         return data
+
+
+def _problem_like(p: Any) -> bool:
+    return isinstance(p, dict) and _PROBLEM_REQUIRED <= set(p) <= _PROBLEM_FIELDS
 
 
 def _offsets(data: bytes) -> list[int]:
@@ -201,25 +262,38 @@ def write_bundle(path: Path, index: dict[str, Any], records: Callable[[str], byt
                  site_dir: Path) -> None:
     """Write a bundle: `index` (runs with their files), each run's packed records
     (`records(run_id)`, one run at a time), and the run files from `site_dir`.
-    Written beside `path` and renamed: never half a bundle."""
+
+    Records come first, so they are one range at the start of the file (the
+    merge keeps a copy of that range, not of the pages). Written to a temporary
+    file beside `path` (a name of its own: shards may share a folder) and
+    renamed: never half a bundle. Readable by its owner only, like the store.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as z:
-        for run_id in sorted(index["runs"]):
-            z.writestr(_entry(f"records/{safe_name(run_id)}.rec"), records(run_id))
-            for rel, _, _ in index["runs"][run_id]["files"]:
-                z.writestr(_entry(f"site/{rel}"), (site_dir / rel).read_bytes())
-        # (Last, so a bundle cut short has no index: the zip's directory at its end is gone too.)
-        z.writestr(_entry(INDEX), orjson.dumps({"kind": KIND, "format": FORMAT, "version": __version__,
-                                                **index}))
-    tmp.replace(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        os.fchmod(fd, PRIVATE)
+        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as z:
+            runs = sorted(index["runs"])
+            for run_id in runs:
+                z.writestr(_entry(f"records/{safe_name(run_id)}.rec"), records(run_id))
+            for run_id in runs:
+                for rel, _, _ in index["runs"][run_id]["files"]:
+                    z.writestr(_entry(f"site/{rel}"), (site_dir / rel).read_bytes())
+            # (Last, so a bundle cut short has no index: the zip's directory at its end is gone too.)
+            z.writestr(_entry(INDEX), orjson.dumps({"kind": KIND, "format": FORMAT,
+                                                    "version": __version__, **index}))
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
     # A fixed time: the same shard gives the same bundle bytes.
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    info.external_attr = 0o600 << 16
+    info.external_attr = PRIVATE << 16
     return info
 
 

@@ -48,30 +48,41 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def shard_from_env(env: Mapping[str, str]) -> str | None:
-    """The shard the environment names ("K/N"), or None.
+    """The shard the environment names ("K/N"), or None when it names none.
 
     RUNREPORT_SHARD may say "K/N" itself; otherwise RUNREPORT_SHARDS gives N
     and RUNREPORT_SHARD (from 1) or JOB_COMPLETION_INDEX (from 0, as a
     Kubernetes Indexed Job sets it) gives K.
     """
     given = (env.get(SHARD_ENV) or "").strip()
-    if "/" in given:
-        return given
     total = (env.get(SHARDS_ENV) or "").strip()
+    index = (env.get(INDEX_ENV) or "").strip()
+    if "/" in given:
+        if total and given.partition("/")[2].strip() != total:
+            raise ShardError(f"{SHARD_ENV}={given} and {SHARDS_ENV}={total} disagree on the number "
+                             "of shards")
+        return given
     if not total:
-        if given:
-            raise ShardError(f"{SHARD_ENV} is {given!r} but {SHARDS_ENV} (the number of shards) "
-                             "is not set; or give RUNREPORT_SHARD as K/N")
-        return None  # (JOB_COMPLETION_INDEX alone: a Kubernetes job that does not shard us)
+        if given or index:
+            set_one = f"{SHARD_ENV}={given}" if given else f"{INDEX_ENV}={index}"
+            raise ShardError(f"{set_one} is set but {SHARDS_ENV} (the number of shards) is not: set it "
+                             f"(or {SHARD_ENV} to K/N), or give --shard K/N")
+        return None
     if given:
         return f"{given}/{total}"
-    index = (env.get(INDEX_ENV) or "").strip()
     if not index:
-        raise ShardError(f"{SHARDS_ENV} is set but neither {SHARD_ENV} nor {INDEX_ENV} says which shard")
+        raise ShardError(f"{SHARDS_ENV}={total} is set but neither {SHARD_ENV} nor {INDEX_ENV} says "
+                         "which shard this is")
     try:
-        return f"{int(index) + 1}/{total}"
+        k = int(index) + 1
     except ValueError:
         raise ShardError(f"{INDEX_ENV}: expected a number, found {index!r}") from None
+    return f"{k}/{total}"
+
+
+def describe_env(env: Mapping[str, str]) -> str:
+    """The shard variables set, as `NAME=value` words (for messages)."""
+    return ", ".join(f"{name}={env[name]}" for name in (SHARD_ENV, SHARDS_ENV, INDEX_ENV) if env.get(name))
 
 
 def shard_files(files: Sequence[T], k: int, n: int) -> list[T]:
@@ -136,7 +147,8 @@ def options_from_json(data: Mapping[str, Any], environ: Mapping[str, str] = os.e
 
 
 def bundle_index(loaded: Any, manifest: Any, *, options: Any, globals_digest: str,
-                 shard: tuple[int, int], shard_by: str, inputs: Sequence[str]) -> dict[str, Any]:
+                 shard: tuple[int, int], shard_by: str, inputs: Sequence[str],
+                 all_files: Sequence[str]) -> dict[str, Any]:
     """The index of a built shard's bundle: its files, problems and runs with their files.
 
     `manifest`: the site manifest of the shard's build (each run's files and their marks).
@@ -164,10 +176,17 @@ def bundle_index(loaded: Any, manifest: Any, *, options: Any, globals_digest: st
         "shard": list(shard),
         "shard_by": shard_by,  # "file": its files whole; "run": the runs of every file it takes
         "inputs": list(inputs),
+        # Every input file the shards choose from, as a count and a hash of their names:
+        # shards of one build that saw other files are told apart at the merge.
+        "input_files": {"count": len(all_files), "sha256": input_list_digest(all_files)},
         "files": [str(p) for p in loaded.files],
         "problems": line_problems,
         "runs": runs,
     }
+
+
+def input_list_digest(files: Sequence[str]) -> str:
+    return hashlib.sha256("\n".join(files).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def packed_records(store: Any, run_id: str) -> bytes:

@@ -74,7 +74,7 @@ def claim_output(out: Path) -> None:
             and not (out / build_manifest.NAME).is_file() \
             and any(not _ours_already(p.name) for p in out.iterdir()):
         raise ForeignOutput(
-            f"{out} is not empty and holds no runreport site; a build would replace "
+            f"{out} is not empty and holds no runreport site; writing a site there would replace "
             "index.html, runs/, data/ and assets/ there and delete files it did not write. "
             "Choose a new or empty output folder.")
     out.mkdir(parents=True, exist_ok=True)

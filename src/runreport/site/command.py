@@ -84,9 +84,14 @@ def build(ctx, inputs, output, config_path, editor_url, no_redact, strict, chunk
     by_run = part is not None and shard_by == "run"
     if by_run and (ctx.get_parameter_source("output") is not ParameterSource.DEFAULT or store_dir):
         raise click.UsageError("--shard-by run builds in a folder of its own: leave out -o and --store")
+    if part is not None and part[1] > 1 and "{k}" not in str(bundle_file):
+        click.echo(f"warning: --bundle {bundle_file} names no {{k}}: shards writing one folder would "
+                   "replace each other's bundle", err=True)
     with ExitStack() as scratch:
         if part is not None and ctx.get_parameter_source("output") is ParameterSource.DEFAULT:
-            output = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="runreport-shard-")))
+            # (The site and its store in one temporary folder, gone with it: the store holds
+            # the input as logged.)
+            output = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="runreport-shard-"))) / "site"
         store_dir = store_outside(output, store_dir)
         claim_output_or_exit(output)
         with writing_or_exit(output, store_dir, wait):
@@ -96,20 +101,31 @@ def build(ctx, inputs, output, config_path, editor_url, no_redact, strict, chunk
                 built_from = inputs if part is None else _shard_inputs(inputs, *part)
                 loaded, report = _build(built_from, output, options, store_dir, source)
             if part is not None:
-                bundle_file = _write_bundle(loaded, output, options, part, shard_by, bundle_file)
+                bundle_file = _write_bundle(loaded, output, options, part, shard_by, bundle_file,
+                                            _shard_inputs(inputs, 1, 1))
         warn_store_damage(loaded, store_dir)
         print_problems(loaded.problems)
         report.seconds = time.perf_counter() - started  # (pages were rendered while reading too)
-        click.echo(report.line(), err=True)
-        if part is not None:
-            click.echo(f"wrote shard {part[0]}/{part[1]} to {bundle_file}: {len(loaded.index):,} runs "
-                       f"of {len(loaded.files):,} input files", err=True)
-    from runreport.commands import check_not_empty, ci_outputs
+        if part is None:
+            click.echo(report.line(), err=True)
+        else:
+            runs, files = len(loaded.index), len(loaded.files)
+            click.echo(f"built shard {part[0]}/{part[1]} into {bundle_file}: {runs:,} run"
+                       f"{'' if runs == 1 else 's'} of {files:,} input file{'' if files == 1 else 's'}"
+                       f" in {report.seconds:.2f} s", err=True)
+        _build_outputs(loaded, inputs, options, part is not None, strict=strict, fail_on=fail_on,
+                       junit_file=junit_file, summary_md=summary_md, link_base=link_base,
+                       allow_empty=allow_empty)
 
-    if part is None:  # (a shard may hold no run: the merge says whether the whole is empty)
-        check_not_empty(loaded, inputs, allow_empty)  # (the site is written: it says so too)
+
+def _build_outputs(loaded, inputs, options, shard: bool, *, strict, fail_on, junit_file, summary_md,
+                   link_base, allow_empty) -> None:
+    """The checks and CI files after a build (a shard's too: its store is still there)."""
+    from runreport.commands import check_not_empty, ci_outputs
     from runreport.site.build import _redactor
 
+    if not shard:  # (a shard may hold no run: the merge says whether the whole is empty)
+        check_not_empty(loaded, inputs, allow_empty)  # (the site is written: it says so too)
     failed = ci_outputs(loaded, fail_on=fail_on, junit_file=junit_file, summary_md=summary_md,
                         link_base=link_base, redactor=_redactor(options))
     for line in failed:
@@ -181,11 +197,16 @@ def merge(bundles, output, store_dir, wait, fail_on, junit_file, summary_md, lin
     from runreport.bundle import BundleError
     from runreport.commands import ci_outputs, print_problems
     from runreport.site.build import _redactor
-    from runreport.site.sitemerge import default_merge_store, merge_bundles
+    from runreport.site.sitemerge import check_bundles, default_merge_store, merge_bundles
 
     started = time.perf_counter()
-    paths = _bundle_files(bundles)
     store_dir = store_outside(output, store_dir or default_merge_store(output))
+    paths = _bundle_files(bundles, skip=[store_dir, output])
+    try:  # (refused before the output and store folders are made)
+        for warning in check_bundles(paths):
+            click.echo(f"warning: {warning}", err=True)
+    except BundleError as exc:
+        raise click.ClickException(str(exc)) from None
     claim_output_or_exit(output)
     with writing_or_exit(output, store_dir, wait):
         try:
@@ -194,7 +215,12 @@ def merge(bundles, output, store_dir, wait, fail_on, junit_file, summary_md, lin
             raise click.ClickException(str(exc)) from None
     print_problems(loaded.problems)
     report.seconds = time.perf_counter() - started
-    click.echo(f"merged {len(paths):,} bundle{'' if len(paths) == 1 else 's'}; {report.line()}", err=True)
+    n, copied = len(paths), report.prerendered_runs
+    rendered = len(report.rendered_runs) - copied
+    click.echo(f"merged {n:,} bundle{'' if n == 1 else 's'} into {output}: {report.runs:,} runs, "
+               f"{report.entries:,} entries in {report.seconds:.2f} s ({copied:,} run"
+               f"{'' if copied == 1 else 's'} taken from the bundles, {rendered:,} rendered here, "
+               f"{len(report.written):,} files written)", err=True)
     if not loaded.index and not allow_empty:
         raise click.ClickException("the bundles hold no run; --allow-empty if that is expected")
     failed = ci_outputs(loaded, fail_on=fail_on, junit_file=junit_file, summary_md=summary_md,
@@ -205,10 +231,19 @@ def merge(bundles, output, store_dir, wait, fail_on, junit_file, summary_md, lin
         raise SystemExit(1)
 
 
-def _bundle_files(given) -> list[Path]:
+def _bundle_files(given, skip: list[Path]) -> list[Path]:
+    """The bundle files given, folders searched for *.zip (not in hidden folders, nor in the
+    output or the merge store, where a merge writes)."""
+    skip = [p.absolute() for p in skip]
     files: list[Path] = []
     for path in given:
-        found = sorted(path.rglob("*.zip")) if path.is_dir() else [path]
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*.zip")
+                if not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])
+                and not any(p.absolute().is_relative_to(s) for s in skip))
+        else:
+            found = [path]
         if not found:
             raise click.ClickException(f"no bundle (*.zip) in {path}")
         files.extend(found)
@@ -217,10 +252,11 @@ def _bundle_files(given) -> list[Path]:
 
 def _shard_of(shard: str | None, bundle_file: Path | None, source: str) -> tuple[int, int] | None:
     """(K, N) when this build is a shard (--shard, or the environment with --bundle), else None."""
-    from runreport.shard import ShardError, parse_shard, shard_from_env
+    from runreport.shard import ShardError, describe_env, parse_shard, shard_from_env
 
+    from_env = shard is None and bundle_file is not None
     try:
-        if shard is None and bundle_file is not None:
+        if from_env:
             shard = shard_from_env(os.environ) or "1/1"
     except ShardError as exc:
         raise click.UsageError(str(exc)) from None
@@ -234,6 +270,9 @@ def _shard_of(shard: str | None, bundle_file: Path | None, source: str) -> tuple
     try:
         return parse_shard(shard)
     except ShardError as exc:
+        if from_env:
+            raise click.UsageError(f"the shard from the environment ({describe_env(os.environ)}): "
+                                   f"{exc}") from None
         raise click.BadParameter(str(exc), param_hint="'--shard'") from None
 
 
@@ -278,7 +317,7 @@ def _build_runs_of_shard(inputs, output: Path, options, store_dir: Path, k: int,
 
 
 def _write_bundle(loaded, output: Path, options, part: tuple[int, int], shard_by: str,
-                  template: Path) -> Path:
+                  template: Path, all_files: list[Path]) -> Path:
     from runreport.bundle import write_bundle
     from runreport.shard import bundle_index, bundle_path, packed_records
     from runreport.site import librarypages
@@ -291,7 +330,8 @@ def _write_bundle(loaded, output: Path, options, part: tuple[int, int], shard_by
         raise click.ClickException(f"the shard's site in {output} has no manifest to bundle")
     path = bundle_path(template, *part)
     index = bundle_index(loaded, manifest, options=options, globals_digest=digest, shard=part,
-                         shard_by=shard_by, inputs=options.inputs)
+                         shard_by=shard_by, inputs=options.inputs,
+                         all_files=[str(f) for f in all_files])
     write_bundle(path, index, lambda run_id: packed_records(loaded.store, run_id), output)
     return path
 

@@ -2,8 +2,8 @@
 
 A bundle (runreport.bundle) carries a shard's runs already read, derived
 and rendered. The merge keeps a store of its own (beside the output, like
-a build's): a copy of each bundle still in use (a hard link where it can),
-whose runs' records it reads in place; the records of runs merged here;
+a build's): a copy of the records of each bundle still in use, which its
+runs' store files point into; the records of runs merged here;
 and per input file the runs, problems and input arguments the bundle that
 read it gave (`merge.json`).
 
@@ -30,7 +30,6 @@ Merging bundles:
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict
@@ -66,6 +65,16 @@ def default_merge_store(output: Path) -> Path:
     return output.parent / f".{output.name}.merge"
 
 
+def check_bundles(paths: Sequence[Path], environ: Mapping[str, str] = os.environ) -> list[str]:
+    """Open and check the bundles at `paths` as a merge of them would, before anything is
+    written (BundleError says why they cannot be merged); warnings about the set."""
+    with ExitStack() as stack:
+        bundles = [stack.enter_context(Bundle(p)) for p in paths]
+        _common_options(bundles, environ)
+        _covered(bundles)
+        return _set_warnings(bundles)
+
+
 def merge_bundles(paths: Sequence[Path], out: Path, store_dir: Path, *, jobs: int | None = None,
                   environ: Mapping[str, str] = os.environ
                   ) -> tuple[Loaded, site_build.BuildReport, site_build.BuildOptions]:
@@ -81,12 +90,12 @@ def merge_bundles(paths: Sequence[Path], out: Path, store_dir: Path, *, jobs: in
         _check_globals(bundles, globals_digest, state, out)
         state["globals"] = globals_digest
         covered = _covered(bundles)
-        prerendered = _merge_runs(bundles, covered, store, state, out, globals_digest)
-        store.save()
-        _write_state(Path(store_dir), state)
-        options = _with_inputs(options, state)
-        loaded = _loaded(store, state)
         try:
+            prerendered = _merge_runs(bundles, covered, store, state, out, globals_digest)
+            store.save()
+            _write_state(Path(store_dir), state)
+            options = _with_inputs(options, state)
+            loaded = _loaded(store, state)
             report = site_build.build_site(loaded, out, options, jobs=jobs, prerendered=prerendered)
         except StoreCorrupt as exc:
             raise BundleError(f"the merge store {store_dir} is damaged ({exc}); merge every bundle "
@@ -104,8 +113,13 @@ def _common_options(bundles: list[Bundle], environ: Mapping[str, str]) -> Any:
     first = bundles[0]
     for b in bundles[1:]:
         if b.globals != first.globals:
-            raise BundleError(f"{b.path} and {first.path} were built with different options, "
-                              "templates or runreport versions; build every shard with one command")
+            differ = [f"{k}: {first.options.get(k)!r} / {b.options.get(k)!r}"
+                      for k in sorted(set(first.options) | set(b.options))
+                      if k != "inputs" and first.options.get(k) != b.options.get(k)]
+            what = (f"different options ({'; '.join(differ)})" if differ
+                    else "different templates or a library folder only one of them found")
+            raise BundleError(f"{first.path} and {b.path} were built with {what}; build every "
+                              "shard with one command and one runreport")
     options = options_from_json(first.options, environ)
     unset = [n for n, was_set in zip(options.mask_env, options.mask_env_set)
              if was_set and not environ.get(n)]
@@ -139,13 +153,36 @@ def _covered(bundles: list[Bundle]) -> dict[str, dict[str, Bundle]]:
             else:  # (a whole file against parts of it)
                 other = next(iter(parts.values())) if b.part == "" and parts else None
             if other is not None:
-                raise BundleError(f"{b.path} and {other.path} both read {file}: bundles of one "
-                                  "merge come from different shards")
+                if other.input_files != b.input_files:
+                    raise BundleError(
+                        f"{other.path} and {b.path} both read {file}, and were built from different "
+                        f"input files ({other.input_files['count']:,} and {b.input_files['count']:,}): "
+                        "give every shard the same inputs")
+                raise BundleError(f"{other.path} and {b.path} both read {file}: the bundles of one "
+                                  "merge must come from different shards (or the same shard built "
+                                  "again: merge it on its own)")
             if any(_shards_of(part) != _shards_of(b.part) for part in parts):
                 raise BundleError(f"{b.path} and {next(iter(parts.values())).path} split {file} "
                                   "by run id into different numbers of shards")
             parts[b.part] = b
     return covered
+
+
+def _set_warnings(bundles: list[Bundle]) -> list[str]:
+    """What looks incomplete in a set of bundles: shards of one build missing from it."""
+    groups: dict[tuple, set[int]] = {}
+    for b in bundles:
+        groups.setdefault((b.input_files["sha256"], b.input_files["count"], b.shard[1], b.shard_by),
+                          set()).add(b.shard[0])
+    warnings = []
+    for (_, count, n, by), have in groups.items():
+        missing = [k for k in range(1, n + 1) if k not in have]
+        if missing:
+            names = ", ".join(f"{k}/{n}" for k in missing[:5]) + (" …" if len(missing) > 5 else "")
+            warnings.append(f"shard{'s' if len(missing) > 1 else ''} {names} (by {by}, of "
+                            f"{count:,} input file{'' if count == 1 else 's'}) not among these bundles: "
+                            "the site holds what the others read (and what earlier merges added)")
+    return warnings
 
 
 def _shards_of(part: str) -> str:
@@ -238,7 +275,7 @@ def _merge_runs(bundles: list[Bundle], covered: dict[str, dict[str, Bundle]], st
         entry["runs"] = sorted(r for r in dict.fromkeys(entry["runs"]) if r in store.runs)
     # A bundle whose every file a later one read again is no longer pointed at.
     wanted = {entry["bundle"] for entry in _parts(state)}
-    for copy in (store.root / BUNDLES).glob("*.zip"):
+    for copy in (store.root / BUNDLES).glob("*.records"):
         if copy.name not in wanted:
             copy.unlink()
     return prerendered
@@ -278,19 +315,14 @@ class _Copier:
 
 
 def _keep_copy(bundle: Bundle, store: Store) -> Path:
-    """The bundle's copy in the merge store (a hard link where the file system allows one):
-    the records of the runs taken from it stay there, read in place."""
+    """The merge store's copy of the bundle's records (the range at its start that holds
+    them, offsets unchanged): the runs taken from it read their records there. A copy, not
+    a link: a bundle file written over in place later must not change what was merged."""
     folder = store.root / BUNDLES
     folder.mkdir(parents=True, exist_ok=True)
-    copy = folder / f"{bundle.digest[:32]}.zip"
+    copy = folder / f"{bundle.digest[:32]}.records"
     if not copy.exists():
-        staged = copy.with_name(copy.name + ".tmp")
-        staged.unlink(missing_ok=True)
-        try:
-            os.link(bundle.path, staged)
-        except OSError:  # (another file system, or links not allowed)
-            shutil.copyfile(bundle.path, staged)
-        staged.replace(copy)
+        bundle.copy_records(copy)
     return copy
 
 
@@ -347,4 +379,4 @@ def _loaded(store: Store, state: dict) -> Loaded:
     return Loaded(store=store, index=index, problems=problems, files=[Path(f) for f in sorted(state["files"])])
 
 
-__all__ = ["default_merge_store", "merge_bundles"]
+__all__ = ["check_bundles", "default_merge_store", "merge_bundles"]
