@@ -16,7 +16,7 @@ from runreport import __version__
 #: name → (module, attribute) of every command, in the order `--help` lists them.
 COMMANDS = {
     "build": ("runreport.site.command", "build"),
-    "merge": ("runreport.site.command", "merge"),
+    "merge": ("runreport.site.shardcommand", "merge"),
     "watch": ("runreport.live.command", "watch"),
     "serve": ("runreport.live.command", "serve"),
     "summary": ("runreport.commands", "summary"),

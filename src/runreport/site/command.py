@@ -77,10 +77,13 @@ def build(ctx, inputs, output, config_path, editor_url, no_redact, strict, chunk
     """Build the static HTML site from run log files or folders."""
     from runreport.commands import print_problems, warn_store_damage
 
+    from runreport.site.shardcommand import (build_runs_of_shard, shard_inputs, shard_of,
+                                             write_shard_bundle)
+
     started = time.perf_counter()
     options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs,
                             mask_env)
-    part = _shard_of(shard, bundle_file, source)
+    part = shard_of(shard, bundle_file, source)
     by_run = part is not None and shard_by == "run"
     if by_run and (ctx.get_parameter_source("output") is not ParameterSource.DEFAULT or store_dir):
         raise click.UsageError("--shard-by run builds in a folder of its own: leave out -o and --store")
@@ -96,13 +99,13 @@ def build(ctx, inputs, output, config_path, editor_url, no_redact, strict, chunk
         claim_output_or_exit(output)
         with writing_or_exit(output, store_dir, wait):
             if by_run:
-                loaded, report = _build_runs_of_shard(inputs, output, options, store_dir, *part)
+                loaded, report = build_runs_of_shard(inputs, output, options, store_dir, *part)
             else:
-                built_from = inputs if part is None else _shard_inputs(inputs, *part)
+                built_from = inputs if part is None else shard_inputs(inputs, *part)
                 loaded, report = _build(built_from, output, options, store_dir, source)
             if part is not None:
-                bundle_file = _write_bundle(loaded, output, options, part, shard_by, bundle_file,
-                                            _shard_inputs(inputs, 1, 1))
+                bundle_file = write_shard_bundle(loaded, output, options, part, shard_by, bundle_file,
+                                                 shard_inputs(inputs, 1, 1))
         warn_store_damage(loaded, store_dir)
         print_problems(loaded.problems)
         report.seconds = time.perf_counter() - started  # (pages were rendered while reading too)
@@ -172,168 +175,6 @@ def _build(inputs, output, options, store_dir, source="runlog"):
         return with_imported(load_inputs(inputs, store_dir))
 
     return build_site_checked(with_imported(loaded), output, options, read_again, prerendered=rendered)
-
-
-@click.command()
-@click.argument("bundles", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("site"), show_default=True, help="Folder to write the site into.")
-@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder keeping the merged runs' records, so the next merge adds to this one "
-                   "(default: .<output name>.merge beside the output). It holds the logs as "
-                   "logged: never publish it.")
-@click.option("--wait", type=click.FloatRange(min=0), default=60, show_default=True,
-              metavar="SECONDS", help="How long to wait for another writer of the same output.")
-@ci_options
-@allow_empty_option
-def merge(bundles, output, store_dir, wait, fail_on, junit_file, summary_md, link_base, allow_empty):
-    """Merge shard bundles (`build --shard K/N --bundle FILE`) into one site.
-
-    BUNDLES are bundle files, or folders searched for *.zip. The site is the
-    one a single build of all the shards' inputs writes; merging into a site
-    merged before adds to it (a bundle's input files replace what earlier
-    bundles said of them).
-    """
-    from runreport.bundle import BundleError
-    from runreport.commands import ci_outputs, print_problems
-    from runreport.site.build import _redactor
-    from runreport.site.sitemerge import check_bundles, default_merge_store, merge_bundles
-
-    started = time.perf_counter()
-    store_dir = store_outside(output, store_dir or default_merge_store(output))
-    paths = _bundle_files(bundles, skip=[store_dir, output])
-    try:  # (refused before the output and store folders are made)
-        for warning in check_bundles(paths):
-            click.echo(f"warning: {warning}", err=True)
-    except BundleError as exc:
-        raise click.ClickException(str(exc)) from None
-    claim_output_or_exit(output)
-    with writing_or_exit(output, store_dir, wait):
-        try:
-            loaded, report, options = merge_bundles(paths, output, store_dir)
-        except BundleError as exc:
-            raise click.ClickException(str(exc)) from None
-    print_problems(loaded.problems)
-    report.seconds = time.perf_counter() - started
-    n, copied = len(paths), report.prerendered_runs
-    rendered = len(report.rendered_runs) - copied
-    click.echo(f"merged {n:,} bundle{'' if n == 1 else 's'} into {output}: {report.runs:,} runs, "
-               f"{report.entries:,} entries in {report.seconds:.2f} s ({copied:,} run"
-               f"{'' if copied == 1 else 's'} taken from the bundles, {rendered:,} rendered here, "
-               f"{len(report.written):,} files written)", err=True)
-    if not loaded.index and not allow_empty:
-        raise click.ClickException("the bundles hold no run; --allow-empty if that is expected")
-    failed = ci_outputs(loaded, fail_on=fail_on, junit_file=junit_file, summary_md=summary_md,
-                        link_base=link_base, redactor=_redactor(options))
-    for line in failed:
-        click.echo(line, err=True)
-    if failed:
-        raise SystemExit(1)
-
-
-def _bundle_files(given, skip: list[Path]) -> list[Path]:
-    """The bundle files given, folders searched for *.zip (not in hidden folders, nor in the
-    output or the merge store, where a merge writes)."""
-    skip = [p.absolute() for p in skip]
-    files: list[Path] = []
-    for path in given:
-        if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*.zip")
-                if not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])
-                and not any(p.absolute().is_relative_to(s) for s in skip))
-        else:
-            found = [path]
-        if not found:
-            raise click.ClickException(f"no bundle (*.zip) in {path}")
-        files.extend(found)
-    return list(dict.fromkeys(files))
-
-
-def _shard_of(shard: str | None, bundle_file: Path | None, source: str) -> tuple[int, int] | None:
-    """(K, N) when this build is a shard (--shard, or the environment with --bundle), else None."""
-    from runreport.shard import ShardError, describe_env, parse_shard, shard_from_env
-
-    from_env = shard is None and bundle_file is not None
-    try:
-        if from_env:
-            shard = shard_from_env(os.environ) or "1/1"
-    except ShardError as exc:
-        raise click.UsageError(str(exc)) from None
-    if shard is None:
-        return None
-    if bundle_file is None:
-        raise click.UsageError("--shard writes a bundle: give --bundle FILE")
-    if source not in ("auto", "runlog"):
-        raise click.UsageError("shards read run logs; import exports first (runreport import), "
-                               "then build the run logs in shards")
-    try:
-        return parse_shard(shard)
-    except ShardError as exc:
-        if from_env:
-            raise click.UsageError(f"the shard from the environment ({describe_env(os.environ)}): "
-                                   f"{exc}") from None
-        raise click.BadParameter(str(exc), param_hint="'--shard'") from None
-
-
-def _shard_inputs(inputs, k: int, n: int) -> list[Path]:
-    """The shard's input files, named as a build of all of them names them."""
-    from runreport.commands import InputNotFound
-    from runreport.importers.inputs import sniff
-    from runreport.read import InputError, find_inputs
-    from runreport.shard import shard_files
-
-    try:
-        files = shard_files(find_inputs(inputs), k, n)
-    except InputError as exc:
-        raise InputNotFound(str(exc)) from exc
-    for path in files:
-        kind = sniff(path)
-        if kind != "runlog":
-            raise click.ClickException(
-                f"{path} looks like a {kind} export: shards read run logs; import it first "
-                "(runreport import), then build the run logs in shards")
-    return files
-
-
-def _build_runs_of_shard(inputs, output: Path, options, store_dir: Path, k: int, n: int):
-    """Shard K of N by run id: every file indexed, the runs whose id hashes to K built."""
-    from runreport.commands import StderrProgress
-    from runreport.site import firstbuild
-    from runreport.site.build import build_site
-    from runreport.shard import takes_run
-
-    files = _shard_inputs(inputs, 1, 1)
-    gz = [p for p in files if p.name.endswith(".gz")]
-    if gz:
-        raise click.ClickException(f"--shard-by run reads plain files, not gzip ({gz[0]}); "
-                                   "shard by file instead")
-    first = firstbuild.load_and_render(files, store_dir, output, options, progress=StderrProgress(),
-                                       runs_of_shard=takes_run(k, n), line_problems=k == 1)
-    if first is None:
-        raise click.ClickException("the inputs could not be read by ranges; shard by file instead")
-    loaded, rendered = first
-    return loaded, build_site(loaded, output, options, prerendered=rendered)
-
-
-def _write_bundle(loaded, output: Path, options, part: tuple[int, int], shard_by: str,
-                  template: Path, all_files: list[Path]) -> Path:
-    from runreport.bundle import write_bundle
-    from runreport.shard import bundle_index, bundle_path, packed_records
-    from runreport.site import librarypages
-    from runreport.site import manifest as build_manifest
-    from runreport.site.build import site_globals
-
-    digest = site_globals(options, librarypages.exists(options.library))
-    manifest = build_manifest.read(output, digest)
-    if manifest is None:
-        raise click.ClickException(f"the shard's site in {output} has no manifest to bundle")
-    path = bundle_path(template, *part)
-    index = bundle_index(loaded, manifest, options=options, globals_digest=digest, shard=part,
-                         shard_by=shard_by, inputs=options.inputs,
-                         all_files=[str(f) for f in all_files])
-    write_bundle(path, index, lambda run_id: packed_records(loaded.store, run_id), output)
-    return path
 
 
 def build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs, mask_env=()):
