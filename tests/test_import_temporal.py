@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -164,3 +165,65 @@ def test_grandchildren_nest_down_the_chain_whatever_order_the_histories_come_in(
     order = [r["entry_id"] for r in out if r["type"] == "step"]
     assert order.index("child-wf-B") < order.index("child-wf-B/child-wf-C") < order.index(
         "child-wf-B/child-wf-C/activity-a")
+
+
+def _history(execution, children=(), parent=None, child_ids=None):
+    """A small history: `children` started (each child's workflow id `wf-<child>`, or
+    `child_ids[child]`), one activity of its own."""
+    started = {"workflowType": {"name": f"W-{execution}"}, "originalExecutionRunId": execution}
+    if parent:
+        started["parentWorkflowExecution"] = {"workflowId": f"wf-{parent}", "runId": parent}
+    events = [{"eventId": "1", "eventType": "WorkflowExecutionStarted",
+               "workflowExecutionStartedEventAttributes": started}]
+    for n, child in enumerate(children, 2):
+        wid = (child_ids or {}).get(child, f"wf-{child}")
+        events += [{"eventId": f"{n}0", "eventType": "StartChildWorkflowExecutionInitiated",
+                    "startChildWorkflowExecutionInitiatedEventAttributes": {
+                        "workflowId": wid, "workflowType": {"name": f"W-{child}"}}},
+                   {"eventId": f"{n}1", "eventType": "ChildWorkflowExecutionStarted",
+                    "childWorkflowExecutionStartedEventAttributes": {
+                        "initiatedEventId": f"{n}0", "workflowExecution": {"workflowId": wid, "runId": child}}}]
+    events.append({"eventId": "99", "eventType": "ActivityTaskScheduled",
+                   "activityTaskScheduledEventAttributes": {"activityId": "a", "activityType": {"name": f"work-{execution}"}}})
+    return {"events": events}
+
+
+def test_histories_that_name_each_other_as_children_stay_runs_of_their_own():
+    from runreport.importers.otlp import Document
+    from runreport.importers.temporal import records
+
+    docs = [Document(_history("S", ["S"]), "s.json", 1),  # starts itself
+            Document(_history("L1", ["L2"]), "l1.json", 1), Document(_history("L2", ["L1"]), "l2.json", 1)]
+    out, problems = records(docs)
+    assert not problems
+    assert sorted(r["run_id"] for r in out if r["type"] == "run") == ["L1", "L2", "S"]
+    assert not [r for r in out if r.get("parent")]
+
+
+def test_two_children_of_one_workflow_id_keep_entries_of_their_own():
+    from runreport.importers.otlp import Document
+    from runreport.importers.temporal import records
+
+    parent = _history("P", ["D1", "D2"], child_ids={"D1": "dup", "D2": "dup"})
+    out, _ = records([Document(parent, "p.json", 1), Document(_history("D1", parent="P"), "d1.json", 1),
+                      Document(_history("D2", parent="P"), "d2.json", 1)])
+    steps = {r["entry_id"]: r for r in out if r["type"] == "step"}
+    assert {"child-dup", "child-dup@30", "child-dup/activity-a", "child-dup@30/activity-a"} <= set(steps)
+    assert steps["child-dup/activity-a"]["name"] == "work-D1"
+    assert steps["child-dup@30/activity-a"]["name"] == "work-D2"
+
+
+def test_a_child_nests_in_a_parent_read_from_another_file_by_every_command(tmp_path):
+    folder = tmp_path / "histories"
+    folder.mkdir()
+    for name in ("label.json", "shipment.json"):  # (the child's file sorts first)
+        shutil.copy(FIXTURES / name, folder / name)
+    summary = _runreport("summary", folder, "--json", cwd=tmp_path)
+    assert summary.returncode == 0, summary.stderr
+    runs = json.loads(summary.stdout)["runs"]
+    assert [r["run_id"] for r in runs] == ["7c1f0a3e-0003"]
+    assert [e["lineage"] for e in runs[0]["entries"]][:3] == [
+        ["PrintLabel"], ["PrintLabel", "RenderLabel"], ["PrintLabel", "SendToPrinter"]]
+    built = _runreport("build", folder, "-o", tmp_path / "site", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert len(list((tmp_path / "site" / "runs").glob("*.html"))) == 1

@@ -74,6 +74,7 @@ class Collector:
         self.resident: OrderedDict[str, RunState] = OrderedDict()
         self.lines: dict[str, list[RawLine]] = {}  # records of each resident run, as read
         self.dirty: set[str] = set()
+        self.grew: set[str] = set()  # runs given records the reader calls new (see _read_into)
         self.peak_resident = 0  # observed by the memory test
 
     def add(self, record, order: int, raw: bytes) -> list[Problem]:
@@ -153,6 +154,7 @@ class Loaded:
     index: list[RunIndexRow]  # newest first
     problems: list[Problem]  # sorted by place
     changed: set[str] = field(default_factory=set)  # runs whose content changed in this load
+    grew: set[str] = field(default_factory=set)  # of those, runs that got new records (appended)
     removed: set[str] = field(default_factory=set)  # runs known before this load and gone now
     files: list[Path] = field(default_factory=list)
     bytes_read: int = 0
@@ -219,6 +221,7 @@ def load(
         collector.finish()
     store.save()
     changed = {rid for rid in collector.dirty if store.runs[rid].hash != hash_before.get(rid)}
+    grew = {rid for rid in collector.grew if rid in changed}
 
     index = newest_first([RunIndexRow(**s.row) for s in store.runs.values()])
     problems = [Problem(**p) for ps in store.file_problems.values() for p in ps]
@@ -230,6 +233,7 @@ def load(
         index=index,
         problems=problems,
         changed=changed,
+        grew=grew,
         removed=set(hash_before) - set(store.runs),
         files=[p for p, _, _ in plan],
         bytes_read=bytes_read,
@@ -278,6 +282,7 @@ def _unterminated_tail(path: Path, display: str, cursor: Cursor):
 def _read_into(store: Store, files: list[Path], progress: Progress | None, max_resident: int,
                accept_partial_tail: bool, read_problems: list, on_settle: Settled | None = None):
     """Read what is new in `files` into the store's runs."""
+    known_before = set(store.files)
     plan = _plan_reads(store, files)
     rank = {display: n for n, (_path, display, _mark) in enumerate(plan)}
     collector = Collector(store, max_resident, on_settle, rank)
@@ -285,6 +290,9 @@ def _read_into(store: Store, files: list[Path], progress: Progress | None, max_r
     for n, (path, display, mark) in enumerate(plan, 1):
         if mark == "unchanged":
             continue
+        # Records read past a file's last mark, or from a file new since the last read, are
+        # new records; a file read again from its start (rewritten in place) brings none.
+        growing = mark is not None or display not in known_before
         cursor = Cursor(mark.offset, mark.line) if mark else Cursor()
         start_offset = cursor.offset
         problems = list(store.file_problems.get(display, [])) if mark else []
@@ -304,6 +312,8 @@ def _read_into(store: Store, files: list[Path], progress: Progress | None, max_r
                 continue
             store.order += 1
             problems.extend(p.to_json() for p in collector.add(record, store.order, item.raw))
+            if growing:
+                collector.grew.add(record.run_id)
         bytes_read += cursor.offset - start_offset
         # Problems of an unterminated last line belong to this read only.
         store.file_problems[display] = [p for p in problems if p["line"] <= cursor.line]

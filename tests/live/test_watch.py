@@ -151,6 +151,19 @@ def test_runs_finished_before_watching_began_show_what_the_format_derives(tmp_pa
         assert w.card_status() == "completed"  # (not seen growing: only w-2 was)
 
 
+def test_a_finished_run_edited_in_place_is_not_seen_growing(tmp_path):
+    log = tmp_path / "run.jsonl"
+    log.write_text(line(START) + line(STEP_RUNNING) + line(STEP_DONE))  # no run_end
+    with Watching(tmp_path, [log], between_steps=60) as w:
+        assert w.card_status() == "completed"
+        builds = w.builds()
+        text = log.read_text()
+        log.write_text(text.replace("Example Domain", "Example Dominion"[:14]))  # same length, in place
+        wait_for(lambda: w.builds() > builds, "a rebuild after the edit")
+        wait_for(lambda: "Example Domini" in w.text(f"data/{safe_name(RUN)}/v-0.js"))
+        assert w.card_status() == "completed"  # its content changed; it got no new record
+
+
 def test_a_half_written_last_line_waits_until_it_is_complete(tmp_path):
     log = tmp_path / "run.jsonl"
     log.write_text(line(START))

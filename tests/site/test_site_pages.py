@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from runreport import pipeline
 from runreport.model import RUN_STATUSES, ENTRY_STATUSES, GROUP_STATUSES
-from runreport.site.names import safe_name
+from runreport.site.names import entry_anchor, safe_name
 
 from conftest import SAMPLE_RUNS, build, data_payload
 
@@ -348,6 +348,8 @@ def test_a_problem_about_an_entry_links_to_that_entry_and_opens_it(tmp_path, pag
         '{"type":"run","run_id":"p-9","composer":"C","mode":"test","started_at":"2026-11-20T10:00:00Z"}\n'
         '{"type":"step","run_id":"p-9","entry_id":"e1","name":"First","status":"success"}\n'
         '{"type":"step","run_id":"p-9","entry_id":"e2","name":"Second","status":"done"}\n'
+        '{"type":"step","run_id":"p-9","entry_id":"a%41 b","name":"Odd id","status":"later"}\n'
+        '{"type":"step","run_id":"p-9","entry_id":"aA","name":"Plain","status":"success"}\n'
         '{"type":"run_end","run_id":"p-9","ended_at":"2026-11-20T10:00:01Z"}\n'
         '{"type":"run_end","run_id":"p-9","ended_at":"2026-11-20T10:00:02Z","extra":1}\n')
     out = tmp_path / "site"
@@ -355,7 +357,12 @@ def test_a_problem_about_an_entry_links_to_that_entry_and_opens_it(tmp_path, pag
     rows = soup(out / "problems.html").select("table.problems tbody tr")
     links = {r.select("td")[1].get_text(): r.select_one("td a")["href"] for r in rows if r.select_one("td a")}
     assert links["3"] == f"runs/{safe_name('p-9')}.html#entry-e2"  # the step record's entry
+    assert links["4"] == f"runs/{safe_name('p-9')}.html#{entry_anchor('a%41 b')}"  # (not #entry-a%41 b)
     assert all(not href.endswith("#entry-e2") for line, href in links.items() if line != "3")
     page.goto((out / "problems.html").as_uri())
     page.locator('table.problems a[href$="#entry-e2"]').click()
     expect(page.locator('[data-entry-id="e2"] > details')).to_have_attribute("open", "")
+    page.goto((out / "problems.html").as_uri())
+    page.locator(f'table.problems a[href$="#{entry_anchor("a%41 b")}"]').click()
+    expect(page.locator('[data-entry-id="a%41 b"] > details')).to_have_attribute("open", "")
+    expect(page.locator('[data-entry-id="aA"] > details')).not_to_have_attribute("open", "")

@@ -111,14 +111,17 @@ def _temporal_records(documents):
 IMPORTERS = {"otlp": _otlp_records, "n8n": _n8n_records, "temporal": _temporal_records}
 
 
-def iter_records(kind: str, documents, problems: list[Problem]) -> Iterator[dict]:
+def iter_records(kind: str, documents, problems: list[Problem], *, nesting=None) -> Iterator[dict]:
     """A format's records one by one (n8n executions stand alone; a trace's spans, and a
     child workflow's parent, may come in any document, so OTLP and Temporal spill what
     they read to a file first)."""
     if kind == "n8n":
         from runreport.importers.n8n import iter_records as each
     elif kind == "temporal":
-        from runreport.importers.temporal import iter_records as each
+        from runreport.importers.temporal import iter_records
+
+        yield from iter_records(documents, problems, nesting)  # (`nesting`: of all the inputs)
+        return
     else:
         from runreport.importers.otlp import iter_records as each
     yield from each(documents, problems)

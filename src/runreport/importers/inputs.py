@@ -125,8 +125,17 @@ def prepare(inputs, source: str, work: Path, *, following: bool = False) -> tupl
 
     out: list[Path] = []
     problems: list[Problem] = []
+    kinds = {path: sniff(path) if source == "auto" else source for path in files}
+    # Temporal histories are imported file by file, but a child's history nests in its
+    # parent's run wherever the parent's history is: where each goes is found first.
+    temporal = [path for path in files if kinds[path] == "temporal"]
+    nesting = None
+    if len(temporal) > 1:
+        from runreport.importers.temporal import nestings_of
+
+        nesting = nestings_of(read_documents(temporal, [], tail_waits=following))
     for path in files:
-        kind = sniff(path) if source == "auto" else source
+        kind = kinds[path]
         if kind == "runlog":
             out.append(path)
             continue
@@ -147,7 +156,7 @@ def prepare(inputs, source: str, work: Path, *, following: bool = False) -> tupl
         digest = hashlib.sha256()
         # Written as it is imported (an export of any length costs one run's memory) ...
         with open(part, "wb") as f:
-            for record in iter_records(kind, exports(), problems):
+            for record in iter_records(kind, exports(), problems, nesting=nesting):
                 line = orjson.dumps(record) + b"\n"
                 digest.update(line)
                 f.write(line)

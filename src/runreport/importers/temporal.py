@@ -85,7 +85,8 @@ class Nesting:
     prefix: str  # of its entry ids, "<parent entry>/"
 
 
-def iter_records(documents: Iterable[Document], problems: list[Problem]) -> Iterator[dict]:
+def iter_records(documents: Iterable[Document], problems: list[Problem],
+                 nesting: dict[str, Nesting] | None = None) -> Iterator[dict]:
     """The same, a history at a time.
 
     A child workflow whose history is among the documents is nested under the
@@ -93,7 +94,8 @@ def iter_records(documents: Iterable[Document], problems: list[Problem]) -> Iter
     history is needed before its children's are written): every history is
     read first and waits in a spill file, not in memory (memory holds a few
     ids a history, and the largest history). Histories are written in the
-    order read; nested ones after the runs they go into.
+    order read; nested ones after the runs they go into. `nesting` (from
+    `nestings_of` all the inputs) nests children whose parents are in other files.
     """
     with tempfile.TemporaryFile(prefix="runreport-temporal-") as spill:
         places: list[tuple[int, int, str, int, str]] = []  # offset, length, file, line, execution
@@ -107,16 +109,14 @@ def iter_records(documents: Iterable[Document], problems: list[Problem]) -> Iter
                                         "expected a Temporal workflow history ({\"events\": [...]} starting "
                                         "with WorkflowExecutionStarted); skipped"))
                 continue
-            execution, run_id = _identity(_attributes(events[0]), doc.file)
-            run_ids.setdefault(execution, run_id)
-            for child, entry in _children(events):
-                started_by.setdefault(child, (execution, entry))
+            execution = _survey(events, doc.file, run_ids, started_by)
             data = pickle.dumps(events, pickle.HIGHEST_PROTOCOL)
             spill.write(data)
             places.append((at, len(data), doc.file, doc.line, execution))
             at += len(data)
         spill.flush()
-        nesting = _nestings(started_by, run_ids)
+        if nesting is None:
+            nesting = _nestings(started_by, run_ids)
         fd = spill.fileno()
         # Runs first, then the histories nested into them, parents before children.
         order = sorted(range(len(places)), key=lambda n: (
@@ -127,6 +127,28 @@ def iter_records(documents: Iterable[Document], problems: list[Problem]) -> Iter
             yield from history_records(events, file, line, problems, nesting.get(execution))
 
 
+def nestings_of(documents: Iterable[Document]) -> dict[str, Nesting]:
+    """Where each child history among `documents` goes (for inputs read file by file, whose
+    children and parents may be in different files); a history at a time in memory."""
+    run_ids: dict[str, str] = {}
+    started_by: dict[str, tuple[str, str]] = {}
+    for doc in documents:
+        events = _events(doc.value)
+        if events and event_type(events[0]) == "WorkflowExecutionStarted":
+            _survey(events, doc.file, run_ids, started_by)
+    return _nestings(started_by, run_ids)
+
+
+def _survey(events: list, file: str, run_ids: dict[str, str],
+            started_by: dict[str, tuple[str, str]]) -> str:
+    """Note a history's execution and run id, and the children it started; its execution."""
+    execution, run_id = _identity(_attributes(events[0]), file)
+    run_ids.setdefault(execution, run_id)
+    for child, entry in _children(events):
+        started_by.setdefault(child, (execution, entry))
+    return execution
+
+
 def _identity(started: dict, file: str) -> tuple[str, str]:
     """(execution run id, run id) of a history from its WorkflowExecutionStarted attributes."""
     execution = str(started.get("originalExecutionRunId") or started.get("firstExecutionRunId")
@@ -135,45 +157,64 @@ def _identity(started: dict, file: str) -> tuple[str, str]:
     return execution, f"{workflow_id}/{execution}" if isinstance(workflow_id, str) else execution
 
 
+def _child_entries(events: list) -> dict[str, str]:
+    """The entry id of each child workflow a history starts, by its initiating event id:
+    `child-<workflowId>`, or `child-<workflowId>@<eventId>` for a workflow id started again."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for event in events:
+        if event_type(event) == "StartChildWorkflowExecutionInitiated":
+            eid = _id(event.get("eventId"))
+            entry = f"child-{_attributes(event).get('workflowId', eid)}"
+            if entry in used:
+                entry = f"{entry}@{eid}"
+            used.add(entry)
+            out[eid] = entry
+    return out
+
+
 def _children(events: list) -> Iterator[tuple[str, str]]:
     """(child execution run id, the entry id of the child workflow) of each child it started."""
-    initiated: dict[str, str] = {}
+    initiated = _child_entries(events)
     for event in events:
-        kind = event_type(event)
-        attrs = _attributes(event)
-        if kind == "StartChildWorkflowExecutionInitiated":
-            initiated[_id(event.get("eventId"))] = _child_entry(attrs, _id(event.get("eventId")))
-        elif kind == "ChildWorkflowExecutionStarted":
+        if event_type(event) == "ChildWorkflowExecutionStarted":
+            attrs = _attributes(event)
             child = attrs.get("workflowExecution")
             entry = initiated.get(_id(attrs.get("initiatedEventId")))
             if entry and isinstance(child, dict) and _id(child.get("runId")):
                 yield _id(child["runId"]), entry
 
 
-def _child_entry(attrs: dict, event_id: str) -> str:
-    return f"child-{attrs.get('workflowId', event_id)}"
-
-
 def _nestings(started_by: dict[str, tuple[str, str]], run_ids: dict[str, str]) -> dict[str, Nesting]:
     """Each child execution whose parent's history was read -> where it goes (chains of
-    children followed up to the root; a loop of ids, which no engine makes, nests nothing)."""
+    children followed up to the root). Histories on a loop of parents (which no engine
+    makes, but a damaged export might) nest nothing: each stays a run of its own."""
+    parent = {x: p for x, p in started_by.items() if x in run_ids and p[0] in run_ids}
+    looped: set[str] = set()
+    for start in parent:
+        path: list[str] = []
+        x = start
+        while x in parent and x not in path:
+            path.append(x)
+            x = parent[x][0]
+        if x in path:
+            looped.update(path[path.index(x):])
     out: dict[str, Nesting] = {}
 
-    def resolve(execution: str, seen: frozenset) -> Nesting | None:
+    def resolve(execution: str) -> Nesting | None:
         if execution in out:
             return out[execution]
-        parent = started_by.get(execution)
-        if parent is None or parent[0] not in run_ids or parent[0] in seen:
+        if execution not in parent or execution in looped:
             return None
-        parent_exec, entry = parent
-        above = resolve(parent_exec, seen | {execution})
+        parent_exec, entry = parent[execution]
+        above = resolve(parent_exec)
         prefix = above.prefix if above else ""
         found = out[execution] = Nesting(above.run_id if above else run_ids[parent_exec],
                                          prefix + entry, f"{prefix}{entry}/")
         return found
 
-    for execution in run_ids:
-        resolve(execution, frozenset())
+    for execution in parent:
+        resolve(execution)
     return out
 
 
@@ -198,6 +239,7 @@ def history_records(events: list, file: str, line: int, problems: list[Problem],
     steps: dict[str, dict] = {}  # entry id -> its step record
     by_event: dict[str, str] = {}  # scheduling/initiating event id -> entry id
     entry_of_parent: dict[str, str] = {}  # a child workflow's initiating event -> entry id
+    child_entries = _child_entries(events)
 
     def step(entry_id: str, **fields: Any) -> dict:
         record = steps.get(entry_id)
@@ -259,7 +301,7 @@ def history_records(events: list, file: str, line: int, problems: list[Problem],
                 step(entry, status="success" if kind == "TimerFired" else "skipped", ended_at=at)
         elif kind == "StartChildWorkflowExecutionInitiated":
             name = _name(attrs.get("workflowType")) or "child workflow"
-            entry = entry_of_parent[eid] = _child_entry(attrs, eid)
+            entry = entry_of_parent[eid] = child_entries[eid]
             step(entry, step_id=name, name=name, kind="child workflow", status="running", started_at=at,
                  input=_payloads(attrs.get("input")))
         elif kind.startswith("ChildWorkflowExecution") or kind == "StartChildWorkflowExecutionFailed":

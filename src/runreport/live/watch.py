@@ -120,7 +120,9 @@ class Watcher:
 
                 def read_again():
                     Store.open(self.store_dir).reset()
-                    return load()
+                    again = load()
+                    again.grew = set()  # (everything is read anew: nothing is seen growing)
+                    return again
 
                 # (Another build writing the same site is waited for, however long it takes.)
                 with writing(self.output, self.store_dir, wait=math.inf,
@@ -131,6 +133,7 @@ class Watcher:
                     loaded = getattr(shown, "loaded", shown)
             except Exception as exc:  # the watch loop survives anything
                 self.echo(f"rebuild failed: {type(exc).__name__}: {exc} (still watching)")
+                self._between = set()  # (retried when an input changes, not every second)
                 return None
             for problem in loaded.problems:  # (as `build` does; a rebuild adds only the new ones)
                 told = str(problem)
@@ -153,8 +156,10 @@ class Watcher:
         if not self.between_steps:
             return loaded
         now = time.monotonic()
+        # Growth is new records (appended: a file edited in place and read again from its
+        # start brings none, and neither does a store read again after damage).
         if self._built:  # (the first build sees files, not growth)
-            for run_id in loaded.changed:
+            for run_id in getattr(loaded, "grew", ()):
                 self._grew[run_id] = now
         self._between = {r.run_id for r in loaded.index
                          if r.status == "completed" and r.ended_at is None

@@ -834,7 +834,7 @@ def problem_rows(problems: Sequence[Problem], known_runs: set[str]) -> tuple[Pro
             file=p.file,
             line=p.line,
             run_id=p.run_id,
-            run_href=(run_href(p.run_id) + (f"#entry-{p.entry_id}" if p.entry_id else "")
+            run_href=(run_href(p.run_id) + (f"#{entry_anchor(p.entry_id)}" if p.entry_id else "")
                       if p.run_id in known_runs else None),
             severity=p.severity,
             message=p.message,
