@@ -114,3 +114,23 @@ def test_a_new_folder_whose_marker_another_build_is_writing_is_still_ours(tmp_pa
         pass
     else:
         raise AssertionError("a folder of other files was claimed")
+
+
+def test_a_folder_another_build_claims_while_it_is_listed_is_still_ours(tmp_path, monkeypatch):
+    # The other build writes its marker, then its lock and pages, while this one lists the
+    # folder: what the listing shows is that build's, and its marker is there by the end.
+    from runreport.site.build import SITE_MARKER, claim_output
+    from runreport.writelock import SITE_LOCK
+
+    out = tmp_path / "site"
+    out.mkdir()
+    real_iterdir = Path.iterdir
+
+    def iterdir_while_claimed(self):
+        if self == out:
+            for name, text in ((SITE_MARKER, "marker"), (SITE_LOCK, ""), ("index.html", "<!doctype html>")):
+                (out / name).write_text(text)
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir_while_claimed)
+    claim_output(out)  # (raised ForeignOutput when the marker was looked for before the listing)

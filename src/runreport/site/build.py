@@ -70,9 +70,10 @@ def claim_output(out: Path) -> None:
     in a project) that would destroy them. A folder that is new, empty, or
     marked by an earlier build (or holding its manifest) is ours.
     """
-    if out.is_dir() and not (out / SITE_MARKER).is_file() \
-            and not (out / build_manifest.NAME).is_file() \
-            and any(not _ours_already(p.name) for p in out.iterdir()):
+    # (Listed first, marked checked after: a build of a new folder writes its marker before
+    # anything else, so a file listed while another build claims the folder finds the marker.)
+    if out.is_dir() and any(not _ours_already(p.name) for p in out.iterdir()) \
+            and not (out / SITE_MARKER).is_file() and not (out / build_manifest.NAME).is_file():
         raise ForeignOutput(
             f"{out} is not empty and holds no runreport site; writing a site there would replace "
             "index.html, runs/, data/ and assets/ there and delete files it did not write. "
@@ -89,9 +90,10 @@ def claim_output(out: Path) -> None:
 
 
 def _ours_already(name: str) -> bool:
-    """A file another build of this folder is making right now: its lock (a build waiting
-    to write) or the marker being written (two builds of a new folder at once)."""
-    return name == SITE_LOCK or (name.startswith(f".{SITE_MARKER}.") and name.endswith(".tmp"))  # (atomic.staged)
+    """A file another build of this folder is making right now: its marker (or the marker
+    being written: two builds of a new folder at once) or its lock (a build waiting to write)."""
+    return name in (SITE_LOCK, SITE_MARKER) or (
+        name.startswith(f".{SITE_MARKER}.") and name.endswith(".tmp"))  # (atomic.staged)
 
 
 #: The build stamp: `RunReport.build("<id>")`, rewritten whenever any file changed.
