@@ -133,26 +133,8 @@ def test_grandchildren_nest_down_the_chain_whatever_order_the_histories_come_in(
     from runreport.importers.otlp import Document
     from runreport.importers.temporal import records
 
-    def history(execution, children=(), parent=None):
-        started = {"workflowType": {"name": f"W-{execution}"}, "originalExecutionRunId": execution}
-        if parent:
-            started["parentWorkflowExecution"] = {"workflowId": f"wf-{parent}", "runId": parent}
-        events = [{"eventId": "1", "eventType": "WorkflowExecutionStarted",
-                   "workflowExecutionStartedEventAttributes": started}]
-        for n, child in enumerate(children, 2):
-            events += [{"eventId": f"{n}0", "eventType": "StartChildWorkflowExecutionInitiated",
-                        "startChildWorkflowExecutionInitiatedEventAttributes": {
-                            "workflowId": f"wf-{child}", "workflowType": {"name": f"W-{child}"}}},
-                       {"eventId": f"{n}1", "eventType": "ChildWorkflowExecutionStarted",
-                        "childWorkflowExecutionStartedEventAttributes": {
-                            "initiatedEventId": f"{n}0",
-                            "workflowExecution": {"workflowId": f"wf-{child}", "runId": child}}}]
-        events.append({"eventId": "99", "eventType": "ActivityTaskScheduled",
-                       "activityTaskScheduledEventAttributes": {"activityId": "a", "activityType": {"name": f"work-{execution}"}}})
-        return {"events": events}
-
-    docs = [Document(history("C", parent="B"), "c.json", 1), Document(history("B", ["C"], parent="A"), "b.json", 1),
-            Document(history("A", ["B"]), "a.json", 1)]
+    docs = [Document(_history("C", parent="B"), "c.json", 1), Document(_history("B", ["C"], parent="A"), "b.json", 1),
+            Document(_history("A", ["B"]), "a.json", 1)]
     out, problems = records(docs)
     assert not problems
     assert {r["run_id"] for r in out} == {"A"} and [r["type"] for r in out].count("run") == 1
