@@ -210,7 +210,7 @@ def test_a_search_left_open_finds_a_run_that_arrives_later(tmp_path, serve, brow
 def test_a_run_between_steps_shows_running_then_settles_in_place(tmp_path, serve, browser):
     """serve --watch: a run whose step ended, with no run_end yet, stays Running while it is
     being written; `between_steps` quiet seconds later the open page says Completed."""
-    (tmp_path / "runreport.toml").write_text("between_steps = 4\n")
+    (tmp_path / "runreport.toml").write_text("between_steps = 6\n")  # (> the page's 3 s poll, with room)
     log = write(tmp_path / "run.jsonl", [R["start"], R["running"]])
     served = serve([log], "--watch", "--config", str(tmp_path / "runreport.toml"))
     page = browser.new_page()

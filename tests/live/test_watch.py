@@ -133,10 +133,11 @@ def test_a_followed_run_stays_running_between_its_steps_then_shows_what_it_is(tm
         assert 'class="status st-running"' in w.text(run_page) or "st-running" in w.text(run_page)
         # Three quiet seconds later it is rebuilt once and shows what the format derives.
         assert wait_for(lambda: w.card_status() == "completed", timeout=15)
-        assert '"status":"completed"' in w.log()
+        assert wait_for(lambda: '"status":"completed"' in w.log())
+        import time
+        time.sleep(1.0)  # (the settling build says so after it has written the pages)
         rebuilt = w.builds()
         assert rebuilt >= builds + 2
-        import time
         time.sleep(2.5)
         assert w.builds() == rebuilt  # (no rebuild loop once it has settled)
 
