@@ -16,7 +16,7 @@ CONFIG_NAME = "runreport.toml"
 _KNOWN_KEYS = {"editor_url": str, "redact_keys": list, "redact": bool, "chunk_size": int,
                "mask_env": list, "stale_after": int, "between_steps": int}
 #: Seconds a followed run stays Running between its steps (see runreport.live.watch).
-DEFAULT_BETWEEN_STEPS = 30
+DEFAULT_BETWEEN_STEPS = 5
 
 
 @dataclass(frozen=True)
