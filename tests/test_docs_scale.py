@@ -15,13 +15,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from clirun import tree
+
 ROOT = Path(__file__).parent.parent
 DOC = (ROOT / "docs" / "scale.md").read_text()
 RUNREPORT = f"{sys.executable} -m runreport"
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _section(title: str) -> str:
@@ -46,7 +44,7 @@ def _sh(line: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.C
 def _single_build(tmp_path: Path) -> dict[str, bytes]:
     work = _machine(tmp_path, "single")
     assert _sh("runreport build logs -o site", work).returncode == 0
-    return _tree(work / "site")
+    return tree(work / "site")
 
 
 def _gather(shards: list[Path], into: Path) -> None:
@@ -74,7 +72,7 @@ def test_the_github_actions_matrix_and_merge_job(tmp_path):
     assert done.returncode == 1, done.stderr  # the sample runs hold failed runs: the gate fails the job
     assert "<testsuites" in (merge / "junit.xml").read_text()
     assert (merge / "summary.md").read_text().startswith("## runreport")
-    assert _tree(merge / "site") == _single_build(tmp_path)
+    assert tree(merge / "site") == _single_build(tmp_path)
 
 
 def test_the_gitlab_parallel_jobs_and_merge_job(tmp_path):
@@ -92,7 +90,7 @@ def test_the_gitlab_parallel_jobs_and_merge_job(tmp_path):
     _gather(shards, merge / "bundles")  # needs: artifacts of every parallel job, one folder
     done = _sh(merge_line, merge)
     assert done.returncode == 1, done.stderr
-    assert _tree(merge / "public") == _single_build(tmp_path)
+    assert tree(merge / "public") == _single_build(tmp_path)
 
 
 def test_the_kubernetes_indexed_job_and_merge_job(tmp_path):
@@ -112,4 +110,4 @@ def test_the_kubernetes_indexed_job_and_merge_job(tmp_path):
     done = subprocess.run([sys.executable, "-m", *merge_cmd], cwd=volume, capture_output=True, text=True,
                           timeout=300, env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
-    assert _tree(volume / "site") == _single_build(tmp_path)
+    assert tree(volume / "site") == _single_build(tmp_path)

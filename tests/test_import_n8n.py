@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clirun import runreport
 
 FIXTURES = Path(__file__).parent / "fixtures" / "n8n"
 EXECUTIONS = FIXTURES / "executions.jsonl"
 
 
-def _runreport(*args, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "runreport", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
-
-
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory) -> tuple[dict, str, list[dict]]:
     tmp = tmp_path_factory.mktemp("n8n")
-    done = _runreport("import", "n8n", EXECUTIONS, "-o", tmp / "runs.jsonl", cwd=tmp)
+    done = runreport("import", "n8n", EXECUTIONS, "-o", tmp / "runs.jsonl", cwd=tmp)
     assert done.returncode == 0, done.stderr
-    summary = _runreport("summary", tmp / "runs.jsonl", "--json", "--details", cwd=tmp)
+    summary = runreport("summary", tmp / "runs.jsonl", "--json", "--details", cwd=tmp)
     assert summary.returncode == 0, summary.stderr
     records = [json.loads(line) for line in (tmp / "runs.jsonl").read_text().splitlines()]
     return {r["run_id"]: r for r in json.loads(summary.stdout)["runs"]}, done.stderr, records
@@ -94,11 +88,11 @@ def test_running_waiting_and_canceled_executions(imported):
 
 def test_damaged_input_is_named_by_file_and_line_and_costs_nothing_else(tmp_path):
     damaged = FIXTURES / "damaged.jsonl"
-    validated = _runreport("validate", damaged, cwd=tmp_path)
+    validated = runreport("validate", damaged, cwd=tmp_path)
     assert validated.returncode == 1
     assert "damaged.jsonl:2: expected an n8n execution with its data" in validated.stdout
     assert "damaged.jsonl:3: expected a JSON document, found invalid JSON" in validated.stdout
-    summary = _runreport("summary", damaged, "--json", cwd=tmp_path)
+    summary = runreport("summary", damaged, "--json", cwd=tmp_path)
     assert {r["run_id"] for r in json.loads(summary.stdout)["runs"]} == {"n8n-1001", "n8n-1002"}
 
 
@@ -108,17 +102,17 @@ def test_the_list_endpoints_page_gzip_and_every_command_read_directly(tmp_path):
     (folder / "page.json").write_text((FIXTURES / "list-page.json").read_text())  # pretty-printed
     (folder / "more.jsonl.gz").write_bytes(gzip.compress(EXECUTIONS.read_bytes()))
     (folder / "settings.json").write_text('{"data": [1, 2]}\n')  # not an export: no input
-    summary = _runreport("summary", folder, "--json", cwd=tmp_path)
+    summary = runreport("summary", folder, "--json", cwd=tmp_path)
     assert summary.returncode == 0, summary.stderr
     ids = [r["run_id"] for r in json.loads(summary.stdout)["runs"]]
     assert sorted(set(ids)) == [f"n8n-100{k}" for k in range(1, 7)]
-    built = _runreport("build", folder, "-o", tmp_path / "site", cwd=tmp_path)
+    built = runreport("build", folder, "-o", tmp_path / "site", cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     assert len([p for p in (tmp_path / "site" / "runs").glob("*.html") if not p.name.startswith("page-")]) == 6
     # --from n8n imports what auto-detection would; --from runlog does not.
-    forced = _runreport("summary", EXECUTIONS, "--from", "n8n", "--json", cwd=tmp_path)
+    forced = runreport("summary", EXECUTIONS, "--from", "n8n", "--json", cwd=tmp_path)
     assert len(json.loads(forced.stdout)["runs"]) == 6
-    plain = _runreport("validate", EXECUTIONS, "--from", "runlog", cwd=tmp_path)
+    plain = runreport("validate", EXECUTIONS, "--from", "runlog", cwd=tmp_path)
     assert plain.returncode == 1 and 'missing required field "type"' in plain.stdout
 
 
@@ -129,7 +123,7 @@ def test_a_long_first_line_is_still_recognised(tmp_path):
     big = tmp_path / "big.jsonl"
     big.write_text(json.dumps(execution) + "\n")
     assert big.stat().st_size > 1 << 17
-    summary = _runreport("summary", big, "--json", cwd=tmp_path)
+    summary = runreport("summary", big, "--json", cwd=tmp_path)
     assert summary.returncode == 0, summary.stderr
     assert [r["run_id"] for r in json.loads(summary.stdout)["runs"]] == ["n8n-1001"]
 

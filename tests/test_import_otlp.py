@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clirun import runreport
 
 FIXTURE = Path(__file__).parent / "fixtures" / "otlp" / "traces.jsonl"
 OK = "0af7651916cd43dd8448eb211c80319c"
@@ -17,17 +16,12 @@ RUNNING = "5b8efff798038103d269b633813fc60c"
 ORPHAN = "6e0c63257de34c92bf9efcd03927272e"
 
 
-def _runreport(*args, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "runreport", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
-
-
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory) -> tuple[dict, str, Path]:
     tmp = tmp_path_factory.mktemp("otlp")
-    done = _runreport("import", "otlp", FIXTURE, "-o", tmp / "runs.jsonl", cwd=tmp)
+    done = runreport("import", "otlp", FIXTURE, "-o", tmp / "runs.jsonl", cwd=tmp)
     assert done.returncode == 0, done.stderr
-    summary = _runreport("summary", tmp / "runs.jsonl", "--json", "--details", cwd=tmp)
+    summary = runreport("summary", tmp / "runs.jsonl", "--json", "--details", cwd=tmp)
     assert summary.returncode == 0, summary.stderr
     return {r["run_id"]: r for r in json.loads(summary.stdout)["runs"]}, done.stderr, tmp / "runs.jsonl"
 
@@ -94,18 +88,18 @@ def test_one_document_a_folder_and_gzip_are_read_and_an_empty_input_is_an_error(
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "one.json").write_text(json.dumps(first, indent=2))  # one pretty document
     (tmp_path / "in" / "two.json.gz").write_bytes(gzip.compress(FIXTURE.read_text().splitlines()[1].encode()))
-    done = _runreport("import", "otlp", tmp_path / "in", cwd=tmp_path)
+    done = runreport("import", "otlp", tmp_path / "in", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     runs = {json.loads(line)["run_id"] for line in done.stdout.splitlines()}
     assert runs == {OK, FAIL}
     (tmp_path / "empty.json").write_text("{}")
-    empty = _runreport("import", "otlp", tmp_path / "empty.json", cwd=tmp_path)
+    empty = runreport("import", "otlp", tmp_path / "empty.json", cwd=tmp_path)
     assert empty.returncode == 1 and "no trace found in 1 file" in empty.stderr
 
 
 def test_an_imported_trace_builds_a_site(imported, tmp_path):
     _, _, log = imported
-    done = _runreport("build", log, "-o", tmp_path / "site", cwd=tmp_path)
+    done = runreport("build", log, "-o", tmp_path / "site", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     pages = list((tmp_path / "site" / "runs").glob("*.html"))
     assert len([p for p in pages if not p.name.startswith("page-")]) == 4
@@ -117,13 +111,13 @@ def test_every_command_reads_otlp_exports_directly(tmp_path):
     folder.mkdir()
     (folder / "traces.json").write_text(FIXTURE.read_text())  # an exporter's file name
     (folder / "settings.json").write_text('{"retries": 3}\n')  # not a trace export: no input
-    summary = _runreport("summary", folder, "--json", cwd=tmp_path)
+    summary = runreport("summary", folder, "--json", cwd=tmp_path)
     assert summary.returncode == 0, summary.stderr
     doc = json.loads(summary.stdout)
     assert {r["run_id"] for r in doc["runs"]} == {OK, FAIL, RUNNING, ORPHAN}
     # The importer's problems name the export, its line, and join the input's problems.
     assert any(p["file"].endswith("traces.json") and p["line"] == 3 for p in doc["problems"])
-    validated = _runreport("validate", folder, cwd=tmp_path)
+    validated = runreport("validate", folder, cwd=tmp_path)
     assert validated.returncode == 1 and "traces.json:6: expected an OTLP/JSON trace document" in validated.stdout
     def problem_places():
         from bs4 import BeautifulSoup
@@ -132,14 +126,14 @@ def test_every_command_reads_otlp_exports_directly(tmp_path):
         return {(Path(row.td.get_text()).name, row.select("td")[1].get_text())
                 for row in page.select("table.problems tbody tr")}
 
-    built = _runreport("build", folder, "-o", tmp_path / "site", cwd=tmp_path)
+    built = runreport("build", folder, "-o", tmp_path / "site", cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     assert {("traces.json", "3"), ("traces.json", "5"), ("traces.json", "6")} <= problem_places()
     assert len(list((tmp_path / "site" / "runs").glob("*.html"))) == 4
-    again = _runreport("build", folder, "-o", tmp_path / "site", cwd=tmp_path)  # incremental: same site
+    again = runreport("build", folder, "-o", tmp_path / "site", cwd=tmp_path)  # incremental: same site
     assert again.returncode == 0 and ("traces.json", "3") in problem_places()
     # --from runlog reads it as a run log: its lines are no records.
-    plain = _runreport("validate", FIXTURE, "--from", "runlog", cwd=tmp_path)
+    plain = runreport("validate", FIXTURE, "--from", "runlog", cwd=tmp_path)
     assert plain.returncode == 1 and 'missing required field "type"' in plain.stdout
 
 
@@ -152,7 +146,7 @@ def test_a_run_log_is_not_taken_for_an_export_and_a_mixed_file_loses_nothing(tmp
     # A damaged first line that merely starts like an export (found by the fuzz test).
     damaged = tmp_path / "damaged.jsonl"
     damaged.write_text('{"resourceSpans"\n' + lines)
-    done = _runreport("summary", damaged, "--json", cwd=tmp_path)
+    done = runreport("summary", damaged, "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert [r["run_id"] for r in doc["runs"]] == ["good-0"]
@@ -160,6 +154,6 @@ def test_a_run_log_is_not_taken_for_an_export_and_a_mixed_file_loses_nothing(tmp
     # An export line, then run-log records: the trace and the run.
     mixed = tmp_path / "mixed.jsonl"
     mixed.write_text(FIXTURE.read_text().splitlines()[0] + "\n" + lines)
-    done = _runreport("summary", mixed, "--json", cwd=tmp_path)
+    done = runreport("summary", mixed, "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert {r["run_id"] for r in json.loads(done.stdout)["runs"]} == {OK, "good-0"}

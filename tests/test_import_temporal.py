@@ -5,27 +5,21 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clirun import runreport
 
 FIXTURES = Path(__file__).parent / "fixtures" / "temporal"
 HISTORIES = ["order-ok.json", "order-failed.json", "shipment.json", "histories.jsonl"]
 
 
-def _runreport(*args, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "runreport", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
-
-
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory) -> tuple[dict, str, list[dict]]:
     tmp = tmp_path_factory.mktemp("temporal")
-    done = _runreport("import", "temporal", *(FIXTURES / h for h in HISTORIES), "-o", tmp / "runs.jsonl", cwd=tmp)
+    done = runreport("import", "temporal", *(FIXTURES / h for h in HISTORIES), "-o", tmp / "runs.jsonl", cwd=tmp)
     assert done.returncode == 0, done.stderr
-    summary = _runreport("summary", tmp / "runs.jsonl", "--json", "--details", cwd=tmp)
+    summary = runreport("summary", tmp / "runs.jsonl", "--json", "--details", cwd=tmp)
     assert summary.returncode == 0, summary.stderr
     records = [json.loads(line) for line in (tmp / "runs.jsonl").read_text().splitlines()]
     return {r["run_id"]: r for r in json.loads(summary.stdout)["runs"]}, done.stderr, records
@@ -86,11 +80,11 @@ def test_running_timed_out_and_terminated_executions(imported):
 
 
 def test_damaged_input_is_named_by_file_and_line_and_costs_nothing_else(tmp_path):
-    validated = _runreport("validate", FIXTURES / "damaged.jsonl", cwd=tmp_path)
+    validated = runreport("validate", FIXTURES / "damaged.jsonl", cwd=tmp_path)
     assert validated.returncode == 1
     assert "damaged.jsonl:2: expected a Temporal workflow history" in validated.stdout
     assert "damaged.jsonl:3: expected a JSON document, found invalid JSON" in validated.stdout
-    summary = _runreport("summary", FIXTURES / "damaged.jsonl", "--json", cwd=tmp_path)
+    summary = runreport("summary", FIXTURES / "damaged.jsonl", "--json", cwd=tmp_path)
     assert {r["run_id"] for r in json.loads(summary.stdout)["runs"]} == {"7c1f0a3e-0004", "7c1f0a3e-0006"}
 
 
@@ -101,20 +95,20 @@ def test_every_command_reads_histories_directly_from_a_folder_and_gzip(tmp_path)
         (folder / name).write_text((FIXTURES / name).read_text())
     (folder / "more.jsonl.gz").write_bytes(gzip.compress((FIXTURES / "histories.jsonl").read_bytes()))
     (folder / "tsconfig.json").write_text('{"events": "none"}\n')  # not a history: no input
-    summary = _runreport("summary", folder, "--json", cwd=tmp_path)
+    summary = runreport("summary", folder, "--json", cwd=tmp_path)
     assert summary.returncode == 0, summary.stderr
     assert len(json.loads(summary.stdout)["runs"]) == 6
-    built = _runreport("build", folder, "-o", tmp_path / "site", cwd=tmp_path)
+    built = runreport("build", folder, "-o", tmp_path / "site", cwd=tmp_path)
     assert built.returncode == 0, built.stderr
-    forced = _runreport("summary", FIXTURES / "order-ok.json", "--from", "temporal", "--json", cwd=tmp_path)
+    forced = runreport("summary", FIXTURES / "order-ok.json", "--from", "temporal", "--json", cwd=tmp_path)
     assert [r["run_id"] for r in json.loads(forced.stdout)["runs"]] == ["7c1f0a3e-0001"]
 
 
 def test_a_child_workflows_history_is_nested_under_the_entry_that_started_it(tmp_path):
-    done = _runreport("import", "temporal", FIXTURES / "label.json", FIXTURES / "shipment.json",
+    done = runreport("import", "temporal", FIXTURES / "label.json", FIXTURES / "shipment.json",
                       "-o", tmp_path / "runs.jsonl", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    summary = _runreport("summary", tmp_path / "runs.jsonl", "--json", cwd=tmp_path)
+    summary = runreport("summary", tmp_path / "runs.jsonl", "--json", cwd=tmp_path)
     runs = json.loads(summary.stdout)["runs"]
     assert [r["run_id"] for r in runs] == ["7c1f0a3e-0003"]  # the child is no run of its own
     assert [(e["name"], e["lineage"], e["status"]) for e in runs[0]["entries"]] == [
@@ -123,9 +117,9 @@ def test_a_child_workflows_history_is_nested_under_the_entry_that_started_it(tmp
         ("SendToPrinter", ["PrintLabel", "SendToPrinter"], "success"),
         ("WorkflowExecutionUpdateAccepted", ["WorkflowExecutionUpdateAccepted"], "success")]
     assert runs[0]["status"] == "completed"
-    assert _runreport("validate", tmp_path / "runs.jsonl", cwd=tmp_path).returncode == 0
+    assert runreport("validate", tmp_path / "runs.jsonl", cwd=tmp_path).returncode == 0
     # Without its parent's history, the child is a run of its own.
-    alone = _runreport("summary", FIXTURES / "label.json", "--json", cwd=tmp_path)
+    alone = runreport("summary", FIXTURES / "label.json", "--json", cwd=tmp_path)
     assert [r["run_id"] for r in json.loads(alone.stdout)["runs"]] == ["9d2e-0001"]
 
 
@@ -200,12 +194,12 @@ def test_a_child_nests_in_a_parent_read_from_another_file_by_every_command(tmp_p
     folder.mkdir()
     for name in ("label.json", "shipment.json"):  # (the child's file sorts first)
         shutil.copy(FIXTURES / name, folder / name)
-    summary = _runreport("summary", folder, "--json", cwd=tmp_path)
+    summary = runreport("summary", folder, "--json", cwd=tmp_path)
     assert summary.returncode == 0, summary.stderr
     runs = json.loads(summary.stdout)["runs"]
     assert [r["run_id"] for r in runs] == ["7c1f0a3e-0003"]
     assert [e["lineage"] for e in runs[0]["entries"]][:3] == [
         ["PrintLabel"], ["PrintLabel", "RenderLabel"], ["PrintLabel", "SendToPrinter"]]
-    built = _runreport("build", folder, "-o", tmp_path / "site", cwd=tmp_path)
+    built = runreport("build", folder, "-o", tmp_path / "site", cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     assert len(list((tmp_path / "site" / "runs").glob("*.html"))) == 1

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from clirun import tree
 from runreport.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,10 +33,6 @@ def _run(*args: str, env: dict | None = None, ok: bool = True):
     if ok:
         assert result.exit_code == 0, result.output
     return result
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _lines(records: list[dict]) -> str:
@@ -89,7 +86,7 @@ def _single_and_sharded(tmp_path: Path, inputs: list[Path], shards: list[int], *
     whole = tmp_path / "whole"
     if not whole.exists():
         _run("build", *inputs, "-o", whole, "--store", tmp_path / "whole.store", *options)
-    expected = _tree(whole)
+    expected = tree(whole)
     assert expected
     for n in shards:
         bundles = tmp_path / f"bundles-{by}-{n}"
@@ -98,7 +95,7 @@ def _single_and_sharded(tmp_path: Path, inputs: list[Path], shards: list[int], *
                  "--bundle", bundles / "part-{k}.zip", *options)
         merged = tmp_path / f"merged-{by}-{n}"
         _run("merge", bundles, "-o", merged)
-        got = _tree(merged)
+        got = tree(merged)
         assert sorted(got) == sorted(expected), f"{n} shards: other files"
         differing = [rel for rel in expected if got[rel] != expected[rel]]
         assert not differing, f"{n} shards: {differing[:5]}"
@@ -161,7 +158,7 @@ def test_shards_by_run_id_and_then_by_file_into_one_site(tmp_path):
         _run("build", inputs, "--shard", f"{k}/2", "--bundle", tmp_path / "f" / f"{k}.zip")
     _run("merge", tmp_path / "f" / "1.zip", "-o", site)
     _run("merge", tmp_path / "f" / "2.zip", "-o", site)
-    assert _tree(site) == _tree(tmp_path / "whole")
+    assert tree(site) == tree(tmp_path / "whole")
 
 
 def test_shards_by_run_id_refuse_gzip_and_an_output_folder(tmp_path):
@@ -186,10 +183,10 @@ def test_merging_shard_by_shard_is_incremental_and_ends_at_the_single_build(tmp_
     site = tmp_path / "site"
     for k in (1, 2, 3):
         _run("merge", tmp_path / "b" / f"{k}.zip", "-o", site)
-    assert _tree(site) == _tree(whole)
+    assert tree(site) == tree(whole)
     again = _run("merge", tmp_path / "b", "-o", site)
     assert "(0 runs taken from the bundles, 0 rendered here, 0 files written)" in again.output
-    assert _tree(site) == _tree(whole)
+    assert tree(site) == tree(whole)
 
 
 def test_a_shard_built_again_replaces_its_earlier_self(tmp_path):
@@ -208,7 +205,7 @@ def test_a_shard_built_again_replaces_its_earlier_self(tmp_path):
     assert " 0 rendered here" not in merged.output
     whole = tmp_path / "whole"
     _run("build", inputs, "-o", whole, "--store", tmp_path / "whole.store")
-    assert _tree(site) == _tree(whole)
+    assert tree(site) == tree(whole)
 
 
 def test_a_history_grows_by_merging_each_nights_bundle(tmp_path):
@@ -225,7 +222,7 @@ def test_a_history_grows_by_merging_each_nights_bundle(tmp_path):
         _run("merge", tmp_path / "bundles" / f"night-{night}.zip", "-o", site)
     whole = tmp_path / "whole"
     _run("build", *nights, "-o", whole, "--store", tmp_path / "whole.store")
-    assert _tree(site) == _tree(whole)
+    assert tree(site) == tree(whole)
 
 
 def test_the_environment_names_the_shard(tmp_path):
@@ -327,7 +324,7 @@ def test_not_a_bundle_at_all(tmp_path):
 def test_a_merged_site_repairs_deleted_pages_from_the_records_the_merge_keeps(tmp_path, bundles):
     site = tmp_path / "site"
     _run("merge", *bundles, "-o", site)
-    before = _tree(site)
+    before = tree(site)
     for page in (site / "runs").glob("run-*.html"):
         page.unlink()
     bundles[1].unlink()  # gone: the merge store's copy of its records is what is left
@@ -335,19 +332,19 @@ def test_a_merged_site_repairs_deleted_pages_from_the_records_the_merge_keeps(tm
     assert len(copies) == 2 and all(c.stat().st_mode & 0o077 == 0 for c in copies)
     again = _run("merge", bundles[0], "-o", site)
     assert "rendered here" in again.output and ", 0 rendered here" not in again.output
-    assert _tree(site) == before
+    assert tree(site) == before
 
 
 def test_a_bundle_written_over_in_place_after_its_merge_changes_nothing_merged(tmp_path, bundles):
     site = tmp_path / "site"
     _run("merge", *bundles, "-o", site)
-    before = _tree(site)
+    before = tree(site)
     with open(bundles[0], "r+b") as fh:  # (as `cp` or a download over the same file does)
         fh.write(b"\0" * 4096)
     for page in (site / "runs").glob("run-*.html"):
         page.unlink()
     _run("merge", bundles[1], "-o", site)
-    assert _tree(site) == before
+    assert tree(site) == before
 
 
 def test_a_shard_leaves_nothing_behind_and_its_bundle_is_its_owners_only(tmp_path):

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from clirun import tree
 from runreport.cli import main
 from test_fuzz import _BAD_LINE, _good_run
 
@@ -44,10 +45,6 @@ def _run(*args) -> None:
     assert result.exit_code == 0, result.output
 
 
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(_spread_logs(), st.integers(min_value=1, max_value=4), st.sampled_from(["file", "run"]))
@@ -63,6 +60,6 @@ def test_a_merge_of_any_sharding_is_the_single_build(files, shards, by):
             _run("build", logs, "--shard", f"{k}/{shards}", "--shard-by", by,
                  "--bundle", tmp / "bundles" / "part-{k}.zip")
         _run("merge", tmp / "bundles", "-o", tmp / "merged", "--allow-empty")
-        whole, merged = _tree(tmp / "whole"), _tree(tmp / "merged")
+        whole, merged = tree(tmp / "whole"), tree(tmp / "merged")
         assert sorted(merged) == sorted(whole)
         assert [rel for rel in whole if whole[rel] != merged[rel]] == []

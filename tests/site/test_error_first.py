@@ -331,19 +331,26 @@ def test_an_imported_opentelemetry_trace_reads_as_a_run(page, url, www, tmp_path
     assert not page.page_errors
 
 
-def test_an_imported_n8n_execution_reads_as_a_run(page, url, www):
-    """n8n executions read directly by `build` (`--from auto`): the failed node's error, its input."""
+def _imported_site(www, name: str, fixture: str) -> None:
+    """The site of an export (tests/fixtures/<fixture>) read directly by `build` (`--from auto`),
+    built once into www/sub/<name>."""
     from pathlib import Path
 
     from runreport.commands import load_inputs
     from runreport.site import build_site
+
+    if not (www / "sub" / name).is_dir():
+        loaded = load_inputs([Path(__file__).parent.parent / "fixtures" / fixture], www / f"{name}-store",
+                             source="auto")
+        assert loaded.problems == []
+        build_site(loaded, www / "sub" / name, BuildOptions())
+
+
+def test_an_imported_n8n_execution_reads_as_a_run(page, url, www):
+    """n8n executions read directly by `build` (`--from auto`): the failed node's error, its input."""
     from runreport.site.names import error_anchor
 
-    fixture = Path(__file__).parent.parent / "fixtures" / "n8n" / "executions.jsonl"
-    if not (www / "sub" / "n8n").is_dir():
-        loaded = load_inputs([fixture], www / "n8n-store", source="auto")
-        assert loaded.problems == []
-        build_site(loaded, www / "sub" / "n8n", BuildOptions())
+    _imported_site(www, "n8n", "n8n/executions.jsonl")
     page.goto(url("n8n"))
     card = page.locator('[data-run-id="n8n-1002"]')
     expect(card.locator(".said b")).to_have_text("Get contacts")
@@ -361,17 +368,9 @@ def test_an_imported_n8n_execution_reads_as_a_run(page, url, www):
 
 def test_an_imported_temporal_history_reads_as_a_run(page, url, www):
     """A Temporal history read directly by `build`: the failed activity, its failure and cause."""
-    from pathlib import Path
-
-    from runreport.commands import load_inputs
-    from runreport.site import build_site
     from runreport.site.names import error_anchor
 
-    fixture = Path(__file__).parent.parent / "fixtures" / "temporal" / "order-failed.json"
-    if not (www / "sub" / "temporal").is_dir():
-        loaded = load_inputs([fixture], www / "temporal-store", source="auto")
-        assert loaded.problems == []
-        build_site(loaded, www / "sub" / "temporal", BuildOptions())
+    _imported_site(www, "temporal", "temporal/order-failed.json")
     page.goto(url("temporal"))
     card = page.locator('[data-run-id="7c1f0a3e-0002"]')
     expect(card.locator(".said b")).to_have_text("ReserveStock")

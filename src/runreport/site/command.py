@@ -77,13 +77,15 @@ def build(ctx, inputs, output, config_path, editor_url, no_redact, strict, chunk
     """Build the static HTML site from run log files or folders."""
     from runreport.commands import print_problems, warn_store_damage
 
-    from runreport.site.shardcommand import (build_runs_of_shard, shard_inputs, shard_of,
-                                             write_shard_bundle)
-
     started = time.perf_counter()
     options = build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs,
                             mask_env)
-    part = shard_of(shard, bundle_file, source)
+    part = None
+    if shard is not None or bundle_file is not None:  # (a plain build loads none of the shard code)
+        from runreport.site.shardcommand import (build_runs_of_shard, shard_inputs, shard_of,
+                                                 write_shard_bundle)
+
+        part = shard_of(shard, bundle_file, source)
     by_run = part is not None and shard_by == "run"
     if by_run and (ctx.get_parameter_source("output") is not ParameterSource.DEFAULT or store_dir):
         raise click.UsageError("--shard-by run builds in a folder of its own: leave out -o and --store")
