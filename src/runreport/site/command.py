@@ -147,7 +147,6 @@ def _build(inputs, output, options, store_dir, source="runlog"):
     from runreport.commands import InputNotFound, StderrProgress, load_inputs
     from runreport.problems import with_problems
     from runreport.read import InputError
-    from runreport.site import firstbuild
     from runreport.site.build import build_site_checked
     from runreport.store import Store
     from runreport.site.manifest import NAME as MANIFEST
@@ -162,6 +161,8 @@ def _build(inputs, output, options, store_dir, source="runlog"):
             inputs, imported = prepare(inputs, source, store_dir / "imported")
         first = None
         if not (output / MANIFEST).exists():  # nothing to keep: read and render on every core
+            from runreport.site import firstbuild
+
             first = firstbuild.load_and_render(inputs, store_dir, output, options,
                                                progress=StderrProgress())
     except InputError as exc:
