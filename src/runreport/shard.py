@@ -167,9 +167,8 @@ def bundle_index(loaded: Any, manifest: Any, *, options: Any, globals_digest: st
     runs = {}
     for run_id in sorted(store.runs):
         stored = store.runs[run_id]
-        files = manifest.runs[run_id]["files"]
         runs[run_id] = {"hash": stored.hash, "row": stored.row, "problems": stored.problems,
-                        "files": [[rel, *manifest.files[rel]] for rel in files]}
+                        "files": [[rel, *mark] for rel, mark in manifest.run_marks(run_id)]}
     return {
         "globals": globals_digest,
         "options": options_json(options),

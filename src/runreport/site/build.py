@@ -200,28 +200,32 @@ class _Writer:
 
     def keep(self, rels: Sequence[str]) -> bool:
         """Carry files of the previous build over untouched; False when one is gone."""
-        files = self.old.files
-        root = os.path.join(self.out, "")  # (os.path: a rebuild checks every file of every run)
-        marks = []
-        # A file cut short, emptied or deleted since (a full disk, a hand edit) is not trusted:
-        # its size is checked against the manifest's (a stat; hashing every file would cost
-        # a read of the whole site). (A plain loop: this runs for every file of every run.)
-        for rel in rels:
-            mark = files.get(rel)
-            if mark is None:
-                return False
-            try:
-                st = os.stat(root + rel)
-            except (OSError, ValueError):
-                return False
-            if st.st_size != mark[1] or not stat.S_ISREG(st.st_mode):
-                return False
-            marks.append(mark)
-        new_files, order = self.new.files, self.order
-        for rel, mark in zip(rels, marks):
-            new_files[rel] = mark
-            order.append(rel)
+        marks = [(rel, self.old.files.get(rel)) for rel in rels]
+        if any(mark is None for _, mark in marks) or not _on_disk(self.out, marks):
+            return False
+        for rel, mark in marks:
+            self._produced(rel, mark)
         return True
+
+    def keep_run(self, run_id: str, digest: str) -> bool:
+        """Carry a run's files over untouched when its content hash is the one they were
+        made from and they are all still there; False otherwise."""
+        entry = self.old.runs.get(run_id)
+        if entry is None or entry[0] != digest:
+            return False
+        try:
+            marks = build_manifest.unpack_files(entry[2])
+        except ValueError:  # (a damaged entry: rendered again)
+            return False
+        if not _on_disk(self.out, marks):
+            return False
+        self.new.runs[run_id] = entry
+        return True
+
+    def add_run(self, run_id: str, digest: str, produced: Sequence[tuple[str, list, bool]]) -> None:
+        """A run rendered (or copied) by this build: (file, [sha256, size], written) each."""
+        self.new.runs[run_id] = build_manifest.run_entry(digest, [(rel, mark) for rel, mark, _ in produced])
+        self.report.written.extend(rel for rel, _, written in produced if written)
 
     def unchanged(self, rel: str, key: str) -> bool:
         """True (and the file kept) when `rel` was made from data with this key last time."""
@@ -230,11 +234,18 @@ class _Writer:
 
     def finish(self, full: bool) -> None:
         """Delete what the previous build wrote and this one did not, then tally the site."""
-        stale = set(self.old.files) - set(self.new.files)
+        old, new = self.old, self.new
+        stale = set(old.files) - set(new.files)
+        for run_id, entry in old.runs.items():  # (a kept run's entry is the same list)
+            now = new.runs.get(run_id)
+            if now is not entry and (now is None or now[2] != entry[2]):
+                gone = {rel for rel, _ in build_manifest.unpack_files(entry[2])}
+                stale |= gone - {rel for rel, _ in new.run_marks(run_id)}
         if full:  # no manifest to go by: anything under our paths that we did not write
             for name in OWNED:
                 stale.update(_files_under(self.out, name))
-            stale -= set(self.new.files)
+            stale -= set(new.files)
+            stale -= {rel for run_id in new.runs for rel, _ in new.run_marks(run_id)}
         root = os.path.realpath(self.out)
         for rel in sorted(stale):
             path = self.out / rel
@@ -246,9 +257,25 @@ class _Writer:
                 parent.rmdir()
                 parent = parent.parent
         self.report.deleted = sorted(stale)
-        self.report.files = len(self.new.files)
-        self.report.bytes = sum(size for _, size in self.new.files.values())
-        self.report.pages = sum(1 for rel in self.new.files if rel.endswith(".html"))
+        self.report.files, self.report.bytes, self.report.pages = new.tally()
+
+
+def _on_disk(out: Path, marks: Sequence[tuple[str, list]]) -> bool:
+    """True when every (file, [sha256, size]) is a regular file of that size under `out`.
+
+    A file cut short, emptied or deleted since (a full disk, a hand edit) is not trusted:
+    its size is checked against the manifest's (a stat; hashing every file would cost
+    a read of the whole site). (A plain loop: this runs for every file of every run.)
+    """
+    root = os.path.join(out, "")  # (os.path: a rebuild checks every file of every run)
+    for rel, mark in marks:
+        try:
+            st = os.stat(root + rel)
+        except (OSError, ValueError):
+            return False
+        if st.st_size != mark[1] or not stat.S_ISREG(st.st_mode):
+            return False
+    return True
 
 
 def _size_of(path: str | Path) -> int | None:
@@ -460,7 +487,8 @@ def _render_one(run_id: str) -> tuple[str, list[tuple[str, list, bool]]]:
     """Render and write one run's files; (run id, [(file, [sha256, size], written)])."""
     job = _JOB
     assert job is not None
-    sub = _Writer(job.out, BuildReport(job.out), job.old)
+    # (What the run's files were last time: a file whose bytes did not change is not written.)
+    sub = _Writer(job.out, BuildReport(job.out), build_manifest.Manifest(files=dict(job.old.run_marks(run_id))))
     sub.has_library = job.has_library
     write_run(sub, job.loaded.run(run_id), job.options, job.redactor)
     written = set(sub.report.written)
@@ -571,11 +599,11 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     content_hash_of = getattr(loaded, "content_hash", None)
     digests: dict[str, str] = {}
     kept: dict[str, list[str]] = {}
+    kept: set[str] = set()
     for row in index:
         digest = digests[row.run_id] = content_hash_of(row.run_id) if content_hash_of else ""
-        before = w.old.runs.get(row.run_id)
-        if digest and before and before["hash"] == digest and w.keep(before["files"]):
-            kept[row.run_id] = before["files"]
+        if digest and w.keep_run(row.run_id, digest):
+            kept.add(row.run_id)
     todo = [row.run_id for row in index if row.run_id not in kept]
     ready = {rid: files for rid, (digest, files) in (prerendered or {}).items()
              if digests.get(rid) == digest}
@@ -589,16 +617,11 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
             rendered_id, produced = next(rendered)
             if rendered_id != run_id:
                 raise RuntimeError(f"run {rendered_id!r} rendered in place of {run_id!r}")
-        kept[run_id] = [rel for rel, _, _ in produced]
-        for rel, mark, written in produced:
-            w._produced(rel, mark)
-            if written:
-                report.written.append(rel)
+        w.add_run(run_id, digests[run_id], produced)
         report.rendered_runs.append(run_id)
     for _ in rendered:  # (lets the render pool shut down)
         raise RuntimeError("more runs rendered than asked for")
-    for row in index:  # (what a rebuild compares: the run's content hash and its files)
-        w.new.runs[row.run_id] = {"hash": digests[row.run_id], "files": kept[row.run_id]}
+    w.new.runs = dict(sorted(w.new.runs.items()))  # (as the manifest keeps them, and the stamp reads them)
     quiet = stale_before(index, options.stale_after)  # (one reference for every listing)
     row_keys = None
     if all(digests.values()):  # (a row is made from its run's records: their hash stands for it)
@@ -631,7 +654,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
                                    **_base("problems.html", "Problems", "problems", np,
                                            w.has_library)))
     # The stamp changes exactly when some file did; pages poll it (see runreport.js).
-    build_id = content_hash(sorted(w.new.files.items()))[:16]
+    build_id = content_hash([sorted(w.new.files.items()), w.new.runs])[:16]
     w.text(BUILD_STAMP, f"RunReport.build({js_json(build_id)});\n")
     w.new.build = report.build_id = build_id
 

@@ -258,8 +258,7 @@ def _merge_runs(bundles: list[Bundle], covered: dict[str, dict[str, Bundle]], st
             store.put_reference(run_id, kept_copies[bundle.digest], *span)
             store.runs[run_id] = StoredRun(run.hash, run.row, run.problems)
             state["split"].pop(run_id, None)
-            before = old_site.runs.get(run_id) if old_site is not None else None
-            if before is None or before["hash"] != run.hash:
+            if old_site is None or old_site.run_hash(run_id) != run.hash:
                 prerendered[run_id] = (run.hash, copier.copy(bundle, run.files))
             continue
         lines = kept + [ln for _, (_, got) in mine for ln in got]
