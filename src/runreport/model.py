@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runreport.failure import first_error, first_rejection
-from runreport.timefmt import parse_instant, seconds_between
+from runreport.timefmt import epoch_us, parse_instant, seconds_between
 
 # --- statuses -------------------------------------------------------------
 # One small shared vocabulary. The JavaScript of the site uses the same
@@ -184,6 +184,10 @@ class Run:
         return {e.entry_id: e for e in self.entries}
 
 
+#: The default of a row's times: "work them out from the timestamps".
+_FILLED_IN: Any = object()
+
+
 @dataclass(slots=True)
 class RunIndexRow:
     """The small facts of a run every listing needs, kept in memory for all runs."""
@@ -210,6 +214,21 @@ class RunIndexRow:
     # Its steps' longest durations in milliseconds, by step name (at most MAX_STEP_NAMES
     # names), for the insights pages' slowest steps without reading the run again.
     step_ms: dict | None = None
+    # Microseconds since the epoch of started_at, of ended_at, and of the latest activity
+    # (last_activity, else started_at); None when not a timestamp. Kept with the row (the
+    # store writes them): a rebuild orders, ages and charts every run without parsing its
+    # times again (~4 µs a timestamp, three per run). Filled in when not given.
+    start_us: int | None = _FILLED_IN
+    end_us: int | None = _FILLED_IN
+    activity_us: int | None = _FILLED_IN
+
+    def __post_init__(self) -> None:
+        if self.start_us is _FILLED_IN:
+            self.start_us = epoch_us(self.started_at)
+        if self.end_us is _FILLED_IN:
+            self.end_us = epoch_us(self.ended_at)
+        if self.activity_us is _FILLED_IN:
+            self.activity_us = epoch_us(self.last_activity or self.started_at)
 
 
 #: Step names an index row keeps for search (a run of thousands of entries repeats a few).

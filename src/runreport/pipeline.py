@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import math
 import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -46,9 +47,7 @@ Settled = Callable[[str, str], None]
 
 def newest_first(rows: Sequence[RunIndexRow]) -> list[RunIndexRow]:
     """Runs newest first by start time (UTC); runs without one last; ties by id."""
-    from runreport.timefmt import sort_instant
-
-    return sorted(rows, key=lambda r: (-sort_instant(r.started_at), r.run_id))
+    return sorted(rows, key=lambda r: (-r.start_us if r.start_us is not None else math.inf, r.run_id))
 
 
 class ReadOrderChanged(Exception):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from runreport.timefmt import parse_instant
+from runreport.timefmt import instant_of_us
 
 #: Seconds without a record after which a running run is shown as gone quiet.
 DEFAULT_STALE_AFTER = 3600
@@ -22,12 +22,8 @@ DEFAULT_STALE_AFTER = 3600
 
 def newest_activity(rows: Iterable) -> datetime | None:
     """The newest time any run of the input gives (index rows: last_activity, else started_at)."""
-    newest = None
-    for r in rows:
-        at = parse_instant(r.last_activity or r.started_at)
-        if at is not None and (newest is None or at > newest):
-            newest = at
-    return newest
+    newest = max((r.activity_us for r in rows if r.activity_us is not None), default=None)
+    return None if newest is None else instant_of_us(newest)
 
 
 def stale_before(rows: Iterable, stale_after: int) -> datetime | None:
@@ -42,5 +38,4 @@ def is_stale(row, before: datetime | None) -> bool:
     """Whether a run is running yet silent since before `before`."""
     if before is None or row.status != "running":
         return False
-    at = parse_instant(row.last_activity or row.started_at)
-    return at is not None and at < before
+    return row.activity_us is not None and instant_of_us(row.activity_us) < before

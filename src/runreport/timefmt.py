@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 
@@ -20,6 +20,22 @@ def _instant(text: str) -> datetime | None:
 
     parsed = parse_rfc3339(text)
     return parsed.astimezone(timezone.utc) if parsed else None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def epoch_us(text: str | None) -> int | None:
+    """Microseconds since the epoch (exact: what `parse_instant` gives), None when `text`
+    is not a timestamp."""
+    parsed = parse_instant(text)
+    return None if parsed is None else (parsed - _EPOCH) // _MICROSECOND
+
+
+def instant_of_us(us: int) -> datetime:
+    """The aware UTC datetime of `epoch_us`'s number."""
+    return _EPOCH + us * _MICROSECOND
 
 
 def sort_instant(text: str | None) -> float:
