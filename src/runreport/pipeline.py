@@ -200,24 +200,29 @@ def load(
     if store_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="runreport-store-")
         store_dir = Path(tmp.name)
-    store = Store.open(Path(store_dir))
+    with collector_paused():  # (the store's manifest, the records and the index: no cycles)
+        return _load_into(Store.open(Path(store_dir)), files, tmp, progress, max_resident,
+                          accept_partial_tail, on_settle)
+
+
+def _load_into(store: Store, files: list[Path], tmp: Any, progress: Progress | None,
+               max_resident: int, accept_partial_tail: bool, on_settle: Settled | None) -> Loaded:
     hash_before = {run_id: stored.hash for run_id, stored in store.runs.items()}
     read_problems: list[dict] = []
-    with _collector_paused():
-        try:
-            collector, bytes_read, plan = _read_into(store, files, progress, max_resident,
-                                                     accept_partial_tail, read_problems, on_settle)
-        except (StoreCorrupt, ReadOrderChanged) as exc:
-            # A spilled or stored run could not be read back, or new records belong before
-            # records already merged (a new file sorting first, a growing earlier file):
-            # trust nothing, start over.
-            store.reset()
-            if isinstance(exc, StoreCorrupt):
-                store.damage = f"a stored run could not be read back: {exc}"
-            read_problems.clear()
-            collector, bytes_read, plan = _read_into(store, files, progress, max_resident,
-                                                     accept_partial_tail, read_problems, on_settle)
-        collector.finish()
+    try:
+        collector, bytes_read, plan = _read_into(store, files, progress, max_resident,
+                                                 accept_partial_tail, read_problems, on_settle)
+    except (StoreCorrupt, ReadOrderChanged) as exc:
+        # A spilled or stored run could not be read back, or new records belong before
+        # records already merged (a new file sorting first, a growing earlier file):
+        # trust nothing, start over.
+        store.reset()
+        if isinstance(exc, StoreCorrupt):
+            store.damage = f"a stored run could not be read back: {exc}"
+        read_problems.clear()
+        collector, bytes_read, plan = _read_into(store, files, progress, max_resident,
+                                                 accept_partial_tail, read_problems, on_settle)
+    collector.finish()
     store.save()
     changed = {rid for rid in collector.dirty if store.runs[rid].hash != hash_before.get(rid)}
     grew = {rid for rid in collector.grew if rid in changed}
@@ -243,7 +248,7 @@ def load(
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cycle collector off while reading.
 
     Reading makes millions of small dicts and lists (parsed records, merged
@@ -255,6 +260,10 @@ def _collector_paused() -> Iterator[None]:
     forced after: with nothing cyclic made there is nothing for it to find,
     and a full pass costs a long-lived process (`watch`, `serve`) time in
     proportion to everything it holds, on every load.
+
+    `runreport build` keeps it off for the whole build: the store's manifest and
+    the index stay alive until the process ends, and each full pass over them
+    (triggered by rendering's allocations) was a tenth of a rebuild of 10,000 runs.
     """
     was_on = gc.isenabled()
     gc.disable()

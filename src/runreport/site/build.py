@@ -9,6 +9,7 @@ changed, and a file is written only when its bytes changed, atomically.
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import threading
 import time
@@ -18,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol, Sequence
 
+import orjson
 from markupsafe import Markup
 
 from runreport.atomic import write_bytes, write_new
@@ -207,21 +209,6 @@ class _Writer:
             self._produced(rel, mark)
         return True
 
-    def keep_run(self, run_id: str, digest: str) -> bool:
-        """Carry a run's files over untouched when its content hash is the one they were
-        made from and they are all still there; False otherwise."""
-        entry = self.old.runs.get(run_id)
-        if entry is None or entry[0] != digest:
-            return False
-        try:
-            marks = build_manifest.unpack_files(entry[2])
-        except ValueError:  # (a damaged entry: rendered again)
-            return False
-        if not _on_disk(self.out, marks):
-            return False
-        self.new.runs[run_id] = entry
-        return True
-
     def add_run(self, run_id: str, digest: str, produced: Sequence[tuple[str, list, bool]]) -> None:
         """A run rendered (or copied) by this build: (file, [sha256, size], written) each."""
         self.new.runs[run_id] = build_manifest.run_entry(digest, [(rel, mark) for rel, mark, _ in produced])
@@ -376,16 +363,32 @@ def write_listing(
 
 
 def write_insights(w: _Writer, by_composer: dict[str, list], problem_count: int,
-                   redactor: Redactor | None) -> None:
-    """The Insights page and each composer's (rewritten only when their numbers change)."""
+                   redactor: Redactor | None,
+                   row_keys: Callable[[Sequence], list] | None = None) -> None:
+    """The Insights page and each composer's (rewritten only when their numbers change).
+
+    With `row_keys` (see write_listing) a composer whose runs are those of last time
+    keeps its page without its insights being worked out again; the Insights page
+    needs only each composer's summary line.
+    """
     redact = redactor.text if redactor is not None else None
-    composers = [insights.composer_insights(name, by_composer[name], redact) for name in sorted(by_composer)]
-    for c in composers:
-        if not w.unchanged(c.path, content_hash([c, problem_count, w.has_library])):
-            w.text(c.path, render("insights.html", c=c, **_base(c.path, f"{c.composer}: insights", "insights",
-                                                                  problem_count, w.has_library)))
-    if not w.unchanged("insights.html", content_hash([composers, problem_count, w.has_library])):
-        w.text("insights.html", render("insights.html", composers=composers,
+    lines = []
+    for name in sorted(by_composer):
+        rows = by_composer[name]
+        path = pagedata.insights_href(name)
+        if row_keys is not None and w.unchanged(path, content_hash(["insights", row_keys(rows),
+                                                                     problem_count, w.has_library])):
+            lines.append(insights.composer_summary(name, rows))
+            continue
+        c = insights.composer_insights(name, rows, redact)
+        if row_keys is None and w.unchanged(path, content_hash([c, problem_count, w.has_library])):
+            lines.append(insights.summary_of(c))
+            continue
+        w.text(path, render("insights.html", c=c, **_base(path, f"{c.composer}: insights", "insights",
+                                                          problem_count, w.has_library)))
+        lines.append(insights.summary_of(c))
+    if not w.unchanged("insights.html", content_hash([lines, problem_count, w.has_library])):
+        w.text("insights.html", render("insights.html", composers=lines,
                                        **_base("insights.html", "Insights", "insights", problem_count,
                                                w.has_library)))
 
@@ -551,15 +554,151 @@ def _render_runs(job: _RunJob, run_ids: list[str], jobs: int | None,
         _JOB = None
 
 
+def _write_runs(w: _Writer, job: _RunJob, run_ids: list[str], digests: dict[str, str],
+                ready: dict[str, list], jobs: int | None) -> None:
+    """Render `run_ids` (or take their prerendered files) and add them to the manifest."""
+    report = w.report
+    rendered = _render_runs(job, [rid for rid in run_ids if rid not in ready], jobs, report)
+    for run_id in run_ids:  # (in index order, whoever rendered them: the manifest is deterministic)
+        if run_id in ready:
+            produced = [(rel, mark, True) for rel, mark in ready[run_id]]
+            report.prerendered_runs += 1
+        else:
+            rendered_id, produced = next(rendered)
+            if rendered_id != run_id:
+                raise RuntimeError(f"run {rendered_id!r} rendered in place of {run_id!r}")
+        w.add_run(run_id, digests[run_id], produced)
+        report.rendered_runs.append(run_id)
+    for _ in rendered:  # (lets the render pool shut down)
+        raise RuntimeError("more runs rendered than asked for")
+
+
+#: Kept runs from which their files are checked in a forked process rather than this one.
+FORKED_CHECK_MIN_RUNS = 2000
+
+
+class _DiskCheck:
+    """Which kept runs' files are no longer what the manifest says (a file cut short,
+    emptied or deleted since: a full disk, a hand edit); those runs are made again.
+
+    Checking is a stat of every file of every kept run (at 10,000 runs 30,000 stats,
+    70 ms, the largest part of a rebuild after one appended run), and nothing else a
+    build does depends on it until the kept runs go into the manifest. So for many runs
+    a forked process does it on the other core while this one renders and writes, and
+    sends the runs that failed back through a pipe; where forking is not safe (a
+    process with threads, as `watch` and `serve` are) or fails, it is done here.
+    """
+
+    def __init__(self, out: Path, runs: dict[str, list]) -> None:
+        self._out, self._runs = out, runs
+        self._child: tuple[int, int] | None = None
+        if len(runs) >= FORKED_CHECK_MIN_RUNS and _forking_is_safe():
+            self._child = self._fork()
+
+    def _fork(self) -> tuple[int, int] | None:
+        try:
+            read_end, write_end = os.pipe()
+        except OSError:
+            return None
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            return None
+        if pid == 0:  # the child: check, answer, and leave without running anything of the parent's
+            code = 1
+            try:
+                os.close(read_end)
+                with os.fdopen(write_end, "wb") as pipe:
+                    pipe.write(orjson.dumps(_damaged_runs(self._out, self._runs)))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        return pid, read_end
+
+    def abandon(self) -> None:
+        """Stop a check whose answer is not wanted (nothing of it is left behind)."""
+        if self._child is not None:
+            pid, read_end = self._child
+            self._child = None
+            os.close(read_end)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            os.waitpid(pid, 0)
+
+    def damaged(self) -> set[str]:
+        """The runs whose files failed the check."""
+        if self._child is not None:
+            pid, read_end = self._child
+            self._child = None
+            with os.fdopen(read_end, "rb") as pipe:
+                answer = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) == 0:
+                try:
+                    return set(orjson.loads(answer))
+                except orjson.JSONDecodeError:
+                    pass
+        return set(_damaged_runs(self._out, self._runs))
+
+
+def _damaged_runs(out: Path, runs: dict[str, list]) -> list[str]:
+    damaged = []
+    for run_id, entry in runs.items():
+        try:
+            marks = build_manifest.unpack_files(entry[2])
+        except ValueError:  # (a damaged entry: rendered again)
+            damaged.append(run_id)
+            continue
+        if not _on_disk(out, marks):
+            damaged.append(run_id)
+    return damaged
+
+
+def _forking_is_safe() -> bool:
+    # (A forked thread holding a lock would hang the child; see _workers.)
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+@dataclass
+class Previous:
+    """The previous build's manifest, read before the inputs are, and the check of its
+    runs' files on disk already under way (see `previous_build`)."""
+
+    manifest: build_manifest.Manifest
+    check: _DiskCheck
+
+
+def previous_build(out_dir: Path | str, options: BuildOptions) -> Previous | None:
+    """Read the previous build's manifest and start checking its runs' files.
+
+    A command calls this before reading the inputs, so that the check (a forked
+    process for many runs, see _DiskCheck) runs while the store is read and the
+    changed runs rendered, and is done when `build_site` asks for it.
+    """
+    out = Path(out_dir)
+    manifest = build_manifest.read(out, site_globals(options, librarypages.exists(options.library)))
+    if manifest is None:
+        return None
+    return Previous(manifest, _DiskCheck(out, manifest.runs))
+
+
 def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = BuildOptions(),
                *, full: bool = False, jobs: int | None = None,
-               prerendered: dict[str, tuple[str, list]] | None = None) -> BuildReport:
+               prerendered: dict[str, tuple[str, list]] | None = None,
+               previous: Previous | None = None) -> BuildReport:
     """Bring the site in `out_dir` up to date with `loaded` and say what was written.
 
     Incremental unless `full` or the manifest of the previous build is
     missing, damaged or made with other globals (options, templates, assets).
     `jobs`: worker processes for run pages (default: $RUNREPORT_JOBS, else
     one per core when there are enough runs to render; see `_workers`).
+    `previous`: the previous build's manifest and the check of its files, started
+    before the inputs were read (`previous_build`); used when its globals still hold.
     `prerendered`: runs whose files are already written (runreport.site.firstbuild, or
     copied from shard bundles by runreport.site.sitemerge), used when their content hash
     still holds.
@@ -585,7 +724,15 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
 
     # 2. Compare: the previous build's manifest says what can be kept.
     globals_digest = site_globals(options, library is not None)
-    old = None if full else build_manifest.read(out, globals_digest)
+    check = None
+    if full:
+        old = None
+    elif previous is not None and previous.manifest.globals == globals_digest:
+        old, check = previous.manifest, previous.check
+    else:
+        old = build_manifest.read(out, globals_digest)
+    if previous is not None and check is None:
+        previous.check.abandon()
     report.full = old is None
     claim_output(out)
     # Without a manifest a build interrupted half-way is rebuilt in full next time.
@@ -597,31 +744,19 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     w.has_library = library is not None
     write_assets(w)
     content_hash_of = getattr(loaded, "content_hash", None)
-    digests: dict[str, str] = {}
-    kept: dict[str, list[str]] = {}
-    kept: set[str] = set()
-    for row in index:
-        digest = digests[row.run_id] = content_hash_of(row.run_id) if content_hash_of else ""
-        if digest and w.keep_run(row.run_id, digest):
-            kept.add(row.run_id)
-    todo = [row.run_id for row in index if row.run_id not in kept]
+    digests = {row.run_id: content_hash_of(row.run_id) if content_hash_of else "" for row in index}
+    # Runs whose records are those their files were made from keep them, if the files are
+    # still there: that check (a stat of each) runs beside this process's work (_DiskCheck).
+    unchanged_runs = {rid: entry for rid, digest in digests.items()
+                      if digest and (entry := w.old.runs.get(rid)) is not None and entry[0] == digest}
+    if check is None:
+        check = _DiskCheck(out, unchanged_runs)
     ready = {rid: files for rid, (digest, files) in (prerendered or {}).items()
              if digests.get(rid) == digest}
     job = _RunJob(loaded, out, w.old, options, redactor, w.has_library)
-    rendered = _render_runs(job, [rid for rid in todo if rid not in ready], jobs, report)
-    for run_id in todo:  # (in index order, whoever rendered them: the manifest is deterministic)
-        if run_id in ready:
-            produced = [(rel, mark, True) for rel, mark in ready[run_id]]
-            report.prerendered_runs += 1
-        else:
-            rendered_id, produced = next(rendered)
-            if rendered_id != run_id:
-                raise RuntimeError(f"run {rendered_id!r} rendered in place of {run_id!r}")
-        w.add_run(run_id, digests[run_id], produced)
-        report.rendered_runs.append(run_id)
-    for _ in rendered:  # (lets the render pool shut down)
-        raise RuntimeError("more runs rendered than asked for")
-    w.new.runs = dict(sorted(w.new.runs.items()))  # (as the manifest keeps them, and the stamp reads them)
+    _write_runs(w, job, [row.run_id for row in index if row.run_id not in unchanged_runs],
+                digests, ready, jobs)
+    quiet = stale_before(index, options.stale_after)  # (one reference for every listing)
     quiet = stale_before(index, options.stale_after)  # (one reference for every listing)
     row_keys = None
     if all(digests.values()):  # (a row is made from its run's records: their hash stands for it)
@@ -648,7 +783,14 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
                                        failed=sum(g.count for g in groups),
                                        **_base("failures.html", "Failures", "failures", np,
                                                w.has_library)))
-    write_insights(w, by_composer, np, redactor)
+    write_insights(w, by_composer, np, redactor, row_keys)
+    # (Runs whose files were cut, emptied or deleted are made again.)
+    damaged = {rid for rid in check.damaged() if rid in unchanged_runs}
+    for run_id, entry in unchanged_runs.items():
+        if run_id not in damaged:
+            w.new.runs[run_id] = entry
+    _write_runs(w, job, [row.run_id for row in index if row.run_id in damaged], digests, ready, jobs)
+    w.new.runs = dict(sorted(w.new.runs.items()))  # (as the manifest keeps them, and the stamp reads them)
     w.text(PROBLEMS_SRC, data_file_bytes(PROBLEMS_SRC, {"kind": "problems", "count": np}))
     w.text("problems.html", render("problems.html", rows=problem_rows,
                                    **_base("problems.html", "Problems", "problems", np,
@@ -685,8 +827,11 @@ def build_site_checked(loaded: LoadedLike, out_dir: Path | str, options: BuildOp
     try:
         return loaded, build_site(loaded, out_dir, options, **kwargs)
     except StoreCorrupt:
+        if kwargs.get("previous") is not None:
+            kwargs["previous"].check.abandon()
         loaded = read_again()
         return loaded, build_site(loaded, out_dir, options, full=True)
 
 
-__all__ = ["BuildOptions", "BuildReport", "build_site", "build_site_checked", "CSP", "write_listing"]
+__all__ = ["BuildOptions", "BuildReport", "Previous", "build_site", "build_site_checked", "CSP",
+           "previous_build", "write_listing"]

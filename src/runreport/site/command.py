@@ -13,6 +13,7 @@ from click.core import ParameterSource
 
 from runreport.commands import allow_empty_option, ci_options, strict_option
 from runreport.importers.inputs import from_option
+from runreport.pipeline import collector_paused
 
 
 def site_options(command):
@@ -99,7 +100,7 @@ def build(ctx, inputs, output, config_path, editor_url, no_redact, strict, chunk
             output = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="runreport-shard-"))) / "site"
         store_dir = store_outside(output, store_dir)
         claim_output_or_exit(output)
-        with writing_or_exit(output, store_dir, wait):
+        with writing_or_exit(output, store_dir, wait), collector_paused():
             if by_run:
                 loaded, report = build_runs_of_shard(inputs, output, options, store_dir, *part)
             else:
@@ -147,7 +148,7 @@ def _build(inputs, output, options, store_dir, source="runlog"):
     from runreport.commands import InputNotFound, StderrProgress, load_inputs
     from runreport.problems import with_problems
     from runreport.read import InputError
-    from runreport.site.build import build_site_checked
+    from runreport.site.build import build_site_checked, previous_build
     from runreport.store import Store
     from runreport.site.manifest import NAME as MANIFEST
     from runreport.site.render import cache_templates
@@ -167,6 +168,9 @@ def _build(inputs, output, options, store_dir, source="runlog"):
                                                progress=StderrProgress())
     except InputError as exc:
         raise InputNotFound(str(exc)) from exc
+    previous = None
+    if first is None:  # (the check of the last build's files runs while the inputs are read)
+        previous = previous_build(output, options)
     loaded, rendered = first if first is not None else (load_inputs(inputs, store_dir), None)
 
     def with_imported(loaded):
@@ -177,7 +181,8 @@ def _build(inputs, output, options, store_dir, source="runlog"):
         Store.open(store_dir).reset()
         return with_imported(load_inputs(inputs, store_dir))
 
-    return build_site_checked(with_imported(loaded), output, options, read_again, prerendered=rendered)
+    return build_site_checked(with_imported(loaded), output, options, read_again, prerendered=rendered,
+                              previous=previous)
 
 
 def build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs, mask_env=()):

@@ -78,6 +78,19 @@ class LatestFailure:
 
 
 @dataclass(frozen=True)
+class ComposerSummary:
+    """A composer's line on the Insights page."""
+
+    composer: str
+    path: str  # its insights page
+    runs: int
+    by_status: dict
+    success_rate: str
+    p50: str
+    p95: str
+
+
+@dataclass(frozen=True)
 class ComposerInsights:
     composer: str
     path: str  # this page
@@ -110,12 +123,32 @@ def _day_of(day_number: int) -> str:
     return date.fromordinal(_DAY_ONE + day_number).isoformat()
 
 
+def composer_summary(composer: str, rows: Sequence[RunIndexRow]) -> ComposerSummary:
+    """A composer's line on the Insights page, from its index rows (a fraction of the
+    work of its page: a rebuild makes the lines of composers whose runs did not change)."""
+    statuses = Counter(r.status for r in rows)
+    durations = [d for d in map(_ms, rows) if d is not None]
+    return ComposerSummary(
+        composer=composer,
+        path=insights_href(composer),
+        runs=len(rows),
+        by_status={s: statuses.get(s, 0) for s in RUN_STATUSES},
+        success_rate=_rate(statuses["completed"], statuses["failed"]),
+        p50=_duration(percentile(durations, 50)),
+        p95=_duration(percentile(durations, 95)),
+    )
+
+
+def summary_of(c: ComposerInsights) -> ComposerSummary:
+    return ComposerSummary(composer=c.composer, path=c.path, runs=c.runs, by_status=c.by_status,
+                           success_rate=c.success_rate, p50=c.p50, p95=c.p95)
+
+
 def composer_insights(composer: str, rows: Sequence[RunIndexRow],
                       redact: Callable[[str], str] | None = None) -> ComposerInsights:
     """The insights of one composer from its index rows (newest first)."""
-    statuses = Counter(r.status for r in rows)
-    ms_of = {r.run_id: _ms(r) for r in rows}  # (each run's times parsed once)
-    durations = [d for d in ms_of.values() if d is not None]
+    line = composer_summary(composer, rows)
+    ms_of = {r.run_id: _ms(r) for r in rows}
     by_day: dict[str, list[RunIndexRow]] = defaultdict(list)
     for r in rows:
         if r.start_us is not None:  # (its UTC day)
@@ -147,13 +180,13 @@ def composer_insights(composer: str, rows: Sequence[RunIndexRow],
     failed = [r for r in rows if r.status == "failed"][:FAILURES_SHOWN]
     return ComposerInsights(
         composer=composer,
-        path=insights_href(composer),
+        path=line.path,
         listing_href=composer_href(composer),
-        runs=len(rows),
-        by_status={s: statuses.get(s, 0) for s in RUN_STATUSES},
-        success_rate=_rate(statuses["completed"], statuses["failed"]),
-        p50=_duration(percentile(durations, 50)),
-        p95=_duration(percentile(durations, 95)),
+        runs=line.runs,
+        by_status=line.by_status,
+        success_rate=line.success_rate,
+        p50=line.p50,
+        p95=line.p95,
         days=tuple(days),
         chart_width=max(len(days) * (BAR_WIDTH + BAR_GAP), BAR_WIDTH),
         chart_height=CHART_HEIGHT,
