@@ -42,7 +42,7 @@ from runreport.model import RunIndexRow
 from runreport.problems import Problem
 from runreport.store import INLINE, RawLine, run_digest, unpack_run
 
-FORMAT = 1
+FORMAT = 2  # 2: index rows keep step names and durations as one JSON text (step_detail)
 INDEX = "runreport-bundle.json"
 KIND = "runreport shard bundle"
 #: The folders a run's rendered files live in (runreport.site.pagedata).

@@ -25,13 +25,14 @@ import math
 import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from runreport.derive import derive_run
 from runreport.merge import RunState, apply_record, new_run_state, replay
-from runreport.model import Run, RunIndexRow, index_row  # noqa: F401  (part of this module's API)
+from runreport.model import Run, RunIndexRow, index_row, row_values  # noqa: F401  (part of this module's API)
 from runreport.problems import Problem, sort_key
 from runreport.read import Cursor, find_inputs, read_file
 from runreport.records import check_record
@@ -128,7 +129,7 @@ class Collector:
         if previous is not None and previous.hash == digest:
             return
         run, found = derive_run(state, detail=False)  # (the index row needs no values)
-        self.store.runs[state.run_id] = StoredRun(digest, asdict(index_row(run)), [p.to_json() for p in found])
+        self.store.runs[state.run_id] = StoredRun(digest, row_values(index_row(run)), [p.to_json() for p in found])
         if self.on_settle is not None:
             self.on_settle(state.run_id, digest)
 
@@ -227,7 +228,7 @@ def _load_into(store: Store, files: list[Path], tmp: Any, progress: Progress | N
     changed = {rid for rid in collector.dirty if store.runs[rid].hash != hash_before.get(rid)}
     grew = {rid for rid in collector.grew if rid in changed}
 
-    index = newest_first([RunIndexRow(**s.row) for s in store.runs.values()])
+    index = newest_first([RunIndexRow(*s.row) for s in store.runs.values()])
     problems = [Problem(**p) for ps in store.file_problems.values() for p in ps]
     problems += [Problem(**p) for p in read_problems]
     problems += [Problem(**p) for s in store.runs.values() for p in s.problems]

@@ -21,6 +21,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
 
+from runreport.model import ROW_FIELDS
 from runreport.store import pack_run
 
 #: Environment variables that choose a shard when --shard is not given.
@@ -167,7 +168,7 @@ def bundle_index(loaded: Any, manifest: Any, *, options: Any, globals_digest: st
     runs = {}
     for run_id in sorted(store.runs):
         stored = store.runs[run_id]
-        runs[run_id] = {"hash": stored.hash, "row": stored.row, "problems": stored.problems,
+        runs[run_id] = {"hash": stored.hash, "row": dict(zip(ROW_FIELDS, stored.row)), "problems": stored.problems,
                         "files": [[rel, *mark] for rel, mark in manifest.run_marks(run_id)]}
     return {
         "globals": globals_digest,

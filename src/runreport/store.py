@@ -46,6 +46,7 @@ from runreport import __version__
 from runreport.atomic import PRIVATE, write_bytes
 from runreport.hashing import bytes_hash, safe_name
 from runreport.merge import RunState, replay
+from runreport.model import ROW_FIELDS
 
 #: One record of a run as read: (display path of its file, line number, its bytes).
 RawLine = tuple[str, int, bytes]
@@ -54,7 +55,7 @@ INLINE = -1
 #: The start of a run file that refers to a run file packed inside another file.
 REFERENCE = b"ref "
 
-FORMAT = 8  # 8: index rows keep their times as epoch microseconds; 7: index rows keep their steps' durations; 6: failures name their HTTP endpoint; 5: index rows say what went wrong; 4: records as read or placed
+FORMAT = 10  # 10: index rows as lists of values (runreport.model.ROW_FIELDS); 9: index rows keep step names and durations as one JSON text; 8: index rows keep their times as epoch microseconds; 7: index rows keep their steps' durations; 6: failures name their HTTP endpoint; 5: index rows say what went wrong; 4: records as read or placed
 MANIFEST = "manifest.json"
 #: Bytes hashed at the start of a file and just before the read position to
 #: tell an append (both unchanged) from a rewrite, truncation or rotation.
@@ -92,7 +93,7 @@ class StoreCorrupt(Exception):
 @dataclass(slots=True)
 class StoredRun:
     hash: str
-    row: dict
+    row: list  # the index row's values (runreport.model.ROW_FIELDS)
     problems: list[dict] = field(default_factory=list)
 
 
@@ -136,6 +137,9 @@ class Store:
         self.files = {k: FileMark(**v) for k, v in manifest["files"].items()}
         self.file_problems = {k: list(v) for k, v in manifest["file_problems"].items()}
         self.runs = {k: StoredRun(v["hash"], v["row"], v["problems"]) for k, v in manifest["runs"].items()}
+        width = len(ROW_FIELDS)
+        if not all(type(s.row) is list and len(s.row) == width for s in self.runs.values()):
+            raise ValueError("an index row of another shape")
 
     def reset(self) -> None:
         """Forget everything: the next read starts from the beginning of every file."""

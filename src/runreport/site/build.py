@@ -330,11 +330,19 @@ def write_listing(
         # (Fields only: the page's cards, once made, must not change its key.)
         return content_hash([{**_fields_of(page), "rows": keys_of(page.rows)}, *more])
 
+    cards_html: dict[str, list[str]] = {}  # (the head page's cards: its list file has them too)
+
+    def cards_of(page: pagedata.ListingPage) -> list[str]:
+        if page.path not in cards_html:
+            cards_html[page.path] = [str(render_macro("macros.html", "card", c, page.root, page.show_composer))
+                                     for c in page.cards]
+        return cards_html[page.path]
+
     for page in lst.pages:
         # Rendering is the cost: skip a page whose data is what it was last time.
         if w.unchanged(page.path, page_key(page, problem_count, w.has_library)):
             continue
-        w.text(page.path, render("listing.html", page=page,
+        w.text(page.path, render("listing.html", page=page, cards_html=[Markup(c) for c in cards_of(page)],
                                  **_base(page.path, page.title, kind, problem_count,
                                          w.has_library)))
     head = lst.pages[0]
@@ -357,8 +365,7 @@ def write_listing(
             "kind": "list", "counts": asdict(head.counts), "match_chunks": len(lst.match_blocks),
             "search_chunks": len(lst.search_blocks),
             "problems": problem_count,
-            "cards": [[c.run_id, str(render_macro("macros.html", "card", c, head.root,
-                                                  head.show_composer))] for c in head.cards],
+            "cards": [[c.run_id, html] for c, html in zip(head.cards, cards_of(head))],
         }))
 
 
@@ -758,10 +765,11 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
                 digests, ready, jobs)
     quiet = stale_before(index, options.stale_after)  # (one reference for every listing)
     quiet = stale_before(index, options.stale_after)  # (one reference for every listing)
-    row_keys = None
-    if all(digests.values()):  # (a row is made from its run's records: their hash stands for it)
-        def row_keys(rows: Sequence) -> list:
-            return [digests[r.run_id] for r in rows]
+    def run_hashes(rows: Sequence) -> list:
+        return [digests[r.run_id] for r in rows]
+
+    # (A row is made from its run's records alone: their hash stands for it.)
+    row_keys = run_hashes if all(digests.values()) else None
     write_listing(w, index, title="Runs", composer=None, problem_count=np, redactor=redactor,
                   stale=quiet, row_keys=row_keys)
     for composer in sorted(by_composer):

@@ -33,13 +33,13 @@ import os
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from runreport.atomic import PRIVATE, write_new
 from runreport.derive import derive_run
 from runreport.merge import apply_record, new_run_state
-from runreport.model import RunIndexRow, index_row
+from runreport.model import RunIndexRow, index_row, row_values
 from runreport.partition import Part, PartIndex, index_part, parts, read_lines, read_span
 from runreport.pipeline import Loaded, newest_first
 from runreport.problems import Problem, sort_key
@@ -137,7 +137,7 @@ def _build_run(run_id: str, refs: array) -> tuple:
     # The store points into the input (a first build reads plain files only): no second copy.
     write_new(job.store.run_path(run_id), pack_run(run_id, kept, offsets), mode=PRIVATE)
     run, problems = derive_run(state)
-    row = asdict(index_row(run))  # (before rendering, which lets go of the values it wrote)
+    row = row_values(index_row(run))  # (before rendering, which lets go of the values it wrote)
     writer = site_build._Writer(job.out, site_build.BuildReport(job.out), direct=True)
     writer.has_library = job.has_library
     try:
@@ -385,7 +385,7 @@ def _finish(store: Store, files: list[Path], plan: dict[int, _FilePlan], results
     problems += [Problem(**p) for p in read_problems]
     problems += [Problem(**p) for s in store.runs.values() for p in s.problems]
     problems.sort(key=sort_key)
-    index = newest_first([RunIndexRow(**s.row) for s in store.runs.values()])
+    index = newest_first([RunIndexRow(*s.row) for s in store.runs.values()])
     loaded = Loaded(store=store, index=index, problems=problems, changed=set(store.runs),
                     removed=set(), files=list(files), bytes_read=bytes_read)
     return loaded, rendered

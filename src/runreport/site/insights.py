@@ -174,7 +174,7 @@ def composer_insights(composer: str, rows: Sequence[RunIndexRow],
                         x=x, segments=tuple(segments)))
     per_step: dict[str, list[int]] = defaultdict(list)
     for r in rows:
-        for step, ms in (r.step_ms or {}).items():
+        for step, ms in r.step_durations().items():
             per_step[step].append(ms)
     slowest = sorted(per_step.items(), key=lambda item: (-(percentile(item[1], 95) or 0), item[0]))
     failed = [r for r in rows if r.status == "failed"][:FAILURES_SHOWN]

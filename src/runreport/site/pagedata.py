@@ -285,7 +285,7 @@ def search_chunk(block: Sequence[RunIndexRow], redact: Callable[[str], str] | No
         out.append([
             r.run_id, r.composer, run_href(r.run_id), r.status,
             RUN_STATUS_LABELS.get(r.status, r.status.title()), human_time(r.started_at),
-            [names.setdefault(n, len(names)) for n in (r.steps or ())],
+            [names.setdefault(n, len(names)) for n in r.step_names()],
             [found.step, found.message, found.href] if found is not None else None,
         ])
     return {"kind": "search", "fields": list(SEARCH_FIELDS), "names": list(names), "rows": out}

@@ -32,7 +32,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ from runreport.atomic import PRIVATE, write_bytes, write_new
 from runreport.bundle import Bundle, BundleError
 from runreport.derive import derive_run
 from runreport.merge import replay
-from runreport.model import RunIndexRow, index_row
+from runreport.model import ROW_FIELDS, RunIndexRow, index_row, row_values
 from runreport.pipeline import Loaded, newest_first
 from runreport.problems import Problem, sort_key
 from runreport.shard import options_from_json, shard_of_run
@@ -256,7 +255,7 @@ def _merge_runs(bundles: list[Bundle], covered: dict[str, dict[str, Bundle]], st
             run = bundle.runs[run_id]
             # (Its records stay in the bundle's copy: the store points at them.)
             store.put_reference(run_id, kept_copies[bundle.digest], *span)
-            store.runs[run_id] = StoredRun(run.hash, run.row, run.problems)
+            store.runs[run_id] = StoredRun(run.hash, [run.row[f] for f in ROW_FIELDS], run.problems)
             state["split"].pop(run_id, None)
             if old_site is None or old_site.run_hash(run_id) != run.hash:
                 prerendered[run_id] = (run.hash, copier.copy(bundle, run.files))
@@ -288,7 +287,7 @@ def _merged_run(run_id: str, lines: list[RawLine], store: Store) -> StoredRun:
         raise BundleError(f"run {run_id!r}: no record of it could be read back")
     run, found = derive_run(merged)
     digest = store.put_lines(run_id, lines)
-    return StoredRun(digest, asdict(index_row(run)), [p.to_json() for p in problems + found])
+    return StoredRun(digest, row_values(index_row(run)), [p.to_json() for p in problems + found])
 
 
 class _Copier:
@@ -374,7 +373,7 @@ def _loaded(store: Store, state: dict) -> Loaded:
                 if (p["file"], p["line"]) not in split_places]
     problems += [Problem(**p) for s in store.runs.values() for p in s.problems]
     problems.sort(key=sort_key)
-    index = newest_first([RunIndexRow(**s.row) for s in store.runs.values()])
+    index = newest_first([RunIndexRow(*s.row) for s in store.runs.values()])
     return Loaded(store=store, index=index, problems=problems, files=[Path(f) for f in sorted(state["files"])])
 
 
