@@ -219,6 +219,18 @@ class _Writer:
         self.new.pages[rel] = key
         return self.old.pages.get(rel) == key and self.keep([rel])
 
+    def unchanged_set(self, name: str, key: str, member: Callable[[str], bool]) -> bool:
+        """True (and every page of the set kept) when the set of pages called `name` was
+        made from data with this key last time; its pages are those `member` accepts."""
+        self.new.pages[name] = key
+        if self.old.pages.get(name) != key:
+            return False
+        pages = {rel: k for rel, k in self.old.pages.items() if rel != name and member(rel)}
+        if not self.keep(sorted(pages)):
+            return False
+        self.new.pages.update(pages)
+        return True
+
     def finish(self, full: bool) -> None:
         """Delete what the previous build wrote and this one did not, then tally the site."""
         old, new = self.old, self.new
@@ -398,6 +410,38 @@ def write_insights(w: _Writer, by_composer: dict[str, list], problem_count: int,
         w.text("insights.html", render("insights.html", composers=lines,
                                        **_base("insights.html", "Insights", "insights", problem_count,
                                                w.has_library)))
+
+
+def write_failures(w: _Writer, index: Sequence, problem_count: int, redactor: Redactor | None,
+                   row_keys: Callable[[Sequence], list] | None = None) -> None:
+    """The Failures page and the pages of large groups' runs.
+
+    With `row_keys` (see write_listing), when the failed runs are those of last time,
+    in the same order, every page of them is kept without grouping them again.
+    """
+    np, has_library = problem_count, w.has_library
+    if row_keys is not None:
+        failed = row_keys([r for r in index if r.failure])
+        if w.unchanged_set(FAILURE_PAGES, content_hash(["failures", failed, np, has_library]),
+                           lambda rel: rel == "failures.html" or rel.startswith("failures/")):
+            return
+    groups = failure_groups(index, redactor.text if redactor is not None else None)
+    for g in groups:  # every run of a large group, on pages of its own
+        for n in range(1, g.pages + 1):
+            runs = g.all_runs[(n - 1) * RUNS_PER_PAGE:n * RUNS_PER_PAGE]
+            path = g.page_href(n)
+            if not w.unchanged(path, content_hash([g.step, g.endpoint, g.cause, runs, n, g.pages, np,
+                                                   has_library])):
+                w.text(path, render("failure_runs.html", g=g, runs=runs, n=n,
+                                    **_base(path, f"Failures: {g.step}", "failures", np, has_library)))
+    if not w.unchanged("failures.html", content_hash([groups, np, has_library])):
+        w.text("failures.html", render("failures.html", groups=groups,
+                                       failed=sum(g.count for g in groups),
+                                       **_base("failures.html", "Failures", "failures", np, has_library)))
+
+
+#: The key, among the manifest's page keys, of all the Failures pages together.
+FAILURE_PAGES = "failures:*"
 
 
 def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | None) -> None:
@@ -777,20 +821,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
                       problem_count=np, redactor=redactor, stale=quiet, row_keys=row_keys)
     librarypages.write_library(w, library, options, redactor, {r.run_id for r in index},
                                lambda path, title, kind: _base(path, title, kind, np, True))
-    groups = failure_groups(index, redactor.text if redactor is not None else None)
-    for g in groups:  # every run of a large group, on pages of its own
-        for n in range(1, g.pages + 1):
-            runs = g.all_runs[(n - 1) * RUNS_PER_PAGE:n * RUNS_PER_PAGE]
-            path = g.page_href(n)
-            if not w.unchanged(path, content_hash([g.step, g.endpoint, g.cause, runs, n, g.pages, np,
-                                                   w.has_library])):
-                w.text(path, render("failure_runs.html", g=g, runs=runs, n=n,
-                                    **_base(path, f"Failures: {g.step}", "failures", np, w.has_library)))
-    if not w.unchanged("failures.html", content_hash([groups, np, w.has_library])):
-        w.text("failures.html", render("failures.html", groups=groups,
-                                       failed=sum(g.count for g in groups),
-                                       **_base("failures.html", "Failures", "failures", np,
-                                               w.has_library)))
+    write_failures(w, index, np, redactor, row_keys)
     write_insights(w, by_composer, np, redactor, row_keys)
     # (Runs whose files were cut, emptied or deleted are made again.)
     damaged = {rid for rid in check.damaged() if rid in unchanged_runs}
