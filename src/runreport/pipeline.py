@@ -261,10 +261,6 @@ def collector_paused() -> Iterator[None]:
     forced after: with nothing cyclic made there is nothing for it to find,
     and a full pass costs a long-lived process (`watch`, `serve`) time in
     proportion to everything it holds, on every load.
-
-    `runreport build` keeps it off for the whole build: the store's manifest and
-    the index stay alive until the process ends, and each full pass over them
-    (triggered by rendering's allocations) was a tenth of a rebuild of 10,000 runs.
     """
     was_on = gc.isenabled()
     gc.disable()

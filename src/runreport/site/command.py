@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 import time
@@ -13,7 +14,6 @@ from click.core import ParameterSource
 
 from runreport.commands import allow_empty_option, ci_options, strict_option
 from runreport.importers.inputs import from_option
-from runreport.pipeline import collector_paused
 
 
 def site_options(command):
@@ -100,7 +100,7 @@ def build(ctx, inputs, output, config_path, editor_url, no_redact, strict, chunk
             output = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="runreport-shard-"))) / "site"
         store_dir = store_outside(output, store_dir)
         claim_output_or_exit(output)
-        with writing_or_exit(output, store_dir, wait), collector_paused():
+        with writing_or_exit(output, store_dir, wait):
             if by_run:
                 loaded, report = build_runs_of_shard(inputs, output, options, store_dir, *part)
             else:
@@ -172,6 +172,11 @@ def _build(inputs, output, options, store_dir, source="runlog"):
     if first is None:  # (the check of the last build's files runs while the inputs are read)
         previous = previous_build(output, options)
     loaded, rendered = first if first is not None else (load_inputs(inputs, store_dir), None)
+    # The index and the store's state live until the process ends and hold no cycles:
+    # out of the collector's sight, its passes while pages render (listings, insights,
+    # failures) scan only what rendering makes. (At 100,000 runs they took a third of a
+    # build; with the collector off instead, rendering's own cycles grew to 1.3 GB.)
+    gc.freeze()
 
     def with_imported(loaded):
         loaded.problems = with_problems(loaded.problems, imported)
