@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -204,3 +205,68 @@ def test_build_command_keeps_its_store_beside_the_output_so_a_second_build_is_in
 def test_gitignore_covers_the_default_store_of_site():
     root = Path(__file__).resolve().parents[2]
     assert "/.site.store/" in (root / ".gitignore").read_text().splitlines()
+
+
+def _cut(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name != manifest.NAME}
+
+
+@pytest.mark.parametrize("early", [False, True], ids=["checked-in-build", "checked-while-reading"])
+def test_kept_runs_files_checked_in_a_forked_process_are_made_again_when_cut(tmp_path, monkeypatch, early):
+    """The check of kept runs' files (a stat of each) runs in a forked process for many
+    runs; a file cut short since the last build is found there and its run made again."""
+    monkeypatch.setattr(site_build, "FORKED_CHECK_MIN_RUNS", 1)
+    forks = []
+    real_fork = site_build._DiskCheck._fork
+    monkeypatch.setattr(site_build._DiskCheck, "_fork", lambda self: forks.append(1) or real_fork(self))
+    site = Site(tmp_path)
+    for i in range(5):
+        append(site.log, run_records(i, "Alpha", error=i == 3))
+    site.build()
+    fresh = _tree(site.out)
+    victim = site.out / next(iter(run_files(2) - {f"runs/{safe_name('run-0002')}.html"}))
+    _cut(victim)
+    loaded = pipeline.load([site.log], store_dir=site.store, accept_partial_tail=False)
+    previous = site_build.previous_build(site.out, BuildOptions()) if early else None
+    report = build_site(loaded, site.out, BuildOptions(), previous=previous)
+    assert forks, "the check did not run in a forked process"
+    assert report.rendered_runs == ["run-0002"]
+    assert _tree(site.out) == fresh
+
+
+def test_a_check_not_wanted_is_stopped(tmp_path, monkeypatch):
+    monkeypatch.setattr(site_build, "FORKED_CHECK_MIN_RUNS", 1)
+    site = Site(tmp_path)
+    for i in range(3):
+        append(site.log, run_records(i, "Alpha"))
+    site.build()
+    previous = site_build.previous_build(site.out, BuildOptions())
+    assert previous is not None and previous.check._child is not None
+    pid = previous.check._child[0]
+    site.build(full=True, previous=previous)  # a full build has no use for it
+    assert previous.check._child is None
+    with pytest.raises(ChildProcessError):  # reaped: no process left behind
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_failures_pages_kept_whole_are_checked_on_disk(tmp_path):
+    """With the failed runs unchanged, the Failures pages are kept without grouping the
+    runs again; one deleted since is made again all the same."""
+    site = Site(tmp_path)
+    for i in range(6):
+        append(site.log, run_records(i, "Alpha", error=i % 2 == 0))
+    site.build()
+    fresh = _tree(site.out)
+    append(site.log, run_records(6, "Beta"))  # no failure: the Failures pages stay as they are
+    before = snapshot(site.out)
+    site.build()
+    assert "failures.html" not in rewritten(before, snapshot(site.out))
+    (site.out / "failures.html").unlink()
+    report = site.build()
+    assert report.written == ["failures.html"]
+    assert (site.out / "failures.html").read_bytes() == fresh["failures.html"]
