@@ -3,8 +3,8 @@
 Layout of a store folder::
 
     manifest.json        format, tool version, read position of every input
-                         file, and per run its content hash, index row and
-                         problems
+                         file, and per run its content hash, index row (its
+                         values in field order) and problems
     runs/<safe>.rec      one file per run: a JSON header line naming the run
                          and, for each of its records, its place, its byte
                          offset in the input file and its length; then the
