@@ -794,8 +794,11 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     w.new.globals = globals_digest
     w.has_library = library is not None
     write_assets(w)
-    content_hash_of = getattr(loaded, "content_hash", None)
-    digests = {row.run_id: content_hash_of(row.run_id) if content_hash_of else "" for row in index}
+    if hasattr(loaded, "content_hashes"):  # (the index's runs are the store's)
+        digests = loaded.content_hashes()
+    else:
+        content_hash_of = getattr(loaded, "content_hash", None)
+        digests = {row.run_id: content_hash_of(row.run_id) if content_hash_of else "" for row in index}
     # Runs whose records are those their files were made from keep them, if the files are
     # still there: that check (a stat of each) runs beside this process's work (_DiskCheck).
     unchanged_runs = {rid: entry for rid, digest in digests.items()
