@@ -203,3 +203,23 @@ def test_a_child_nests_in_a_parent_read_from_another_file_by_every_command(tmp_p
     built = runreport("build", folder, "-o", tmp_path / "site", cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     assert len(list((tmp_path / "site" / "runs").glob("*.html"))) == 1
+
+
+def test_exports_build_the_same_site_wherever_the_checkout_is(tmp_path):
+    """An export is read through a run log imported into the store; the places of its
+    records (which runs' content hashes and the build id cover) must not name where the
+    store is, or the same command in two checkouts would write two different sites."""
+    from clirun import tree
+
+    sites = []
+    for where in (tmp_path / "a", tmp_path / "b" / "deeper" / "still"):
+        logs = where / "logs"
+        logs.mkdir(parents=True)
+        for name in ("order-ok.json", "shipment.json"):
+            shutil.copy(FIXTURES / name, logs / name)
+        shutil.copy(FIXTURES.parent / "otlp" / "traces.jsonl", logs / "traces.jsonl")
+        shutil.copy(FIXTURES.parent / "n8n" / "executions.jsonl", logs / "executions.jsonl")
+        done = runreport("build", "logs", "-o", "site", cwd=where)
+        assert done.returncode == 0, done.stderr
+        sites.append(tree(where / "site"))
+    assert "build.js" in sites[0] and sites[0] == sites[1]

@@ -150,8 +150,11 @@ def prepare(inputs, source: str, work: Path, *, following: bool = False) -> tupl
                     yield doc
 
         work.mkdir(parents=True, exist_ok=True)
-        name = hashlib.sha256(os.fsencode(path.resolve())).hexdigest()[:16]
-        target = work / f"{path.name}.{name}.jsonl"
+        # (Named after the export's path as given, and read by a path relative to the working
+        # folder where there is one: a record's place, which its run's content hash and the
+        # build id cover, is then the same wherever the repository and the store are.)
+        name = hashlib.sha256(os.fsencode(os.path.normpath(path))).hexdigest()[:16]
+        target = _relative(work / f"{path.name}.{name}.jsonl")
         part = target.with_name(target.name + ".part")
         digest = hashlib.sha256()
         # Written as it is imported (an export of any length costs one run's memory) ...
@@ -180,6 +183,13 @@ def _file_digest(path: Path) -> bytes:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.digest()
+
+
+def _relative(path: Path) -> Path:
+    try:
+        return Path(os.path.relpath(path))
+    except ValueError:  # (another drive)
+        return path
 
 
 def _all_files(inputs) -> list[Path]:
