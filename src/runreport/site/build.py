@@ -811,7 +811,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     _write_runs(w, job, [row.run_id for row in index if row.run_id not in unchanged_runs],
                 digests, ready, jobs)
     quiet = stale_before(index, options.stale_after)  # (one reference for every listing)
-    quiet = stale_before(index, options.stale_after)  # (one reference for every listing)
+
     def run_hashes(rows: Sequence) -> list:
         return [digests[r.run_id] for r in rows]
 
@@ -838,7 +838,8 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
                                    **_base("problems.html", "Problems", "problems", np,
                                            w.has_library)))
     # The stamp changes exactly when some file did; pages poll it (see runreport.js).
-    build_id = content_hash([sorted(w.new.files.items()), w.new.runs])[:16]
+    build_id = content_hash([sorted(w.new.files.items()),
+                             [files for _, _, files in w.new.runs.values()]])[:16]
     w.text(BUILD_STAMP, f"RunReport.build({js_json(build_id)});\n")
     w.new.build = report.build_id = build_id
 
