@@ -60,6 +60,12 @@ DAMAGE = {
     "a data file emptied": lambda site, store: _site_file(site, "data/r1116-*/*.js").write_bytes(b""),
     "a run page deleted": lambda site, store: _site_file(site, "runs/r1116-*.html").unlink(),
     "the site manifest of garbage": lambda site, store: (site / ".runreport-manifest.json").write_bytes(b"\xff{"),
+    "an index row of another shape": lambda site, store: _edit_json(
+        store / "manifest.json", lambda m: {**m, "runs": {k: {**v, "row": v["row"][:-1]} if n == 2 else v
+                                                           for n, (k, v) in enumerate(m["runs"].items())}}),
+    "a run's files in the site manifest garbled": lambda site, store: _edit_json(
+        site / ".runreport-manifest.json", lambda m: {**m, "runs": {
+            k: [v[0], v[1], v[2].replace("\t", " ")] if n == 2 else v for n, (k, v) in enumerate(m["runs"].items())}}),
 }
 
 

@@ -238,7 +238,7 @@ class _Writer:
         for run_id, entry in old.runs.items():  # (a kept run's entry is the same list)
             now = new.runs.get(run_id)
             if now is not entry and (now is None or now[2] != entry[2]):
-                gone = {rel for rel, _ in build_manifest.unpack_files(entry[2])}
+                gone = {rel for rel, _ in old.run_marks(run_id)}
                 stale |= gone - {rel for rel, _ in new.run_marks(run_id)}
         if full:  # no manifest to go by: anything under our paths that we did not write
             for name in OWNED:

@@ -50,9 +50,13 @@ class Manifest:
         return entry[0] if entry is not None else None
 
     def run_marks(self, run_id: str) -> list[tuple[str, list]]:
-        """The run's files as (path, [sha256, size]), in the order they were written."""
+        """The run's files as (path, [sha256, size]), in the order they were written; none
+        when its entry is damaged (its files are then written again, whatever they hold)."""
         entry = self.runs.get(run_id)
-        return unpack_files(entry[2]) if entry is not None else []
+        try:
+            return unpack_files(entry[2]) if entry is not None else []
+        except ValueError:
+            return []
 
     def tally(self) -> tuple[int, int, int]:
         """(files, bytes, pages) of the whole site."""
