@@ -255,8 +255,8 @@ def _said(found: Any) -> dict | None:
     return said
 
 
-#: An index row's fields in order: the store keeps a row as their values, a list (a tenth
-#: of the parse of a dict with its keys, and a positional call to make the row again).
+#: An index row's fields in order: the store keeps a row as their values, a list (no keys
+#: to parse for each of 10,000 rows, and a positional call to make the row again).
 ROW_FIELDS = tuple(f.name for f in fields(RunIndexRow))
 
 
