@@ -90,8 +90,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def _attr(text: str) -> str:
     """A quoted XML attribute value, as `xml.sax.saxutils.quoteattr` writes it (that module
     imports urllib and ssl, ~20 ms of every command's start)."""
-    text = _NOT_XML.sub("\ufffd", text).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
-    text = text.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    text = _text(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
     if '"' not in text:
         return f'"{text}"'
     if "'" not in text:

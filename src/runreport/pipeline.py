@@ -22,14 +22,14 @@ from __future__ import annotations
 import gc
 import itertools
 import math
-from operator import attrgetter
 import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
+from typing import Any
 
 from runreport.derive import derive_run
 from runreport.merge import RunState, apply_record, new_run_state, replay
@@ -209,7 +209,7 @@ def load(
     if store_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="runreport-store-")
         store_dir = Path(tmp.name)
-    with collector_paused():  # (the store's manifest, the records and the index: no cycles)
+    with _collector_paused():  # (the store's manifest, the records and the index: no cycles)
         return _load_into(Store.open(Path(store_dir)), files, tmp, progress, max_resident,
                           accept_partial_tail, on_settle)
 
@@ -257,7 +257,7 @@ def _load_into(store: Store, files: list[Path], tmp: Any, progress: Progress | N
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def _collector_paused() -> Iterator[None]:
     """Python's cycle collector off while reading.
 
     Reading makes millions of small dicts and lists (parsed records, merged

@@ -156,7 +156,7 @@ def build_runs_of_shard(inputs, output: Path, options, store_dir: Path, k: int, 
 
 
 def write_shard_bundle(loaded, output: Path, options, part: tuple[int, int], shard_by: str,
-                  template: Path, all_files: list[Path]) -> Path:
+                       template: Path, all_files: list[Path]) -> Path:
     from runreport.bundle import write_bundle
     from runreport.shard import bundle_index, bundle_path, packed_records
     from runreport.site import librarypages
