@@ -56,6 +56,60 @@ def set_aside(folder: Path) -> None:
         TRASH.mkdir(parents=True, exist_ok=True)
         folder.rename(TRASH / f"{folder.name}-{time.time_ns()}")
 
+#: Files created to measure what creating one costs (see settle_file_system).
+PROBE_FILES = 400
+DROP_CACHES = Path("/proc/sys/vm/drop_caches")
+
+
+def file_creation_us() -> float:
+    """Microseconds to create and write one small file in OUT, measured on PROBE_FILES."""
+    probe = OUT / f".probe-{time.time_ns()}"
+    probe.mkdir(parents=True)
+    t0 = time.perf_counter()
+    for i in range(PROBE_FILES):
+        with open(probe / f"f{i}", "wb") as fh:
+            fh.write(b"x" * 512)
+    us = (time.perf_counter() - t0) / PROBE_FILES * 1e6
+    set_aside(probe)
+    return us
+
+
+def settle_file_system(inputs: list[Path]) -> dict:
+    """Put the file system in the same state before each timed build; say what it costs.
+
+    After files are deleted, ext4 checks every free inode it considers for
+    a new file against the deletion time kept in its inode table block, and
+    skips those freed within `dirty_expire_centisecs` read as seconds (50
+    minutes by default) for as long as that block stays cached (the
+    kernel's `recently_deleted`). On a machine that deleted sites or test
+    folders in the last hour, creating a file then costs ~0.5 ms instead of
+    ~40 µs: 4 s of a 2,000-run build, which writes 8,000 files, and nothing
+    of rebot's, which writes two. A fresh CI machine has none of this.
+
+    So, when allowed (root), clean cached blocks are dropped before each
+    timed build (`sync`, then `vm.drop_caches=1`: the deletions are on
+    disk, the check finds no cached block and passes) and the inputs are
+    read back into the cache, so every tool starts from the same warm
+    inputs. The cost of creating a file is measured before and after and
+    printed with the figures either way.
+    """
+    before = file_creation_us()
+    dropped = False
+    if os.environ.get("BENCH_KEEP_CACHES") != "1":
+        os.sync()
+        try:
+            DROP_CACHES.write_text("1\n")
+            dropped = True
+        except OSError:
+            pass
+    for f in inputs:
+        with open(f, "rb") as fh:
+            while fh.read(1 << 24):
+                pass
+    return {"before_us": before, "after_us": file_creation_us() if dropped else before,
+            "dropped": dropped}
+
+
 def tree_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
@@ -206,6 +260,7 @@ def bench_size(n: int, *, with_peers: bool, rebot_cmd, allure_cmd, allure_max: i
     site, store = OUT / f"site{n}", OUT / f"store{n}"
     set_aside(site)
     set_aside(store)
+    r["file_system"] = settle_file_system(files)
     full = runreport_build(w / "jsonl", site, store)
     if full.returncode != 0:
         r["error"] = f"runreport build failed, {_why(full)}"
@@ -229,6 +284,7 @@ def bench_size(n: int, *, with_peers: bool, rebot_cmd, allure_cmd, allure_max: i
     one_site, one_store = OUT / f"site{n}-one", OUT / f"store{n}-one"
     set_aside(one_site)
     set_aside(one_store)
+    settle_file_system(files)
     one = runreport_build(w / "jsonl", one_site, one_store, jobs=1)
     if one.returncode == 0:
         r["one_s"], r["one_cpu_s"] = one.seconds, one.cpu_seconds
@@ -253,6 +309,7 @@ def bench_size(n: int, *, with_peers: bool, rebot_cmd, allure_cmd, allure_max: i
         xml = w / "output.xml"
         rf_out = OUT / f"rebot{n}"
         set_aside(rf_out)
+        settle_file_system([xml])
         t = peers.timed(rebot_cmd + ["--outputdir", str(rf_out), "--log", "log.html",
                                      "--report", "report.html", str(xml)])
         # rebot exits with the number of failed tests; 252+ means it could not run.
@@ -269,6 +326,7 @@ def bench_size(n: int, *, with_peers: bool, rebot_cmd, allure_cmd, allure_max: i
         results = w / "allure-results"
         al_out = OUT / f"allure{n}"
         set_aside(al_out)
+        settle_file_system(sorted(results.iterdir()) if results.is_dir() else [])
         t = peers.timed(allure_cmd + ["generate", str(results), "-o", str(al_out)])
         if t.returncode != 0 or not al_out.exists():
             r["allure"] = f"allure generate failed, {_why(t)}"
@@ -301,6 +359,7 @@ def bench_listing(runs: int) -> dict:
     set_aside(site)
     set_aside(store)
     print(f"  building {runs:,} tiny runs …", file=sys.stderr, flush=True)
+    settle_file_system([log])
     t = runreport_build(log, site, store)
     if t.returncode != 0:
         return {"error": f"runreport build failed, {_why(t)}"}
@@ -359,6 +418,7 @@ def bench_shards(n: int, shards: int = 4) -> dict:
     single, single_store = OUT / f"shard-single{n}", OUT / f"shard-single-store{n}"
     set_aside(single)
     set_aside(single_store)
+    settle_file_system(sorted(inputs.glob("*.jsonl")))
     whole = runreport_build(inputs, single, single_store)
     if whole.returncode != 0:
         return {"error": f"runreport build failed, {_why(whole)}"}
@@ -548,6 +608,13 @@ def table(sizes: list[dict], listing: dict | None, tti: dict | None, watch: dict
             continue
         rows.append((f"{n} input (JSONL)", f"{r['input_mb']:,.1f} MB, {r['entries']:,} entries",
                      "", ""))
+        fs = r.get("file_system")
+        if fs:
+            rows.append((f"{n} creating a file before the timed builds",
+                         f"{fs['before_us']:,.0f} µs; " + (
+                             f"{fs['after_us']:,.0f} µs after dropping clean cached blocks"
+                             if fs["dropped"] else "caches kept (not root, or BENCH_KEEP_CACHES=1)"),
+                         "", ""))
         rows.append((f"{n} full build", f"{r['build_s']:,.1f} s = {r['build_mbs']:.2f} MB/s, "
                      f"{r['build_eps']:,.0f} entries/s", "", ""))
         rows.append((f"{n} parse + orjson baseline", f"{r['parse_mbs']:,.1f} MB/s", "", ""))
