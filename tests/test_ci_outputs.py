@@ -69,7 +69,7 @@ def test_the_sample_runs_fail_the_gate_and_write_all_three_outputs(tmp_path):
 
     xml = JUnitXml.fromfile(str(tmp_path / "junit.xml"))
     suites = {s.name: s for s in xml}
-    assert sum(s.tests for s in suites.values()) == 36
+    assert sum(s.tests for s in suites.values()) == 39
     assert sum(s.failures for s in suites.values()) == 7
     assert sum(s.skipped for s in suites.values()) == 4
     cases = {c.name.split(" ")[0]: c for s in suites.values() for c in s}
@@ -87,7 +87,7 @@ def test_the_sample_runs_fail_the_gate_and_write_all_three_outputs(tmp_path):
     JUNIT_SCHEMA.validate(str(tmp_path / "junit.xml"))
 
     summary = (tmp_path / "summary.md").read_text()
-    assert summary.startswith("## runreport\n\n**36 runs**: 7 failed, 3 running, 1 awaiting review, 25 completed")
+    assert summary.startswith("## runreport\n\n**39 runs**: 7 failed, 3 running, 1 awaiting review, 28 completed")
     assert ("| [r1119-lead-06](runs/r1119-lead-06-f57bc067c8.html#entry-e001) | Lead enrichment | "
             "Fetch leads (paged) | Pagination stopped: page 3 returned HTTP 400 |") in summary
     # Appended, as a job summary file expects; absolute links with --link-base.

@@ -73,5 +73,5 @@ def test_the_first_command_works_as_written_in_a_fresh_checkout(tmp_path):
                           text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert (checkout / ".venv" / "bin" / "runreport").is_file()
-    assert len(list((checkout / "site" / "runs").glob("*.html"))) == 36
-    assert "36 runs" in done.stdout + done.stderr
+    assert len(list((checkout / "site" / "runs").glob("*.html"))) == 39
+    assert "39 runs" in done.stdout + done.stderr

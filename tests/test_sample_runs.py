@@ -201,3 +201,39 @@ def test_out_of_order_seq_pair_is_present():
 def test_generator_docstring_names_exactly_the_sample_runs(runs):
     documented = set(re.findall(r"^\s{4}(r\d{4}-[a-z]+-\d{2})\s", load_generator().__doc__, re.M))
     assert documented == set(runs)
+
+
+def test_the_imports_folder_holds_one_export_of_each_engine_read_as_runs(tmp_path):
+    """`runreport build sample_runs` recognises the three exports by their shape and shows
+    each as a completed run, beside the 36 runs of the run logs."""
+    from clirun import runreport
+
+    names = sorted(p.name for p in (SAMPLES / "imports").iterdir())
+    assert names == ["n8n-execution.json", "otlp-trace.json", "temporal-history.json"]
+    done = runreport("summary", SAMPLES / "imports", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["problems"] == []
+    runs = {run["composer"]: run for run in summary["runs"]}
+    assert sorted(runs) == ["FulfilOrder", "Invoice closed orders (n8n)",
+                            "payments-api · POST /v1/refunds"]
+    assert {run["status"] for run in runs.values()} == {"completed"}
+
+    n8n = runs["Invoice closed orders (n8n)"]
+    assert n8n["run_id"] == "n8n-7312"
+    invoices = [e for e in n8n["entries"] if e["name"] == "Create invoice"]
+    assert [e["badges"] for e in invoices] == [["iteration 1"], ["iteration 2"], ["iteration 3"]]
+
+    temporal = runs["FulfilOrder"]
+    assert temporal["run_id"] == "fulfil-SO-48213/3f6b1c2e-8a47-4d0b-9e51-7a2f0c9d4e18"
+    assert [e["name"] for e in temporal["entries"]] == [
+        "ReserveStock", "BookCarrier", "Timer 900s", "Signal pickedUp", "NotifyCustomer"]
+
+    trace = runs["payments-api · POST /v1/refunds"]
+    lineage = {e["name"]: e["lineage"] for e in trace["entries"]}
+    assert lineage["UPDATE payments"] == ["POST /v1/refunds", "UPDATE payments"]
+
+    everything = json.loads(runreport("summary", SAMPLES, "--json", cwd=tmp_path).stdout)
+    assert len(everything["runs"]) == 39
+    logs_only = json.loads(runreport("summary", SAMPLES, "--json", "--from", "runlog", cwd=tmp_path).stdout)
+    assert len(logs_only["runs"]) == 36

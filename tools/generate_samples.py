@@ -89,9 +89,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import sample_exports  # noqa: E402  (the other engines' exports, beside the run logs)
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "sample_runs"
-LOG_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz")
+LOG_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".json")
 
 UTC = timezone.utc
 CET = timezone(timedelta(hours=1))
@@ -1433,9 +1436,15 @@ README = """\
 Realistic run logs in the run log format (version 1), used by the tests and
 for trying runreport out: `runreport build sample_runs`.
 
-These files are generated: edit tools/generate_samples.py and run
-`python3 tools/generate_samples.py`, never edit them by hand. The
-generator's docstring lists which run covers which case of the format.
+`imports/` holds one export of each other engine runreport reads: an n8n
+execution, a Temporal workflow history and an OpenTelemetry trace
+(OTLP/JSON). A build recognises them by their shape and shows each as a
+run (see docs/importers.md).
+
+These files are generated: edit tools/generate_samples.py (the exports:
+tools/sample_exports.py) and run `python3 tools/generate_samples.py`, never
+edit them by hand. The generator's docstring lists which run covers which
+case of the format.
 """
 
 
@@ -1445,6 +1454,7 @@ def build() -> dict[str, bytes]:
     for make in RUNS:
         make(log)
     files = log.files()
+    files.update(sample_exports.build())
     files["README.md"] = README.encode("utf-8")
     return files
 
