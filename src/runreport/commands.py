@@ -80,10 +80,11 @@ def load_inputs(inputs, store_dir: Path | None = None, on_settle=None, source: s
         found: list = []
         if source != "runlog":
             from runreport.importers.inputs import prepare
+            from runreport.store import IMPORTED
 
             if store_dir is None:
                 work_tmp = tempfile.TemporaryDirectory(prefix="runreport-import-")
-            work = Path(work_tmp.name) if work_tmp else Path(store_dir) / "imported"
+            work = Path(work_tmp.name) if work_tmp else Path(store_dir) / IMPORTED
             inputs, found = prepare(inputs, source, work)
         loaded = load(list(inputs), store_dir=store_dir, progress=StderrProgress(), on_settle=on_settle)
     except InputError as exc:

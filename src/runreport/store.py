@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +56,7 @@ INLINE = -1
 #: The start of a run file that refers to a run file packed inside another file.
 REFERENCE = b"ref "
 
-FORMAT = 10  # 10: index rows as lists of values (runreport.model.ROW_FIELDS); 9: index rows keep step names and durations as one JSON text; 8: index rows keep their times as epoch microseconds; 7: index rows keep their steps' durations; 6: failures name their HTTP endpoint; 5: index rows say what went wrong; 4: records as read or placed
+FORMAT = 11  # 11: an export's run log named by its file name in content hashes (store-independent); 10: index rows as lists of values (runreport.model.ROW_FIELDS); 9: index rows keep step names and durations as one JSON text; 8: index rows keep their times as epoch microseconds; 7: index rows keep their steps' durations; 6: failures name their HTTP endpoint; 5: index rows say what went wrong; 4: records as read or placed
 MANIFEST = "manifest.json"
 #: Bytes hashed at the start of a file and just before the read position to
 #: tell an append (both unchanged) from a rewrite, truncation or rotation.
@@ -252,8 +253,23 @@ class Store:
         return mark
 
 
+#: Where an export imported into a store is kept as a run log (`<store>/imported/<name>`):
+#: its name holds a hash of the export's path as given (see runreport.importers.inputs).
+IMPORTED = "imported"
+_IMPORTED_NAME = re.compile(r"(?:^|[/\\])" + IMPORTED + r"[/\\]([^/\\]+\.[0-9a-f]{16}\.jsonl)$")
+
+
+def _place_name(file: str) -> str:
+    """A record's file as its run's content hash names it: the path it is read by, except
+    for an export's run log, named by its file name alone, so that the hash (and the site's
+    manifest) is the same whichever store the export was imported into."""
+    imported = _IMPORTED_NAME.search(file)
+    return file if imported is None else f"{IMPORTED}:{imported[1]}"
+
+
 def _places(run_id: str, lines: list[RawLine]) -> bytes:
-    return orjson.dumps({"run_id": run_id, "lines": [[f, n, len(raw)] for f, n, raw in lines]})
+    return orjson.dumps({"run_id": run_id,
+                         "lines": [[_place_name(f), n, len(raw)] for f, n, raw in lines]})
 
 
 def run_digest(run_id: str, lines: list[RawLine]) -> str:

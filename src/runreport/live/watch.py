@@ -33,7 +33,7 @@ from runreport import pipeline
 from runreport.problems import with_problems
 from runreport.read import INPUT_SUFFIXES
 from runreport.site.build import BuildOptions, BuildReport, build_site_checked
-from runreport.store import Store
+from runreport.store import IMPORTED, Store
 from runreport.writelock import writing
 
 #: Milliseconds of quiet before a burst of writes is rebuilt once.
@@ -109,7 +109,7 @@ class Watcher:
                 if self.source != "runlog":
                     from runreport.importers.inputs import prepare
 
-                    present, imported = prepare(present, self.source, self.store_dir / "imported",
+                    present, imported = prepare(present, self.source, self.store_dir / IMPORTED,
                                                 following=self.following)
 
                 def load():

@@ -149,7 +149,7 @@ def _build(inputs, output, options, store_dir, source="runlog"):
     from runreport.problems import with_problems
     from runreport.read import InputError
     from runreport.site.build import build_site_checked, previous_build
-    from runreport.store import Store
+    from runreport.store import IMPORTED, Store
     from runreport.site.manifest import NAME as MANIFEST
     from runreport.site.render import cache_templates
 
@@ -159,7 +159,7 @@ def _build(inputs, output, options, store_dir, source="runlog"):
         if source != "runlog":
             from runreport.importers.inputs import prepare
 
-            inputs, imported = prepare(inputs, source, store_dir / "imported")
+            inputs, imported = prepare(inputs, source, store_dir / IMPORTED)
         first = None
         if not (output / MANIFEST).exists():  # nothing to keep: read and render on every core
             from runreport.site import firstbuild
