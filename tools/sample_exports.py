@@ -27,8 +27,9 @@ import json
 from datetime import datetime, timedelta, timezone
 
 UTC = timezone.utc
-#: When the three exported runs start: the last sample day, after the run logs' runs.
-START = datetime(2026, 11, 20, 15, 0, 0, tzinfo=UTC)
+#: When the three exported runs start: mid-way through the sample days, so the Runs page still
+#: opens on the run logs' newest runs (running, awaiting review).
+START = datetime(2026, 11, 18, 14, 0, 0, tzinfo=UTC)
 
 
 def _iso(at: datetime) -> str:
@@ -78,7 +79,7 @@ def n8n_execution() -> dict:
                 "data": {"main": [[{"json": item, "pairedItem": {"item": 0}} for item in items]]}}
 
     run_data: dict[str, list[dict]] = {
-        "Webhook": [run("Webhook", 3, [{"body": {"event": "orders.closed", "since": "2026-11-20"}}],
+        "Webhook": [run("Webhook", 3, [{"body": {"event": "orders.closed", "since": f"{start:%Y-%m-%d}"}}],
                         None, 0)],
         "Get closed orders": [run("Get closed orders", 412, orders, "Webhook", 1)],
     }
@@ -94,7 +95,7 @@ def n8n_execution() -> dict:
     run_data["Create invoice"] = invoices
     run_data["Post to Slack"] = [run(
         "Post to Slack", 96,
-        [{"ok": True, "channel": "C04BILLING", "ts": "1795705201.000200",
+        [{"ok": True, "channel": "C04BILLING", "ts": f"{_ms(clock[0]) // 1000}.000200",
           "message": {"text": "3 invoices issued for closed orders: INV-2026-884 … INV-2026-886"}}],
         "Create invoice", 8, 2)]
     stopped = clock[0]
