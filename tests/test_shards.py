@@ -106,7 +106,15 @@ def test_runs_split_across_shards_late_records_and_bad_lines_merge_to_the_single
 
 
 def test_the_sample_runs_merge_to_the_single_build(tmp_path):
-    _single_and_sharded(tmp_path, [ROOT / "sample_runs"], [1, 2, 3, 7])
+    # (Their exports are left out: shards read run logs, next test.)
+    _single_and_sharded(tmp_path, [ROOT / "sample_runs"], [1, 2, 3, 7], "--from", "runlog")
+
+
+def test_a_shard_refuses_an_export_found_in_a_folder_that_a_build_of_everything_imports(tmp_path):
+    done = _run("build", ROOT / "sample_runs", "--shard", "1/2", "--bundle", tmp_path / "b.zip", ok=False)
+    assert done.exit_code != 0 and not (tmp_path / "b.zip").exists()
+    assert "imports/n8n-execution.json looks like an n8n export: shards read run logs; import it first" \
+        in done.output and "--from runlog" in done.output
 
 
 def test_problems_hostile_text_and_secrets_merge_to_the_single_build(tmp_path):

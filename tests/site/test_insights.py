@@ -19,7 +19,7 @@ def _soup(path) -> BeautifulSoup:
 
 def _stats() -> dict:
     done = subprocess.run([sys.executable, "-m", "runreport", "summary", str(ROOT / "sample_runs"), "--json",
-                           "--stats"], capture_output=True, text=True, check=True)
+                           "--stats", "--from", "runlog"], capture_output=True, text=True, check=True)
     return {c["composer"]: c for c in json.loads(done.stdout)["stats"]["composers"]}
 
 

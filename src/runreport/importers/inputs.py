@@ -120,7 +120,7 @@ def prepare(inputs, source: str, work: Path, *, following: bool = False) -> tupl
     """
     if source == "runlog":
         return find_inputs(inputs), []
-    files = _all_files(inputs)
+    files = all_files(inputs)
     from runreport.importers.command import iter_records, read_documents
 
     out: list[Path] = []
@@ -192,7 +192,7 @@ def _relative(path: Path) -> Path:
         return path
 
 
-def _all_files(inputs) -> list[Path]:
+def all_files(inputs) -> list[Path]:
     """Files given by name as they are, and in folders run logs plus exports (*.json)."""
     named = [Path(p) for p in inputs]
     found = find_inputs(named)

@@ -102,13 +102,13 @@ def build(ctx, inputs, output, config_path, editor_url, no_redact, strict, chunk
         claim_output_or_exit(output)
         with writing_or_exit(output, store_dir, wait):
             if by_run:
-                loaded, report = build_runs_of_shard(inputs, output, options, store_dir, *part)
+                loaded, report = build_runs_of_shard(inputs, output, options, store_dir, *part, source)
             else:
-                built_from = inputs if part is None else shard_inputs(inputs, *part)
+                built_from = inputs if part is None else shard_inputs(inputs, *part, source)
                 loaded, report = _build(built_from, output, options, store_dir, source)
             if part is not None:
                 bundle_file = write_shard_bundle(loaded, output, options, part, shard_by, bundle_file,
-                                                 shard_inputs(inputs, 1, 1))
+                                                 shard_inputs(inputs, 1, 1, source))
         warn_store_damage(loaded, store_dir)
         print_problems(loaded.problems)
         report.seconds = time.perf_counter() - started  # (pages were rendered while reading too)

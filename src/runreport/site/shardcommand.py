@@ -115,34 +115,47 @@ def shard_of(shard: str | None, bundle_file: Path | None, source: str) -> tuple[
         raise click.BadParameter(str(exc), param_hint="'--shard'") from None
 
 
-def shard_inputs(inputs, k: int, n: int) -> list[Path]:
-    """The shard's input files, named as a build of all of them names them."""
+#: Each export runreport imports, as an error message names it.
+_EXPORTS = {"n8n": "an n8n", "otlp": "an OpenTelemetry (OTLP)", "temporal": "a Temporal"}
+
+
+def shard_inputs(inputs, k: int, n: int, source: str = "auto") -> list[Path]:
+    """The shard's input files, named as a build of all of them names them.
+
+    Shards read run logs. An export among the inputs, named or (with `--from
+    auto`) found in a folder, where a build of everything would import it, is
+    refused: the merged site would otherwise lack its runs.
+    """
     from runreport.commands import InputNotFound
-    from runreport.importers.inputs import sniff
+    from runreport.importers.inputs import all_files, sniff
     from runreport.read import InputError, find_inputs
-    from runreport.shard import shard_files
 
     try:
-        files = shard_files(find_inputs(inputs), k, n)
+        logs = find_inputs(inputs)
+        found = all_files(inputs) if source == "auto" else logs
     except InputError as exc:
         raise InputNotFound(str(exc)) from exc
-    for path in files:
+    for path in found:
         kind = sniff(path)
         if kind != "runlog":
             raise click.ClickException(
-                f"{path} looks like a {kind} export: shards read run logs; import it first "
-                "(runreport import), then build the run logs in shards")
-    return files
+                f"{path} looks like {_EXPORTS[kind]} export: shards read run logs; import it first "
+                "(runreport import), then build the run logs in shards, or leave the exports "
+                "of folders out with --from runlog")
+    from runreport.shard import shard_files
+
+    return shard_files(logs, k, n)
 
 
-def build_runs_of_shard(inputs, output: Path, options, store_dir: Path, k: int, n: int):
+def build_runs_of_shard(inputs, output: Path, options, store_dir: Path, k: int, n: int,
+                        source: str = "auto"):
     """Shard K of N by run id: every file indexed, the runs whose id hashes to K built."""
     from runreport.commands import StderrProgress
     from runreport.site import firstbuild
     from runreport.site.build import build_site
     from runreport.shard import takes_run
 
-    files = shard_inputs(inputs, 1, 1)
+    files = shard_inputs(inputs, 1, 1, source)
     gz = [p for p in files if p.name.endswith(".gz")]
     if gz:
         raise click.ClickException(f"--shard-by run reads plain files, not gzip ({gz[0]}); "
