@@ -16,6 +16,26 @@ PUBLIC = 0o644
 PRIVATE = 0o600
 
 
+def _write_all(fd: int, data: bytes, mode: int, durable: bool = False) -> None:
+    """Give a file just created with `mode` that mode whatever the umask, write `data`
+    (flushed to disk when `durable`) and close it.
+
+    No file object: a build writes tens of thousands of files. A chmod only
+    when the file lacks the mode (the umask took from it, or mkstemp made it),
+    since each chmod dirties the inode once more and a stat does not.
+    """
+    try:
+        if os.fstat(fd).st_mode & 0o7777 != mode:
+            os.fchmod(fd, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if durable:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _open_in(folder: Path, path: str | Path, flag: int, mode: int) -> int:
     """Open `path` (in `folder`) to write, with `flag`; the folder is made only when missing."""
     flags = os.O_WRONLY | os.O_CREAT | flag | getattr(os, "O_NOFOLLOW", 0)
@@ -46,13 +66,8 @@ def staged(path: Path, data: bytes, *, durable: bool = False, mode: int = PUBLIC
         fd = _open_in(path.parent, tmp, os.O_EXCL, mode)
     except FileExistsError:  # left by a crash, or another host's process with our pid
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.fchmod(fd, mode)  # (whatever the umask)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            if durable:
-                f.flush()
-                os.fsync(f.fileno())
+        _write_all(fd, data, mode, durable)
         yield tmp
     finally:
         try:
@@ -82,6 +97,4 @@ def write_new(path: Path, data: bytes, *, mode: int = PUBLIC) -> None:
     except FileExistsError:
         os.unlink(path)
         fd = _open_in(path.parent, path, os.O_EXCL, mode)
-    os.fchmod(fd, mode)  # (whatever the umask)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
+    _write_all(fd, data, mode)

@@ -45,6 +45,8 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # The templates ship with the package: no stat of the file at every get_template.
+        auto_reload=False,
     )
     env.filters["plural"] = _plural
     env.filters["thousands"] = lambda n: f"{n:,}"
