@@ -457,7 +457,8 @@ def write_run(w: _Writer, run: Run, options: BuildOptions, redactor: Redactor | 
     vdir = page.root + page.data_dir
     groups_html = [Markup(logmarkup.groups_html(part, vdir)) for part in parts]
     log_html = render_macro("macros.html", "run_log", page, groups_html[0], len(parts))
-    w.text(page.path, render("run.html", page=page, part=1, log_html=log_html, **base))
+    chart_svg = Markup(logmarkup.gantt_svg(page.chart)) if page.chart else None
+    w.text(page.path, render("run.html", page=page, part=1, log_html=log_html, chart_svg=chart_svg, **base))
     log_src = page.data_dir + "log.js"
     # Status, duration and run error: what a live page patches outside the log.
     w.text(log_src, data_file_bytes(log_src, {"kind": "log", "run_id": run.run_id,
