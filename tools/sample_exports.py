@@ -107,14 +107,17 @@ def n8n_execution() -> dict:
                                                  "lastNodeExecuted": "Post to Slack"},
                  "executionData": {}},
         "workflowData": {"id": "Qm7RdY2kOrders", "name": "Invoice closed orders (n8n)",
-                         "active": True, "nodes": nodes, "connections": {
-                             "Webhook": {"main": [[{"node": "Get closed orders", "type": "main", "index": 0}]]},
-                             "Get closed orders": {"main": [[{"node": "Loop over orders", "type": "main", "index": 0}]]},
-                             "Loop over orders": {"main": [[{"node": "Post to Slack", "type": "main", "index": 0}],
-                                                           [{"node": "Create invoice", "type": "main", "index": 0}]]},
-                             "Create invoice": {"main": [[{"node": "Loop over orders", "type": "main", "index": 0}]]},
-                         }},
+                         "active": True, "nodes": nodes, "connections": _connections(
+                             ("Webhook", "Get closed orders"), ("Get closed orders", "Loop over orders"),
+                             ("Loop over orders", "Post to Slack", "Create invoice"),
+                             ("Create invoice", "Loop over orders"))},
     }
+
+
+def _connections(*links: tuple[str, ...]) -> dict:
+    """n8n's `connections`: per node, one list of targets per output (a loop has two)."""
+    return {source: {"main": [[{"node": target, "type": "main", "index": 0}] for target in targets]}
+            for source, *targets in links}
 
 
 # --- Temporal ---------------------------------------------------------------------------
