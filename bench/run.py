@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -240,7 +241,8 @@ def baseline_parse_write(files: list[Path], out: Path) -> float:
 
 # --- one size ------------------------------------------------------------------------
 
-def bench_size(n: int, *, with_peers: bool, rebot_cmd, allure_cmd, allure_max: int) -> dict:
+def bench_size(n: int, *, with_peers: bool, rebot_cmd, allure_cmd, allure_max: int,
+               pairs: int = 3) -> dict:
     formats = {"jsonl"}
     if with_peers and isinstance(rebot_cmd, list):
         formats.add("robot")
@@ -319,6 +321,26 @@ def bench_size(n: int, *, with_peers: bool, rebot_cmd, allure_cmd, allure_max: i
             size = xml.stat().st_size
             r["rebot"] = {"s": t.seconds, "input_mb": size / MB, "mbs": size / MB / t.seconds,
                           "rss_mb": t.peak_rss_mb, "site_mb": tree_bytes(rf_out) / MB}
+            # rebot's speed moves by a fifth between runs on a shared machine: more pairs,
+            # each a build of ours then one of rebot's, and the median of their ratios.
+            ratios = [r["build_mbs"] / r["rebot"]["mbs"]]
+            for k in range(1, pairs):
+                print(f"  N={n:,}: pair {k + 1} of {pairs} (runreport build, rebot) …",
+                      file=sys.stderr, flush=True)
+                again, again_store = OUT / f"site{n}-again", OUT / f"store{n}-again"
+                set_aside(again)
+                set_aside(again_store)
+                settle_file_system(files)
+                ours = runreport_build(w / "jsonl", again, again_store)
+                set_aside(rf_out)
+                settle_file_system([xml])
+                theirs = peers.timed(rebot_cmd + ["--outputdir", str(rf_out), "--log", "log.html",
+                                                  "--report", "report.html", str(xml)])
+                if ours.returncode == 0 and theirs.returncode < 252:
+                    ratios.append((in_bytes / ours.seconds) / (size / theirs.seconds))
+            set_aside(OUT / f"site{n}-again")
+            set_aside(OUT / f"store{n}-again")
+            r["rebot"]["ratios"] = ratios
     elif with_peers:
         r["rebot"] = rebot_cmd if isinstance(rebot_cmd, str) else "skipped"
     if "allure" in formats:
@@ -653,12 +675,14 @@ def table(sizes: list[dict], listing: dict | None, tti: dict | None, watch: dict
                      f"HTML, {r['largest_first_view_kb']:,.0f} KB first view", "", ""))
         rb = r.get("rebot")
         if isinstance(rb, dict):
-            ratio = r["build_mbs"] / rb["mbs"]
+            ratios = rb.get("ratios") or [r["build_mbs"] / rb["mbs"]]
+            ratio = statistics.median(ratios)
             need = "≥ 2.5× (at N=2,000; stretch 3.5×)"
+            each = ", ".join(f"{x:.2f}" for x in ratios)
             rows.append((f"{n} runreport ÷ rebot, input MB/s",
-                         f"{ratio:.2f}× (rebot {rb['mbs']:.2f} MB/s on {rb['input_mb']:,.0f} MB "
-                         f"output.xml, {rb['s']:,.1f} s)", need,
-                         _ok(ratio >= 2.5) if r["n"] == 2000 else ""))
+                         f"{ratio:.2f}× median of {len(ratios)} pairs ({each}); first pair: rebot "
+                         f"{rb['mbs']:.2f} MB/s on {rb['input_mb']:,.0f} MB output.xml, {rb['s']:,.1f} s",
+                         need, _ok(ratio >= 2.5) if r["n"] == 2000 else ""))
             rows.append((f"{n} runreport ÷ rebot, peak RSS",
                          f"{r['build_rss_mb'] / rb['rss_mb']:.2f}× (rebot {rb['rss_mb']:,.0f} MB)",
                          "", ""))
@@ -727,6 +751,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="N=200 only, 10,000-run listing, fewer watch appends")
     ap.add_argument("--listing-runs", type=int, default=None,
                     help="runs of the Runs page transfer figure (default 100,000; quick 10,000)")
+    ap.add_argument("--pairs", type=int, default=3,
+                    help="builds of ours and rebot's timed in turn at each size (median ratio)")
     ap.add_argument("--allure-max", type=int, default=2000,
                     help="largest N to run Allure on (it writes a file per attachment)")
     ap.add_argument("--skip", default="", help="comma list of: listing,tti,watch,sizes,import,shards")
@@ -750,7 +776,8 @@ def main(argv: list[str] | None = None) -> int:
     if "sizes" not in skip:
         for n in sizes:
             size_results.append(bench_size(n, with_peers=a.peers, rebot_cmd=rebot_cmd,
-                                           allure_cmd=allure_cmd, allure_max=a.allure_max))
+                                           allure_cmd=allure_cmd, allure_max=a.allure_max,
+                                           pairs=max(1, a.pairs)))
     watch = None
     if "watch" not in skip:
         print("  watch latency …", file=sys.stderr, flush=True)
