@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from runreport.site.gantt import Chart
+from runreport.site.gantt import LABEL_WIDTH, Chart
 from runreport.site.names import error_anchor
 from runreport.site.pagedata import EntryView, GroupView
 
@@ -97,8 +97,6 @@ def groups_html(groups: Sequence[GroupView], vdir: str) -> str:
     return "".join(out)
 
 
-#: Where bars start: the label column's width (gantt.LABEL_WIDTH, as the axis is drawn).
-_PLOT_X = 240
 #: A row label's length at most, as jinja's `truncate(34, true, "…")` cuts it (its
 #: default leeway of 5 keeps a label of up to 39 characters whole).
 _LABEL_LENGTH, _LABEL_LEEWAY = 34, 5
@@ -117,7 +115,7 @@ def gantt_svg(chart: Chart) -> str:
            'class="gantt-svg">\n<g class="axis">']
     last = len(chart.ticks) - 1
     for n, t in enumerate(chart.ticks):
-        x = _PLOT_X + t.x
+        x = LABEL_WIDTH + t.x
         anchor = ' text-anchor="end"' if n == last else (' text-anchor="middle"' if n else "")
         out.append(f'<line x1="{x}" y1="14" x2="{x}" y2="{height}"/><text x="{x}" y="11"{anchor}>'
                    f"{_x(t.label)}</text>")
@@ -126,7 +124,7 @@ def gantt_svg(chart: Chart) -> str:
         out.append(f'<g class="row"><text class="label" x="{4 + r.indent}" y="{r.y + 12}">'
                    f"{_x(_label(r.label))}<title>{_x(r.automation)} › {_x(r.label)}</title></text>")
         y = r.y + 3
-        out.extend(f'<a href="{_x(b.href)}"><rect class="bar st-{_x(b.status)}" x="{_PLOT_X + b.x}" '
+        out.extend(f'<a href="{_x(b.href)}"><rect class="bar st-{_x(b.status)}" x="{LABEL_WIDTH + b.x}" '
                    f'y="{y}" width="{b.width}" height="12"><title>{_x(b.title)}</title></rect></a>'
                    for b in r.bars)
         out.append("</g>\n")

@@ -129,6 +129,7 @@ def shard_inputs(inputs, k: int, n: int, source: str = "auto") -> list[Path]:
     from runreport.commands import InputNotFound
     from runreport.importers.inputs import all_files, sniff
     from runreport.read import InputError, find_inputs
+    from runreport.shard import shard_files
 
     try:
         logs = find_inputs(inputs)
@@ -142,8 +143,6 @@ def shard_inputs(inputs, k: int, n: int, source: str = "auto") -> list[Path]:
                 f"{path} looks like {_EXPORTS[kind]} export: shards read run logs; import it first "
                 "(runreport import), then build the run logs in shards, or leave the exports "
                 "of folders out with --from runlog")
-    from runreport.shard import shard_files
-
     return shard_files(logs, k, n)
 
 
