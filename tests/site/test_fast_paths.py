@@ -495,3 +495,24 @@ def test_a_text_the_automaton_gave_up_on_counts_as_matching_everything():
     r._triage._set = GaveUp()
     value = {"db": {"password": "hunter2"}, "url": "https://u:pw@h.example/"}
     assert b"hunter2" not in r.json(value)[0] and b":pw@" not in r.json(value)[0]
+
+
+def test_a_template_cache_folder_that_is_gone_costs_a_compile_not_the_build(tmp_path):
+    """The templates' compiled code is kept in the store; a build in a process whose last
+    store is gone (a temporary one, as a shard without -o uses) still renders."""
+    import shutil
+
+    from runreport.site import render
+
+    env = render.environment()
+    kept = env.bytecode_cache
+    try:
+        folder = tmp_path / "store" / "templates"
+        render.cache_templates(folder)
+        shutil.rmtree(tmp_path / "store")
+        env.cache.clear()  # every template is loaded again, and its code written to the cache
+        assert env.get_template("problems.html").name == "problems.html"
+        assert not (tmp_path / "store").exists()
+    finally:
+        env.bytecode_cache = kept
+        env.cache.clear()

@@ -53,6 +53,18 @@ def environment() -> jinja2.Environment:
     return env
 
 
+class _StoreBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """The templates' compiled code in a store's folder, as a cache only: a folder that
+    is gone (a temporary store, removed while the process lives on) or cannot be written
+    costs a compile, never the build."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
 def cache_templates(folder: Path) -> None:
     """Keep the templates' compiled code in `folder` (the store's), so a rebuild in a new
     process loads it instead of compiling every template again (~0.07 s, a fifth of a
@@ -61,7 +73,7 @@ def cache_templates(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:  # (a store that cannot hold it: templates are compiled as before)
         return
-    environment().bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+    environment().bytecode_cache = _StoreBytecodeCache(str(folder))
 
 
 def render(template: str, **context: Any) -> str:
