@@ -42,7 +42,11 @@ def test_input_is_what_the_source_node_gave_and_output_is_the_items(imported):
     assert keep["output"] == [{"id": 1, "name": "Ada", "active": True}]
     assert keep["kind"] == "filter" and keep["step_id"] == "n3"
     fetch = next(r for r in records if r.get("run_id") == "n8n-1001" and r.get("entry_id") == "Get contacts")
-    assert fetch["http"] == {"request": {"method": "GET", "url": "https://crm.example.com/api/contacts"}}
+    # An HTTP step's Step Input is its request (the format's rule): the node's input items
+    # go into it, beside the method and URL its parameters name.
+    assert fetch["http"] == {"request": {"method": "GET", "url": "https://crm.example.com/api/contacts",
+                                         "items": [{"body": {"since": "2025-11-20"}}]}}
+    assert "input" not in fetch
     assert fetch["kind"] == "http"
     assert fetch["n8n"] == {"hints": []}  # what else a node run logs, as "Other fields"
 

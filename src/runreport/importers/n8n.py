@@ -156,7 +156,7 @@ def _step(run_id: str, automation: str, node_name: str, index: int, count: int, 
     if count > 1:
         step["iteration"] = {"index": index}
     items = _input_items(node_run, run_data)
-    if items is not None:
+    if items is not None and short != "httpRequest":
         step["input"] = items
     output = _output(node_run.get("data"))
     if output is not None:
@@ -170,6 +170,9 @@ def _step(run_id: str, automation: str, node_name: str, index: int, count: int, 
         url = params.get("url")
         if isinstance(url, str):
             request["url"] = url
+        if items is not None:
+            # (An HTTP step's Step Input is its request: the items it was given go with it.)
+            request["items"] = items
         http: dict[str, Any] = {"request": request}
         code = error.get("httpCode") if isinstance(error, dict) else None
         if isinstance(code, str) and code.isdigit():
