@@ -146,7 +146,7 @@
     var time = el("time", "", r.started_text);
     time.setAttribute("datetime", r.started_at || "");
     meta.appendChild(time);
-    // As the card macro (templates/macros.html) writes it.
+    // As logmarkup.card_html (src/runreport/site/logmarkup.py) writes it.
     var count = +r.entry_count || 0;
     meta.appendChild(document.createTextNode((r.duration ? " · " + r.duration : "") + " · " +
       count.toLocaleString("en-US") + (count === 1 ? " entry" : " entries") + " · "));
@@ -172,7 +172,7 @@
     return card;
   }
 
-  /** A card's "what went wrong" line, as the said macro (templates/macros.html) writes it. */
+  /** A card's "what went wrong" line, as logmarkup.said_html (src/runreport/site/logmarkup.py) writes it. */
   function saidLine(said) {
     var p = el("p", "said said-" + said[0]);
     var a = el("a");

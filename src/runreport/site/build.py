@@ -346,8 +346,7 @@ def write_listing(
 
     def cards_of(page: pagedata.ListingPage) -> list[str]:
         if page.path not in cards_html:
-            cards_html[page.path] = [str(render_macro("macros.html", "card", c, page.root, page.show_composer))
-                                     for c in page.cards]
+            cards_html[page.path] = [logmarkup.card_html(c, page.root, page.show_composer) for c in page.cards]
         return cards_html[page.path]
 
     for page in lst.pages:

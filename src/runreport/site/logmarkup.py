@@ -1,12 +1,13 @@
-"""The markup of a run's log: automation groups and their entries, written by plain functions.
+"""Markup written by plain functions where a template call per item cost too much: a run's
+log (automation groups and their entries), its time chart, and the Runs page's cards.
 
 A run page holds thousands of entries, and a template macro call per entry
-cost more than everything else about the page. These functions write the
-same markup by string joins, escaping as `markupsafe.escape` does (what
-jinja's autoescape uses, so the bytes are the same). They only display: every
-decision (status, badges, divider, which sections) is made in
-:mod:`runreport.site.pagedata`. `templates/macros.html` (`run_log`) wraps the
-result, and docs/site-internals.md names its hooks.
+cost more than everything else about the page; a listing holds a card per
+run. These functions write the same markup by string joins, escaping as
+`markupsafe.escape` does (what jinja's autoescape uses, so the bytes are the
+same). They only display: every decision (status, badges, divider, which
+sections) is made in :mod:`runreport.site.pagedata`. `templates/macros.html`
+(`run_log`) wraps the log, and docs/site-internals.md names its hooks.
 
 Class names are short (CSS names them); the stable hooks are the `data-*`
 attributes. Without JavaScript the summary line and summary rows are all
@@ -21,7 +22,8 @@ from collections.abc import Sequence
 
 from runreport.site.gantt import LABEL_WIDTH, Chart
 from runreport.site.names import error_anchor
-from runreport.site.pagedata import EntryView, GroupView
+from runreport.site.pagedata import Card, EntryView, GroupView, Said
+from runreport.site.render import plural
 
 _SPECIAL = re.compile(r"[&<>\"']")
 # markupsafe.escape's replacements (what jinja's autoescape writes), character by character.
@@ -129,4 +131,46 @@ def gantt_svg(chart: Chart) -> str:
                    for b in r.bars)
         out.append("</g>\n")
     out.append("</svg>")
+    return "".join(out)
+
+
+def said_html(s: Said, root: str) -> str:
+    """What went wrong, in one line: the failing (or rejected) step, its badges and message,
+    linked to that entry (cards, and a composer's latest failures; cardFromRow in
+    assets/js writes the same)."""
+    badges = "".join(f' <span class="b">{_x(b)}</span>' for b in s.badges)
+    return (f'<p class="said said-{_x(s.kind)}"><a href="{_x(root)}{_x(s.href)}"><span class="ic '
+            f'ic-{_x(s.kind)}" aria-hidden="true"></span><b>{_x(s.step)}</b>{badges}: <span '
+            f'class="said-msg">{_x(s.message)}</span></a></p>')
+
+
+def card_html(c: Card, root: str, show_composer: bool) -> str:
+    """One run's card on a listing page (and in its list file), with its trailing newline.
+
+    `root`: the listing page's way back to the site's root; `show_composer`:
+    a link to the composer's runs (the Runs page has it, a composer's page
+    not). cardFromRow (assets/js) writes the same from a list file's row.
+    """
+    status, run_id, href = _x(c.status), _x(c.run_id), _x(root) + _x(c.href)
+    out = [f'<article class="card{" quiet" if c.quiet_since else ""}" data-run-id="{run_id}" '
+           f'data-status="{status}" data-mode="{_x(c.mode)}" data-errors="{int(c.has_error)}" '
+           f'data-rejected="{int(c.has_rejected)}">\n<div class="card-head">\n<span class="status '
+           f'st-{status}"><span class="ic ic-{status}" aria-hidden="true"></span>{_x(c.status_label)}</span>']
+    if c.quiet_since:
+        out.append(f' <span class="quiet-since">no activity since {_x(c.quiet_since)}</span>')
+    out.append(f'<h2 class="card-title"><a href="{href}">{_x(c.composer)}<span class="sr"> run {run_id}'
+               f'</span></a></h2>\n<span class="mode mode-{_x(c.mode)}">{_x(c.mode_label)}</span>\n</div>\n'
+               f'<p class="card-meta"><time datetime="{_x(c.started_at or "")}">{_x(c.started_text)}</time>')
+    if c.duration:
+        out.append(f" · {_x(c.duration)}")
+    out.append(f' · {_x(plural(c.entry_count, "entry", "entries"))} · <code class="run-id">{run_id}</code>')
+    if show_composer:
+        out.append(f' · <a href="{_x(root)}{_x(c.composer_href)}">all runs of this composer</a>')
+    out.append("</p>\n")
+    if c.said:
+        out.append(said_html(c.said, root) + "\n")
+    out.append(f'<button type="button" class="expand js-only" data-act="expand" data-log="{_x(c.log_src)}" '
+               'aria-expanded="false"><span class="chev" aria-hidden="true"></span>Step log</button>\n'
+               f'<a class="open-run no-js-only" href="{href}">Open run<span class="sr"> {run_id}</span></a>\n'
+               '<div class="card-log" hidden></div>\n</article>\n')
     return "".join(out)

@@ -32,7 +32,8 @@ def assets_dir() -> Path:
     return _resource_dir("assets")
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
+def plural(n: int, word: str, plural: str | None = None) -> str:
+    """`n` and the word, in the plural unless `n` is 1: "1 entry", "2,048 entries"."""
     return f"{n:,} {word}" if n == 1 else f"{n:,} {plural or word + 's'}"
 
 
@@ -48,8 +49,11 @@ def environment() -> jinja2.Environment:
         # The templates ship with the package: no stat of the file at every get_template.
         auto_reload=False,
     )
-    env.filters["plural"] = _plural
+    env.filters["plural"] = plural
     env.filters["thousands"] = lambda n: f"{n:,}"
+    from runreport.site.logmarkup import said_html  # (here: logmarkup imports this module)
+
+    env.globals["said"] = lambda s, root: Markup(said_html(s, root))
     return env
 
 
