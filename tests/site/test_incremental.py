@@ -164,6 +164,27 @@ def test_a_missing_corrupt_or_foreign_manifest_rebuilds_everything(tmp_path, dam
     assert "runs/stray.html" not in after
 
 
+def test_a_first_build_over_a_site_without_its_manifest_sweeps_what_it_did_not_write(tmp_path):
+    """The build command's first build (every run rendered on the way in) still looks for
+    files it did not write when the folder held a site; into a new folder it has none to find."""
+    log = tmp_path / "runs.jsonl"
+    for i in range(3):
+        append(log, run_records(i, "Alpha"))
+    out = tmp_path / "site"
+    args = ["build", str(log), "-o", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    fresh = snapshot(out)
+    (out / manifest.NAME).unlink()
+    shutil.rmtree(tmp_path / ".site.store")  # (every run is then rendered on the way in)
+    (out / "runs" / "stray.html").write_text("left over")
+    (out / "data" / "gone-run").mkdir()
+    (out / "data" / "gone-run" / "v-0.js").write_text("left over")
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 0, done.output
+    assert not (out / "runs" / "stray.html").exists() and not (out / "data" / "gone-run").exists()
+    assert set(snapshot(out)) == set(fresh)
+
+
 def test_a_template_change_rebuilds_everything(tmp_path, monkeypatch):
     site = Site(tmp_path)
     for i in range(3):

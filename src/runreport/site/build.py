@@ -53,6 +53,11 @@ OWNED = ("index.html", "problems.html", "failures.html", "failures", "insights.h
          "composers", "data", "assets",
          "library.html", "prompts", "build.js")
 
+def holds_site_paths(out: Path) -> bool:
+    """Whether `out` holds any path a build owns (OWNED): False for a new or foreign folder."""
+    return any(os.path.lexists(out / name) for name in OWNED)
+
+
 #: Marks a folder as a runreport site for good (the manifest is removed while a build runs).
 SITE_MARKER = ".runreport-site"
 SITE_MARKER_TEXT = "This folder is a site built by runreport: its builds replace what is in it.\n"
@@ -231,8 +236,12 @@ class _Writer:
         self.new.pages.update(pages)
         return True
 
-    def finish(self, full: bool) -> None:
-        """Delete what the previous build wrote and this one did not, then tally the site."""
+    def finish(self, full: bool, sweep: bool = True) -> None:
+        """Delete what the previous build wrote and this one did not, then tally the site.
+
+        `sweep`: without a manifest, also look under the site's paths for files this
+        build did not write (False when none can be there: see build_site's `fresh`).
+        """
         old, new = self.old, self.new
         stale = set(old.files) - set(new.files)
         for run_id, entry in old.runs.items():  # (a kept run's entry is the same list)
@@ -240,7 +249,7 @@ class _Writer:
             if now is not entry and (now is None or now[2] != entry[2]):
                 gone = {rel for rel, _ in old.run_marks(run_id)}
                 stale |= gone - {rel for rel, _ in new.run_marks(run_id)}
-        if full:  # no manifest to go by: anything under our paths that we did not write
+        if full and sweep:  # no manifest to go by: anything under our paths that we did not write
             for name in OWNED:
                 stale.update(_files_under(self.out, name))
             stale -= set(new.files)
@@ -741,7 +750,7 @@ def previous_build(out_dir: Path | str, options: BuildOptions) -> Previous | Non
 def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = BuildOptions(),
                *, full: bool = False, jobs: int | None = None,
                prerendered: dict[str, tuple[str, list]] | None = None,
-               previous: Previous | None = None) -> BuildReport:
+               previous: Previous | None = None, fresh: bool = False) -> BuildReport:
     """Bring the site in `out_dir` up to date with `loaded` and say what was written.
 
     Incremental unless `full` or the manifest of the previous build is
@@ -752,7 +761,9 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     before the inputs were read (`previous_build`); used when its globals still hold.
     `prerendered`: runs whose files are already written (runreport.site.firstbuild, or
     copied from shard bundles by runreport.site.sitemerge), used when their content hash
-    still holds.
+    still holds. `fresh`: `out` held none of the site's paths before the prerendered
+    runs were written (holds_site_paths), so a build without a manifest that uses
+    every run as prerendered has nothing else to find and delete there.
     """
     started = time.perf_counter()
     out = Path(out_dir)
@@ -844,7 +855,8 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     w.new.build = report.build_id = build_id
 
     # 4. Clean up: files of vanished runs and pages, then the manifest.
-    w.finish(report.full)
+    # (A run rendered here again may have left files of its first try: then look.)
+    w.finish(report.full, sweep=not (fresh and all(ready.get(row.run_id) for row in index)))
     build_manifest.write(out, w.new)
     report.seconds = time.perf_counter() - started
     return report

@@ -148,7 +148,7 @@ def _build(inputs, output, options, store_dir, source="runlog"):
     from runreport.commands import InputNotFound, StderrProgress, load_inputs
     from runreport.problems import with_problems
     from runreport.read import InputError
-    from runreport.site.build import build_site_checked, previous_build
+    from runreport.site.build import build_site_checked, holds_site_paths, previous_build
     from runreport.store import IMPORTED, Store
     from runreport.site.manifest import NAME as MANIFEST
     from runreport.site.render import cache_templates
@@ -161,9 +161,11 @@ def _build(inputs, output, options, store_dir, source="runlog"):
 
             inputs, imported = prepare(inputs, source, store_dir / IMPORTED)
         first = None
+        fresh = False
         if not (output / MANIFEST).exists():  # nothing to keep: read and render on every core
             from runreport.site import firstbuild
 
+            fresh = not holds_site_paths(output)
             first = firstbuild.load_and_render(inputs, store_dir, output, options,
                                                progress=StderrProgress())
     except InputError as exc:
@@ -187,7 +189,7 @@ def _build(inputs, output, options, store_dir, source="runlog"):
         return with_imported(load_inputs(inputs, store_dir))
 
     return build_site_checked(with_imported(loaded), output, options, read_again, prerendered=rendered,
-                              previous=previous)
+                              previous=previous, fresh=fresh)
 
 
 def build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs, mask_env=()):
