@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from runreport.model import Run
 from runreport.site.names import entry_anchor
@@ -36,8 +37,9 @@ MAX_INDENT_LEVELS = 6
 _WORST = ("error", "running", "rejected", "unknown", "success", "skipped")
 
 
-@dataclass(frozen=True)
-class Bar:
+class Bar(NamedTuple):
+    """One bar (a tuple: a chart of a large run holds hundreds, made for every run page)."""
+
     x: float
     width: float
     status: str
@@ -45,8 +47,7 @@ class Bar:
     title: str  # name, duration and status: the tooltip and the link's name
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     label: str
     indent: int
     automation: str
@@ -54,8 +55,7 @@ class Row:
     bars: tuple[Bar, ...]
 
 
-@dataclass(frozen=True)
-class Tick:
+class Tick(NamedTuple):
     x: float
     label: str
 

@@ -7,12 +7,14 @@ kept in :mod:`runreport.hashing`; entry anchors are the site's own.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from runreport.hashing import digest, safe_name, slug  # noqa: F401  (names of ids live here)
 
 _ANCHOR_SAFE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
+@lru_cache(maxsize=8192)  # (runs share their entry ids: e1, e2, …; asked per entry, per bar)
 def entry_anchor(entry_id: str) -> str:
     """The HTML id of an entry: `entry-<id>` for plain ids, else `entry-h-<hash>`.
 
