@@ -53,6 +53,7 @@ OWNED = ("index.html", "problems.html", "failures.html", "failures", "insights.h
          "composers", "data", "assets",
          "library.html", "prompts", "build.js")
 
+
 def holds_site_paths(out: Path) -> bool:
     """Whether `out` holds any path a build owns (OWNED): False for a new or foreign folder."""
     return any(os.path.lexists(out / name) for name in OWNED)
