@@ -164,15 +164,21 @@ def test_a_missing_corrupt_or_foreign_manifest_rebuilds_everything(tmp_path, dam
     assert "runs/stray.html" not in after
 
 
-def test_a_first_build_over_a_site_without_its_manifest_sweeps_what_it_did_not_write(tmp_path):
-    """The build command's first build (every run rendered on the way in) still looks for
-    files it did not write when the folder held a site; into a new folder it has none to find."""
+def _built_by_the_command(tmp_path, runs: int) -> tuple:
+    """`runreport build runs.jsonl -o site` of `runs` runs, done once: the site and the arguments."""
     log = tmp_path / "runs.jsonl"
-    for i in range(3):
+    for i in range(runs):
         append(log, run_records(i, "Alpha"))
     out = tmp_path / "site"
     args = ["build", str(log), "-o", str(out)]
     assert CliRunner().invoke(main, args).exit_code == 0
+    return out, args
+
+
+def test_a_first_build_over_a_site_without_its_manifest_sweeps_what_it_did_not_write(tmp_path):
+    """The build command's first build (every run rendered on the way in) still looks for
+    files it did not write when the folder held a site; into a new folder it has none to find."""
+    out, args = _built_by_the_command(tmp_path, 3)
     fresh = snapshot(out)
     (out / manifest.NAME).unlink()
     shutil.rmtree(tmp_path / ".site.store")  # (every run is then rendered on the way in)
@@ -211,12 +217,7 @@ def test_a_template_change_rebuilds_everything(tmp_path, monkeypatch):
 
 
 def test_build_command_keeps_its_store_beside_the_output_so_a_second_build_is_incremental(tmp_path):
-    log = tmp_path / "runs.jsonl"
-    for i in range(2):
-        append(log, run_records(i, "Alpha"))
-    out = tmp_path / "site"
-    args = ["build", str(log), "-o", str(out)]
-    assert CliRunner().invoke(main, args).exit_code == 0
+    out, args = _built_by_the_command(tmp_path, 2)
     assert (tmp_path / ".site.store" / "manifest.json").is_file()
     before = snapshot(out)
     assert CliRunner().invoke(main, args).exit_code == 0
