@@ -11,6 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from clirun import runreport
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_runs"
@@ -206,8 +207,6 @@ def test_generator_docstring_names_exactly_the_sample_runs(runs):
 def test_the_imports_folder_holds_one_export_of_each_engine_read_as_runs(tmp_path):
     """`runreport build sample_runs` recognises the three exports by their shape and shows
     each as a completed run, beside the 36 runs of the run logs."""
-    from clirun import runreport
-
     names = sorted(p.name for p in (SAMPLES / "imports").iterdir())
     assert names == ["n8n-execution.json", "otlp-trace.json", "temporal-history.json"]
     done = runreport("summary", SAMPLES / "imports", "--json", cwd=tmp_path)

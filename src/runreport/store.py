@@ -38,6 +38,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -259,6 +260,7 @@ IMPORTED = "imported"
 _IMPORTED_NAME = re.compile(r"(?:^|[/\\])" + IMPORTED + r"[/\\]([^/\\]+\.[0-9a-f]{16}\.jsonl)$")
 
 
+@lru_cache(maxsize=4096)  # (asked for every record of every run; a build reads few files)
 def _place_name(file: str) -> str:
     """A record's file as its run's content hash names it: the path it is read by, except
     for an export's run log, named by its file name alone, so that the hash (and the site's
