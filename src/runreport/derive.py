@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from runreport.jsontext import plain
 from runreport.merge import EntryState, RunState
 from runreport.model import UNKNOWN_COMPOSER, Entry, Group, Lineage, Run, Section
 from runreport.problems import Problem
@@ -173,7 +174,7 @@ def sections(fields: Mapping[str, Any], body: Any = _UNREAD) -> tuple[Section, .
         if body is _UNREAD:
             body = parse_body(response.get("body"))
         if status is not None and status >= 400:
-            failed = {"status": status, "headers": response.get("headers"), "body": body}
+            failed = {"status": status, "headers": response.get("headers"), "body": plain(body)}
             failed = {k: v for k, v in failed.items() if v is not None}
             if error is None:
                 error = failed

@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from runreport.problems import Problem
-from runreport.read import Line
+from runreport.read import Line, read_keeping_text
 from runreport.records import RunEndRecord, RunRecord, StepRecord, check_record
 
 Stamp = tuple  # (seq: int | None, order: int)
@@ -141,7 +141,9 @@ def replay(run_id: str, lines, problems: list[Problem] | None = None) -> RunStat
     """
     state = None
     for order, (file, number, raw) in enumerate(lines, 1):
-        record, found = check_record(Line(file, number, orjson.loads(raw)))
+        # (Its values kept as their text where reading the input kept them: see jsontext.)
+        line = read_keeping_text(raw, file, number) or Line(file, number, orjson.loads(raw))
+        record, found = check_record(line)
         if record is not None and record.run_id != run_id:
             continue
         if problems is not None:

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from runreport.failure import first_error, first_rejection
+from runreport.jsontext import plain
 from runreport.timefmt import epoch_us, parse_instant, seconds_between
 
 # --- statuses -------------------------------------------------------------
@@ -51,16 +52,26 @@ SECTION_LABELS = {
 }
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Section:
     """One data section of an entry (Step Input, Step Output, Error, Iteration Data)."""
 
     key: str  # one of SECTION_LABELS
-    value: Any  # the JSON value shown (already routed, e.g. an HTTP 4xx response)
+    held: Any  # the JSON value shown (already routed, e.g. an HTTP 4xx response), or its RawJSON
+
+    @property
+    def value(self) -> Any:
+        """The JSON value shown (a RawJSON's is parsed on first use)."""
+        return plain(self.held)
 
     @property
     def label(self) -> str:
         return SECTION_LABELS[self.key]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Section) and (self.key, self.value) == (other.key, other.value)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class Lineage(Sequence):

@@ -19,11 +19,14 @@ import os
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 
+from runreport.jsontext import RawJSON
 from runreport.problems import Problem
 
 #: Suffixes of the files a folder contributes (files named explicitly are read whatever their name).
@@ -131,6 +134,9 @@ def parse_block(
 
 
 def _parse_line(raw: bytes, file: str, number: int) -> Line | Problem:
+    line = read_keeping_text(raw, file, number)
+    if line is not None:
+        return line
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -156,6 +162,139 @@ def _parse_line(raw: bytes, file: str, number: int) -> Line | Problem:
                        f"expected a JSON object nested at most {MAX_DEPTH} levels deep, found one "
                        "nested deeper; line skipped")
     return Line(file, number, value, raw, big)
+
+
+#: Fields whose object or array values are kept as their text (see runreport.jsontext).
+KEPT_AS_TEXT = ("input", "output")
+
+
+@lru_cache(maxsize=1)
+def _record_decoder() -> msgspec.json.Decoder:
+    """A decoder of a record with the contract's fields only, KEPT_AS_TEXT as text."""
+    from runreport.records import RECORD_FIELDS  # (records reads Line from here)
+
+    names = tuple(dict.fromkeys(["v", "type", *(f.name for table in RECORD_FIELDS.values()
+                                                 for f in table)]))
+    fields = [(name, msgspec.Raw if name in KEPT_AS_TEXT or name == "http" else object, msgspec.UNSET)
+              for name in names]
+    record = msgspec.defstruct("RecordLine", fields, forbid_unknown_fields=True)
+    return msgspec.json.Decoder(record)
+
+
+def read_keeping_text(raw: bytes, file: str, number: int) -> Line | None:
+    """The line with its KEPT_AS_TEXT values as RawJSON, or None: the full parse decides.
+
+    Taken only when the result is the one the full parse gives, which the
+    line shows cheaply: only the contract's fields (msgspec checks the JSON
+    of the rest as it skips it), UTF-8, no integer beyond 64 bits, no
+    number that could overflow a double, nesting provably within MAX_DEPTH.
+    Anything else (a bad line included) is left to the full parse.
+    """
+    decoder = _record_decoder()
+    try:
+        record = decoder.decode(raw)
+    except msgspec.MsgspecError:
+        return None
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")  # (the text kept is not decoded by msgspec)
+        except UnicodeDecodeError:
+            return None
+    classes = raw.translate(_CLASSES, b"+")
+    if _LONG_DIGITS in classes or b"Xddd" in classes and b"dXddd" in classes:
+        return None  # (an integer beyond 64 bits, or maybe a number beyond a double)
+    if classes.count(b"(") > MAX_DEPTH and not _provably_shallow(raw):
+        return None
+    unset = msgspec.UNSET
+    data = {name: value for name, value in msgspec.structs.asdict(record).items() if value is not unset}
+    if data.get("type") != "step":  # (elsewhere these fields are unknown ones, shown within others)
+        for name in (*KEPT_AS_TEXT, "http"):
+            if name in data:
+                data[name] = orjson.loads(bytes(data[name]))
+        return Line(file, number, data, raw)
+    for name in KEPT_AS_TEXT:
+        value = data.get(name)
+        if value is not None:
+            data[name] = _kept(bytes(value))
+    if "http" in data:
+        data["http"] = _http_value(bytes(data["http"]))
+    return Line(file, number, data, raw)
+
+
+def _kept(text: bytes) -> Any:
+    """A value's text as RawJSON when it is an object or an array, else the value."""
+    return RawJSON(text) if text[:1] in _CONTAINER_START else orjson.loads(text)
+
+
+class _Response(msgspec.Struct, forbid_unknown_fields=True):
+    status: Any = msgspec.UNSET
+    headers: Any = msgspec.UNSET
+    body: msgspec.Raw = msgspec.UNSET
+
+
+class _Http(msgspec.Struct, forbid_unknown_fields=True):
+    request: Any = msgspec.UNSET
+    response: _Response = msgspec.UNSET
+
+
+_HTTP = msgspec.json.Decoder(_Http)
+
+
+def _http_value(text: bytes) -> Any:
+    """An `http` field with its response body kept as text (KEPT_AS_TEXT), when it has
+    the usual fields only; else parsed whole."""
+    try:
+        http = _HTTP.decode(text)
+    except msgspec.ValidationError:
+        return orjson.loads(text)
+    value: dict[str, Any] = {}
+    if http.request is not msgspec.UNSET:
+        value["request"] = http.request
+    response = http.response
+    if response is not msgspec.UNSET:
+        value["response"] = shown = {}
+        if response.status is not msgspec.UNSET:
+            shown["status"] = response.status
+        if response.headers is not msgspec.UNSET:
+            shown["headers"] = response.headers
+        if response.body is not msgspec.UNSET:
+            shown["body"] = _kept(bytes(response.body))
+    return value
+
+
+_CONTAINER_START = (b"{", b"[")
+#: Digits -> "d", "e" and "E" -> "X", "[" and "{" -> "(", anything else -> " " ("+" is
+#: deleted): an integer beyond 64 bits has 19 digits or more (_LONG_DIGITS), a number
+#: beyond a double an exponent of three digits or more right after a digit ("dXddd";
+#: looked for only where "Xddd" is, which is quicker to find), and nesting deeper than
+#: MAX_DEPTH more than MAX_DEPTH opening brackets.
+_CLASSES = bytes(ord("d") if 48 <= c <= 57 else ord("X") if c in b"eE" else
+                 ord("(") if c in b"[{" else 32 for c in range(256))
+#: Every byte but quotes and brackets (deleted to see a text's shape).
+_NOT_SHAPE = bytes(c for c in range(256) if c not in b'"[]{}')
+
+
+def _provably_shallow(raw: bytes) -> bool:
+    """Whether a valid JSON text nests at most MAX_DEPTH levels (False: not known).
+
+    Its shape is its quotes and brackets. Without an escaped quote, and with
+    no string holding a bracket, every string's quotes pair up ("") and the
+    rest is the brackets of its objects and arrays. Removing each innermost
+    pair ([] or {}) takes one or two levels a round, and what is left nests at
+    most half its length.
+    """
+    if b"\\" in raw and b'\\"' in raw:
+        return False
+    shape = raw.translate(None, _NOT_SHAPE).replace(b'""', b"")
+    if b'"' in shape:
+        return False
+    rounds = 0
+    while 2 * rounds + len(shape) // 2 > MAX_DEPTH:
+        if rounds == 8:
+            return False
+        shape = shape.replace(b"[]", b"").replace(b"{}", b"")
+        rounds += 1
+    return True
 
 
 #: Integers a value may hold as numbers: what orjson reads and writes exactly.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -516,3 +517,57 @@ def test_a_template_cache_folder_that_is_gone_costs_a_compile_not_the_build(tmp_
     finally:
         env.bytecode_cache = kept
         env.cache.clear()
+
+
+# --- values kept as their text ------------------------------------------------------------
+
+_ODD_VALUES = [
+    # Written by other writers: spaced, "/" escaped, numbers orjson writes otherwise.
+    b'{"type":"run","run_id":"odd","composer":"Odd","mode":"test","started_at":"2026-01-01T00:00:00Z"}',
+    b'{"type":"step","run_id":"odd","entry_id":"a","name":"Spaced","status":"completed",'
+    b'"input": {"url" : "https:\\/\\/h.example\\/x", "n": [1.50, 1e5, -0, 0.0000001, 12345678901234567]},'
+    b'"output":{"password" : "hunter2-odd", "rows": [ {"id": 1} ]}}',
+    b'{"type":"step","run_id":"odd","entry_id":"b","name":"Fetch","status":"error",'
+    b'"http":{"request":{"method":"GET","url":"https://h.example/p?token=tok-odd-1"},'
+    b'"response":{"status":500,"headers":{"set-cookie":"c-odd"},"body":{"message":"boom","api_key":"k-odd"}}}}',
+    b'{"type":"step","run_id":"odd","entry_id":"c","name":"Page","status":"completed","parent":"b",'
+    b'"http":{"request":{"method":"GET"},"response":{"status":200,"body":[{"note":"# Title\\n\\n* a *list*"},'
+    b'{"auth":"Bearer abcdefgh12345678odd"}]}},"output":{"markdown":"**bold** text"}}',
+    b'{"type":"run_end","run_id":"odd","ended_at":"2026-01-01T00:01:00Z","output":{"summary" : [1.50]}}',
+]
+
+
+@pytest.mark.parametrize("exports", [False, True])
+def test_values_kept_as_their_text_write_the_site_the_full_parse_writes(tmp_path, monkeypatch, exports):
+    # Run logs alone take the first build's path; with exports to import, runs are read
+    # back from the store (merge.replay).
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from runreport import merge, read
+    from runreport.cli import main
+
+    root = Path(__file__).resolve().parents[2]
+    odd = tmp_path / "odd.jsonl"
+    odd.write_bytes(b"\n".join(_ODD_VALUES) + b"\n")
+    inputs = [str(root / "sample_runs"), str(root / "tests" / "fixtures" / "site" / "secrets.jsonl"), str(odd),
+              *([] if exports else ["--from", "runlog"])]
+    monkeypatch.setenv("RUNREPORT_JOBS", "1")
+
+    def build(name: str) -> dict[str, bytes]:
+        result = CliRunner().invoke(main, ["build", *inputs, "-o", str(tmp_path / name),
+                                           "--store", str(tmp_path / f"{name}.store")])
+        assert result.exit_code == 0, result.output
+        return _tree(tmp_path / name)
+
+    kept = build("kept")
+    monkeypatch.setattr(read, "read_keeping_text", lambda *args: None)
+    monkeypatch.setattr(merge, "read_keeping_text", lambda *args: None)
+    parsed = build("parsed")
+    assert kept.keys() == parsed.keys()
+    assert [k for k in kept if kept[k] != parsed[k]] == []
+    site = b"".join(kept.values())
+    for secret in (b"hunter2-odd", b"tok-odd-1", b"c-odd", b"k-odd", b"abcdefgh12345678odd"):
+        assert secret not in site
+    assert b"https://h.example/x" in site and b"1.5,100000.0,0,1e-7" in site  # (as orjson writes them)

@@ -37,13 +37,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 import orjson
 
+from runreport.jsontext import NOT_AS_WRITTEN, RawJSON
 from runreport.model import Entry
 from runreport.records import STEP_FIELDS
-from runreport.site import markdown
+from runreport.site import bytepattern, markdown
 
 #: Default size of a chunk file's data, and the largest value kept inline (bytes).
 DEFAULT_CHUNK_SIZE = 256 * 1024
@@ -267,7 +269,16 @@ def save_source(entry: Entry) -> dict | None:
 
 
 def _plain_json(value: Any) -> tuple[bytes, Any, None]:
+    if type(value) is RawJSON:
+        if not _not_as_written().groups(value.data):
+            return value.data, None, None
+        value = value.value
     return encoded(value), value, None
+
+
+@lru_cache(maxsize=1)
+def _not_as_written() -> bytepattern.PatternSet:
+    return bytepattern.PatternSet([(pattern, 1) for pattern in NOT_AS_WRITTEN])
 
 
 @dataclass

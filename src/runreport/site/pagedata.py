@@ -630,7 +630,8 @@ def run_sections(run: Run) -> list[tuple[str, Any]]:
 
 def entry_sections(e: Entry) -> list[tuple[str, Any]]:
     """(key, value) of an entry's data sections, "Other fields" last when there are any."""
-    out: list[tuple[str, Any]] = [(s.key, s.value) for s in e.sections]
+    # (A RawJSON goes to the packer as it is: its text is written unparsed when it can be.)
+    out: list[tuple[str, Any]] = [(s.key, s.held) for s in e.sections]
     other = chunks.other_fields(e.raw)
     if other:
         out.append((OTHER_SECTION[0], other))

@@ -33,6 +33,7 @@ from urllib.parse import unquote_plus
 
 import orjson
 
+from runreport.jsontext import NOT_AS_WRITTEN, RawJSON
 from runreport.site import bytepattern, markdown
 
 REDACTED = "[redacted]"
@@ -150,6 +151,7 @@ _PAIR_VALUE = 4  # a "value" key ...
 _PAIR_NAME = 8  # ... and a "name" or "key" key: maybe a name/value header pair
 _MARKDOWN = 16  # a Markdown hint (markdown.JSON_HINTS_ASCII; meaningful for ASCII text)
 _NOT_ASCII = 32
+_NOT_AS_WRITTEN = 64  # text orjson might write otherwise (jsontext.NOT_AS_WRITTEN): parsed first
 #: What a key loses before the key rules are searched in it (_SEPARATORS), and a name
 #: in a query or form besides ("+", a space once decoded).
 _KEY_SEP = rb"[-_ .]*"
@@ -190,6 +192,7 @@ def _triage_patterns(stems: tuple[str, ...] | None, masked: tuple[bytes, ...]) -
         (rb'"(?:name|key)":', _PAIR_NAME),
         (markdown.JSON_HINTS_ASCII.encode(), _MARKDOWN),
         (rb"[\x80-\xff]", _NOT_ASCII),
+        *((pattern, _NOT_AS_WRITTEN) for pattern in NOT_AS_WRITTEN),
     ]
     if stems is None:  # rules of the user's own: every key is decided, and any name in a string
         return patterns + [
@@ -291,6 +294,16 @@ class Redactor:
         returned is `value` itself when nothing was replaced, and None when
         the text was patched in place (parse the bytes if it is needed).
         """
+        if type(value) is RawJSON:
+            # A value kept as its text: judged on it when orjson would write the same bytes.
+            data = value.data
+            found = self._triage.groups(data)
+            if not found & _NOT_AS_WRITTEN:
+                markdown_hint = None if found & _NOT_ASCII else bool(found & _MARKDOWN)
+                if not found & (_WALK | _SECRET_KEY) and not (found & _PAIR_VALUE and found & _PAIR_NAME):
+                    return data, None, markdown_hint  # (nothing in it can be secret: see _scan)
+                return self._judged(data, value.value, found, markdown_hint)
+            value = value.value
         try:
             data = orjson.dumps(value)
         except TypeError:  # beyond what orjson encodes (huge integers): the exact walk
@@ -298,6 +311,11 @@ class Redactor:
             return _compact_json(out).encode("utf-8", "surrogatepass"), out, None
         found = self._triage.groups(data)
         markdown_hint = None if found & _NOT_ASCII else bool(found & _MARKDOWN)
+        return self._judged(data, value, found, markdown_hint)
+
+    def _judged(self, data: bytes, value: Any, found: int,
+                markdown_hint: bool | None) -> tuple[bytes, Any, bool | None]:
+        """Redaction of a value from its compact JSON `data` and the triage's `found` (see json)."""
         if not isinstance(value, (dict, list, str)):
             return data, value, markdown_hint
         secret_keys = self._scan(data, value, found)
