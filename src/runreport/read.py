@@ -45,7 +45,7 @@ class InputError(Exception):
     """A path given by the user that does not exist or cannot be read."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Line:
     """One parsed JSON object with its place in the input."""
 
@@ -168,27 +168,41 @@ def _parse_line(raw: bytes, file: str, number: int) -> Line | Problem:
 KEPT_AS_TEXT = ("input", "output")
 
 
+class _Response(msgspec.Struct, forbid_unknown_fields=True):
+    status: Any = msgspec.UNSET
+    headers: Any = msgspec.UNSET
+    body: msgspec.Raw = msgspec.UNSET
+
+
+class _Http(msgspec.Struct, forbid_unknown_fields=True):
+    request: Any = msgspec.UNSET
+    response: _Response = msgspec.UNSET
+
+
 @lru_cache(maxsize=1)
 def _record_decoder() -> msgspec.json.Decoder:
-    """A decoder of a record with the contract's fields only, KEPT_AS_TEXT as text."""
+    """A decoder of a record with the contract's fields only, KEPT_AS_TEXT as text, and
+    an `http` with the usual fields only, its response body as text."""
     from runreport.records import RECORD_FIELDS  # (records reads Line from here)
 
     names = tuple(dict.fromkeys(["v", "type", *(f.name for table in RECORD_FIELDS.values()
                                                  for f in table)]))
-    fields = [(name, msgspec.Raw if name in KEPT_AS_TEXT or name == "http" else object, msgspec.UNSET)
-              for name in names]
+    types = {**{name: msgspec.Raw for name in KEPT_AS_TEXT}, "http": _Http}
+    fields = [(name, types.get(name, Any), msgspec.UNSET) for name in names]
     record = msgspec.defstruct("RecordLine", fields, forbid_unknown_fields=True)
     return msgspec.json.Decoder(record)
 
 
 def read_keeping_text(raw: bytes, file: str, number: int) -> Line | None:
-    """The line with its KEPT_AS_TEXT values as RawJSON, or None: the full parse decides.
+    """The line with its KEPT_AS_TEXT values and response body as RawJSON, or None: the
+    full parse decides.
 
     Taken only when the result is the one the full parse gives, which the
-    line shows cheaply: only the contract's fields (msgspec checks the JSON
-    of the rest as it skips it), UTF-8, no integer beyond 64 bits, no
-    number that could overflow a double, nesting provably within MAX_DEPTH.
-    Anything else (a bad line included) is left to the full parse.
+    line shows cheaply: only the contract's fields and an `http` of the
+    usual ones (msgspec checks the JSON of the rest as it skips it), UTF-8,
+    no integer beyond 64 bits, no number that could overflow a double,
+    nesting provably within MAX_DEPTH. Anything else (a bad line included)
+    is left to the full parse.
     """
     decoder = _record_decoder()
     try:
@@ -207,17 +221,26 @@ def read_keeping_text(raw: bytes, file: str, number: int) -> Line | None:
         return None
     unset = msgspec.UNSET
     data = {name: value for name, value in msgspec.structs.asdict(record).items() if value is not unset}
-    if data.get("type") != "step":  # (elsewhere these fields are unknown ones, shown within others)
-        for name in (*KEPT_AS_TEXT, "http"):
-            if name in data:
-                data[name] = orjson.loads(bytes(data[name]))
-        return Line(file, number, data, raw)
+    # (On other records these fields are unknown ones, shown within the others: parsed.)
+    kept = _kept if data.get("type") == "step" else _parsed
     for name in KEPT_AS_TEXT:
         value = data.get(name)
         if value is not None:
-            data[name] = _kept(bytes(value))
-    if "http" in data:
-        data["http"] = _http_value(bytes(data["http"]))
+            data[name] = kept(bytes(value))
+    http = data.get("http")
+    if http is not None:
+        data["http"] = value = {}
+        if http.request is not unset:
+            value["request"] = http.request
+        response = http.response
+        if response is not unset:
+            value["response"] = shown = {}
+            if response.status is not unset:
+                shown["status"] = response.status
+            if response.headers is not unset:
+                shown["headers"] = response.headers
+            if response.body is not unset:
+                shown["body"] = kept(bytes(response.body))
     return Line(file, number, data, raw)
 
 
@@ -226,40 +249,7 @@ def _kept(text: bytes) -> Any:
     return RawJSON(text) if text[:1] in _CONTAINER_START else orjson.loads(text)
 
 
-class _Response(msgspec.Struct, forbid_unknown_fields=True):
-    status: Any = msgspec.UNSET
-    headers: Any = msgspec.UNSET
-    body: msgspec.Raw = msgspec.UNSET
-
-
-class _Http(msgspec.Struct, forbid_unknown_fields=True):
-    request: Any = msgspec.UNSET
-    response: _Response = msgspec.UNSET
-
-
-_HTTP = msgspec.json.Decoder(_Http)
-
-
-def _http_value(text: bytes) -> Any:
-    """An `http` field with its response body kept as text (KEPT_AS_TEXT), when it has
-    the usual fields only; else parsed whole."""
-    try:
-        http = _HTTP.decode(text)
-    except msgspec.ValidationError:
-        return orjson.loads(text)
-    value: dict[str, Any] = {}
-    if http.request is not msgspec.UNSET:
-        value["request"] = http.request
-    response = http.response
-    if response is not msgspec.UNSET:
-        value["response"] = shown = {}
-        if response.status is not msgspec.UNSET:
-            shown["status"] = response.status
-        if response.headers is not msgspec.UNSET:
-            shown["headers"] = response.headers
-        if response.body is not msgspec.UNSET:
-            shown["body"] = _kept(bytes(response.body))
-    return value
+_parsed = orjson.loads
 
 
 _CONTAINER_START = (b"{", b"[")

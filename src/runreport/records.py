@@ -297,7 +297,7 @@ RECORD_FIELDS = {"run": RUN_FIELDS, "run_end": RUN_END_FIELDS, "step": STEP_FIEL
 # --- checked records ------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RunRecord:
     """A `run` record; ``fields`` holds every field but ``v`` and ``type``, normalised."""
 
@@ -307,7 +307,7 @@ class RunRecord:
     fields: dict
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RunEndRecord:
     """A `run_end` record; ``fields`` holds every field but ``v`` and ``type``."""
 
@@ -317,7 +317,7 @@ class RunEndRecord:
     fields: dict
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StepRecord:
     """A `step` record; ``fields`` holds every field but ``v``, ``type``, ``run_id``, ``entry_id`` and ``seq``."""
 
@@ -381,11 +381,10 @@ def check_record(line: Line) -> tuple[Record | None, list[Problem]]:
     what = f"{record_type} record"
     fields = {k: v for k, v in data.items() if k not in ("v", "type")}
     refused = False
-    for field in table:
-        if field.name not in data:
-            if field.required:
-                report("error", f'{what}: missing required field "{field.name}"')
-                refused = True
+    for field in _fields_to_check(record_type, tuple(data)):
+        if field.name not in data:  # (a required one)
+            report("error", f'{what}: missing required field "{field.name}"')
+            refused = True
             continue
         value = data[field.name]
         if value is None and not field.required:
@@ -428,6 +427,13 @@ def check_record(line: Line) -> tuple[Record | None, list[Problem]]:
     entry = fields.pop("entry_id")
     seq = fields.pop("seq", None)
     return StepRecord(line.file, line.line, run, entry, seq, fields), problems
+
+
+@lru_cache(maxsize=4096)
+def _fields_to_check(record_type: str, keys: tuple[str, ...]) -> tuple[Field, ...]:
+    """The fields of a record of this type with these keys that are checked: those it
+    has and the required ones, in the table's order (the order of the problems)."""
+    return tuple(f for f in RECORD_FIELDS[record_type] if f.required or f.name in keys)
 
 
 def _found(value: Any) -> str:
