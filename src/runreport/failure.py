@@ -9,9 +9,9 @@ be published (the site's redactor), or redact the line they get.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import orjson
 
 if TYPE_CHECKING:
@@ -21,8 +21,7 @@ if TYPE_CHECKING:
 MESSAGE_LENGTH = 200
 
 
-@dataclass(frozen=True)
-class FirstError:
+class FirstError(msgspec.Struct, frozen=True):
     entry_id: str | None  # None: the run's own error
     step: str  # the failing step's name, or "run"
     message: str  # one line

@@ -22,12 +22,12 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import click
+import msgspec
 
 from runreport.atomic import staged, write_text
 from runreport.read import MAX_DEPTH, nested_too_deep
@@ -82,8 +82,7 @@ class MalformedFile(LibraryError):
 # --- data -----------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Variable:
+class Variable(msgspec.Struct, frozen=True):
     """One saved variable of a test case."""
 
     path: str  # dot-separated, e.g. "step.fetch_leads.output"
@@ -91,8 +90,7 @@ class Variable:
     source: dict  # run_id, entry_id, step_id, step_name, saved_at (as stored)
 
 
-@dataclass(frozen=True, slots=True)
-class Case:
+class Case(msgspec.Struct, frozen=True):
     """One test case of a prompt."""
 
     prompt: str
@@ -102,8 +100,7 @@ class Case:
     document: dict | None = None  # the case file as read (what the Save dialog updates)
 
 
-@dataclass(frozen=True, slots=True)
-class Prompt:
+class Prompt(msgspec.Struct, frozen=True):
     """One prompt of the library, with its test cases."""
 
     name: str
@@ -113,8 +110,7 @@ class Prompt:
     cases: tuple[Case, ...]  # sorted by name
 
 
-@dataclass(frozen=True, slots=True)
-class Library:
+class Library(msgspec.Struct, frozen=True):
     """Everything in a library folder, plus what could not be read."""
 
     prompts: tuple[Prompt, ...]  # sorted by name

@@ -17,9 +17,9 @@ merges them again when a spilled or stored run is needed (see
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import orjson
 
 from runreport.problems import Problem
@@ -38,12 +38,11 @@ def newer(candidate: Stamp, current: Stamp) -> bool:
     return cand_order > cur_order
 
 
-@dataclass(slots=True)
-class FieldSet:
+class FieldSet(msgspec.Struct):
     """Merged fields of one record stream (an entry, a run, a run's end)."""
 
-    values: dict[str, Any] = field(default_factory=dict)
-    stamps: dict[str, Stamp] = field(default_factory=dict)
+    values: dict[str, Any] = msgspec.field(default_factory=dict)
+    stamps: dict[str, Stamp] = msgspec.field(default_factory=dict)
 
     def apply(self, fields: dict[str, Any], stamp: Stamp) -> None:
         for key, value in fields.items():
@@ -53,17 +52,15 @@ class FieldSet:
                 self.stamps[key] = stamp
 
 
-@dataclass(slots=True)
-class EntryState:
+class EntryState(msgspec.Struct):
     entry_id: str
     file: str  # place of the entry's first record, for problems about the entry
     line: int
     order: int  # read order of the first record: the entry's first-seen position
-    fields: FieldSet = field(default_factory=FieldSet)
+    fields: FieldSet = msgspec.field(default_factory=FieldSet)
 
 
-@dataclass(slots=True)
-class RunState:
+class RunState(msgspec.Struct):
     """Everything read so far about one run, before derivation."""
 
     run_id: str
@@ -72,8 +69,8 @@ class RunState:
     run: FieldSet | None = None  # merged `run` records; None until one arrives
     end: FieldSet | None = None  # merged `run_end` records
     end_place: tuple[str, int] | None = None
-    entries: dict[str, EntryState] = field(default_factory=dict)  # first-seen order
-    files: list[str] = field(default_factory=list)  # every file with a record of the run, first seen first
+    entries: dict[str, EntryState] = msgspec.field(default_factory=dict)  # first-seen order
+    files: list[str] = msgspec.field(default_factory=list)  # every file with a record of the run, first seen first
 
     @property
     def ended(self) -> bool:

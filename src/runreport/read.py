@@ -56,8 +56,7 @@ class Line:
     big_integers: int = field(default=0, compare=False)  # integers beyond 64 bits, kept as text
 
 
-@dataclass(slots=True)
-class Cursor:
+class Cursor(msgspec.Struct):
     """How much of a file has been consumed: complete lines only."""
 
     offset: int = 0  # bytes (decompressed bytes for *.gz)

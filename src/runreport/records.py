@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
+import msgspec
 import orjson
 
 from runreport.model import ENTRY_STATUSES, MODES, STATUS_ALIASES
@@ -97,8 +97,7 @@ def is_rfc3339(value: object) -> bool:
 # --- kinds of values --------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Kind:
+class Kind(msgspec.Struct, frozen=True):
     """What one field accepts: a check, the words for messages, and the JSON Schema."""
 
     expected: str  # completes 'expected "field" to be …'
@@ -240,8 +239,7 @@ STATUS = Kind(
 # --- the contract: one table of fields per record type ---------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(msgspec.Struct, frozen=True):
     """One top-level field of a record."""
 
     name: str
@@ -297,8 +295,7 @@ RECORD_FIELDS = {"run": RUN_FIELDS, "run_end": RUN_END_FIELDS, "step": STEP_FIEL
 # --- checked records ------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class RunRecord:
+class RunRecord(msgspec.Struct):
     """A `run` record; ``fields`` holds every field but ``v`` and ``type``, normalised."""
 
     file: str
@@ -307,8 +304,7 @@ class RunRecord:
     fields: dict
 
 
-@dataclass(slots=True)
-class RunEndRecord:
+class RunEndRecord(msgspec.Struct):
     """A `run_end` record; ``fields`` holds every field but ``v`` and ``type``."""
 
     file: str
@@ -317,8 +313,7 @@ class RunEndRecord:
     fields: dict
 
 
-@dataclass(slots=True)
-class StepRecord:
+class StepRecord(msgspec.Struct):
     """A `step` record; ``fields`` holds every field but ``v``, ``type``, ``run_id``, ``entry_id`` and ``seq``."""
 
     file: str

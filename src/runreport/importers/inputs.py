@@ -121,11 +121,13 @@ def prepare(inputs, source: str, work: Path, *, following: bool = False) -> tupl
     if source == "runlog":
         return find_inputs(inputs), []
     files = all_files(inputs)
+    kinds = {path: sniff(path) if source == "auto" else source for path in files}
+    if all(kind == "runlog" for kind in kinds.values()):  # (no importer to load: a rebuild's start-up)
+        return files, []
     from runreport.importers.command import iter_records, read_documents
 
     out: list[Path] = []
     problems: list[Problem] = []
-    kinds = {path: sniff(path) if source == "auto" else source for path in files}
     # Temporal histories are imported file by file, but a child's history nests in its
     # parent's run wherever the parent's history is: where each goes is found first.
     temporal = [path for path in files if kinds[path] == "temporal"]
