@@ -120,6 +120,25 @@ def test_the_reader_keeps_text_only_where_the_full_parse_reads_the_same(value, b
 
 
 @pytest.mark.parametrize("raw", [
+    # Fields of other record types are this record's other fields, shown in the order logged.
+    b'{"v":1,"type":"run_end","run_id":"r1","ended_at":"2026-01-01T00:00:03Z","output":{"a":42},"status":"ok"}',
+    b'{"v":1,"type":"run","run_id":"r1","composer":"C","http":{"response":{"body":1,"status":2}},"name":"x"}',
+    b'{"type":"step","run_id":"r","entry_id":"e","composer":"C","ended_at":"2026-01-01T00:00:03Z","mode":"test"}',
+])
+def test_a_record_with_fields_of_another_type_keeps_them_in_the_order_logged(raw):
+    kept = read._parse_line(raw, "f.jsonl", 1)
+    assert read.read_keeping_text(raw, "f.jsonl", 1) is None
+    assert list(kept.data) == list(orjson.loads(raw)) and kept.data == orjson.loads(raw)
+
+
+def test_a_line_nested_deeper_than_msgspec_goes_is_a_problem_not_a_crash():
+    raw = b'{"type":"step","run_id":"r","entry_id":"e","output":' + b"[" * 1000 + b"1" + b"]" * 1000 + b"}"
+    assert read.read_keeping_text(raw, "f.jsonl", 1) is None
+    got = read._parse_line(raw, "f.jsonl", 1)
+    assert isinstance(got, Problem) and "nested" in got.message and got == _full_parse(raw, 1)
+
+
+@pytest.mark.parametrize("raw", [
     b'{"type":"step","run_id":"r","entry_id":"e","input":[1e400]}',
     b'{"type":"step","run_id":"r","entry_id":"e","output":{"n":1E+309}}',
     b'{"type":"step","run_id":"r","entry_id":"e","input":["\xff"]}',

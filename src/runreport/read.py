@@ -197,8 +197,9 @@ def read_keeping_text(raw: bytes, file: str, number: int) -> Line | None:
     full parse decides.
 
     Taken only when the result is the one the full parse gives, which the
-    line shows cheaply: only the contract's fields and an `http` of the
-    usual ones (msgspec checks the JSON of the rest as it skips it), UTF-8,
+    line shows cheaply: only its record type's fields (the struct's order is
+    not the line's, which its other fields keep) and an `http` of the usual
+    ones (msgspec checks the JSON of the rest as it skips it), UTF-8,
     no integer beyond 64 bits, no number that could overflow a double,
     nesting provably within MAX_DEPTH. Anything else (a bad line included)
     is left to the full parse.
@@ -206,7 +207,7 @@ def read_keeping_text(raw: bytes, file: str, number: int) -> Line | None:
     decoder = _record_decoder()
     try:
         record = decoder.decode(raw)
-    except msgspec.MsgspecError:
+    except (msgspec.MsgspecError, RecursionError):  # (msgspec stops at 1,000 levels: deep)
         return None
     if not raw.isascii():
         try:
@@ -220,12 +221,16 @@ def read_keeping_text(raw: bytes, file: str, number: int) -> Line | None:
         return None
     unset = msgspec.UNSET
     data = {name: value for name, value in msgspec.structs.asdict(record).items() if value is not unset}
-    # (On other records these fields are unknown ones, shown within the others: parsed.)
-    kept = _kept if data.get("type") == "step" else _parsed
+    # The struct knows every record type's fields; one of another type is an unknown field
+    # of this record, shown among its other fields in the order logged, which the struct's
+    # order is not: read in full.
+    kind = data.get("type")
+    if not isinstance(kind, str) or not _own_fields(kind).issuperset(data):
+        return None
     for name in KEPT_AS_TEXT:
         value = data.get(name)
         if value is not None:
-            data[name] = kept(bytes(value))
+            data[name] = _kept(bytes(value))
     http = data.get("http")
     if http is not None:
         data["http"] = value = {}
@@ -239,16 +244,22 @@ def read_keeping_text(raw: bytes, file: str, number: int) -> Line | None:
             if response.headers is not unset:
                 shown["headers"] = response.headers
             if response.body is not unset:
-                shown["body"] = kept(bytes(response.body))
+                shown["body"] = _kept(bytes(response.body))
     return Line(file, number, data, raw)
+
+
+@lru_cache(maxsize=8)
+def _own_fields(kind: str) -> frozenset[str]:
+    """The names a line of this record type may hold: its table's, `v` and `type`."""
+    from runreport.records import RECORD_FIELDS  # (records reads Line from here)
+
+    table = RECORD_FIELDS.get(kind)
+    return frozenset(["v", "type", *(f.name for f in table)]) if table else frozenset()
 
 
 def _kept(text: bytes) -> Any:
     """A value's text as RawJSON when it is an object or an array, else the value."""
     return RawJSON(text) if text[:1] in _CONTAINER_START else orjson.loads(text)
-
-
-_parsed = orjson.loads
 
 
 _CONTAINER_START = (b"{", b"[")
