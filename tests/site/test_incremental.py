@@ -69,6 +69,11 @@ def run_files(i: int) -> set[str]:
     return {f"runs/{safe_name(rid)}.html", d + "log.js", d + "v-0.js"}
 
 
+def block_file(i: int) -> set[str]:
+    """The manifest's block holding run i's entry (rewritten when the run changes)."""
+    return {f"{manifest.BLOCKS}/{manifest.block_of(f'run-{i:04d}')}.json"}
+
+
 # (data/search/all-0.js: the newest block of the search index, which every new run joins.)
 # (insights.html: every composer's numbers, which a new or changed run moves.)
 HEAD = {"index.html", "data/list/all.js", "data/search/all-0.js", "build.js", "insights.html", manifest.NAME}
@@ -86,11 +91,11 @@ def test_appending_one_run_rewrites_only_its_files_its_composer_and_the_newest_p
     append(site.log, run_records(n, "Alpha"))
     report = site.build()
 
-    expected = run_files(n) | composer_files("Alpha") | HEAD
+    expected = run_files(n) | composer_files("Alpha") | HEAD | block_file(n)
     assert not report.full
     assert report.rendered_runs == [f"run-{n:04d}"]
     assert rewritten(before, snapshot(site.out)) == expected
-    assert set(report.written) == expected - {manifest.NAME}
+    assert set(report.written) == expected - {manifest.NAME} - block_file(n)
     # Block pages and the match index do not move: a new run changes only the newest ones.
     index = (site.out / "index.html").read_text()
     assert f'data-run-id="run-{n:04d}"' in index and 'data-count-all="231"' in index
@@ -103,7 +108,7 @@ def test_appending_one_run_rewrites_only_its_files_its_composer_and_the_newest_p
     append(site.log, run_records(n + 1, "Beta", error=True))
     site.build()
     assert rewritten(before, snapshot(site.out)) == (
-        run_files(n + 1) | composer_files("Beta") | HEAD
+        run_files(n + 1) | composer_files("Beta") | HEAD | block_file(n + 1)
         | {"data/match/all-0.js", f"data/match/{safe_name('Beta')}-0.js", "failures.html"})
 
 
@@ -127,7 +132,8 @@ def test_a_status_change_rewrites_the_run_and_the_pages_showing_it(tmp_path):
     before = snapshot(site.out)
     append(site.log, run_records(1, "Beta")[1:])
     site.build()
-    assert rewritten(before, snapshot(site.out)) == run_files(1) | composer_files("Beta") | HEAD
+    assert rewritten(before, snapshot(site.out)) == (
+        run_files(1) | composer_files("Beta") | HEAD | block_file(1))
     assert 'data-status="running"' not in (site.out / "index.html").read_text()
 
 

@@ -64,9 +64,15 @@ DAMAGE = {
         store / "manifest.json", lambda m: {**m, "runs": {k: {**v, "row": v["row"][:-1]} if n == 2 else v
                                                            for n, (k, v) in enumerate(m["runs"].items())}}),
     "a run's files in the site manifest garbled": lambda site, store: _edit_json(
-        site / ".runreport-manifest.json", lambda m: {**m, "runs": {
-            k: [v[0], v[1], v[2].replace("\t", " ")] if n == 2 else v for n, (k, v) in enumerate(m["runs"].items())}}),
+        _manifest_block(site), lambda m: {
+            k: [v[0], v[1], v[2].replace("\t", " ")] if n == 0 else v for n, (k, v) in enumerate(m.items())}),
+    "a block of the site manifest deleted": lambda site, store: _manifest_block(site).unlink(),
+    "a block of the site manifest of garbage": lambda site, store: _manifest_block(site).write_bytes(b"{\xff"),
 }
+
+
+def _manifest_block(site: Path) -> Path:
+    return sorted((site / ".runreport-manifest.d").glob("*.json"))[1]
 
 
 def _swap(a: Path, b: Path) -> None:

@@ -245,7 +245,9 @@ class _Writer:
         """
         old, new = self.old, self.new
         stale = set(old.files) - set(new.files)
-        for run_id, entry in old.runs.items():  # (a kept run's entry is the same list)
+        # (A block carried over whole has the same runs and files; a kept run's entry is the
+        # same list.)
+        for run_id, entry in old.entries_of(set(old.blocks) - new.carried):
             now = new.runs.get(run_id)
             if now is not entry and (now is None or now[2] != entry[2]):
                 gone = {rel for rel, _ in old.run_marks(run_id)}
@@ -650,10 +652,10 @@ class _DiskCheck:
     process with threads, as `watch` and `serve` are) or fails, it is done here.
     """
 
-    def __init__(self, out: Path, runs: dict[str, list]) -> None:
-        self._out, self._runs = out, runs
+    def __init__(self, out: Path, manifest: build_manifest.Manifest) -> None:
+        self._out, self._manifest = out, manifest
         self._child: tuple[int, int] | None = None
-        if len(runs) >= FORKED_CHECK_MIN_RUNS and _forking_is_safe():
+        if manifest.run_count() >= FORKED_CHECK_MIN_RUNS and _forking_is_safe():
             self._child = self._fork()
 
     def _fork(self) -> tuple[int, int] | None:
@@ -672,7 +674,7 @@ class _DiskCheck:
             try:
                 os.close(read_end)
                 with os.fdopen(write_end, "wb") as pipe:
-                    pipe.write(orjson.dumps(_damaged_runs(self._out, self._runs)))
+                    pipe.write(orjson.dumps(_damaged(self._out, self._manifest)))
                 code = 0
             finally:
                 os._exit(code)
@@ -691,8 +693,9 @@ class _DiskCheck:
                 pass
             os.waitpid(pid, 0)
 
-    def damaged(self) -> set[str]:
-        """The runs whose files failed the check."""
+    def damaged(self) -> tuple[set[str], set[str]]:
+        """The runs whose files failed the check, and the manifest's blocks that could not
+        be read (whose runs' files are not known)."""
         if self._child is not None:
             pid, read_end = self._child
             self._child = None
@@ -701,15 +704,17 @@ class _DiskCheck:
             _, status = os.waitpid(pid, 0)
             if os.waitstatus_to_exitcode(status) == 0:
                 try:
-                    return set(orjson.loads(answer))
-                except orjson.JSONDecodeError:
+                    runs, blocks = orjson.loads(answer)
+                    return set(runs), set(blocks)
+                except (orjson.JSONDecodeError, ValueError, TypeError):
                     pass
-        return set(_damaged_runs(self._out, self._runs))
+        runs, blocks = _damaged(self._out, self._manifest)
+        return set(runs), set(blocks)
 
 
-def _damaged_runs(out: Path, runs: dict[str, list]) -> list[str]:
+def _damaged(out: Path, manifest: build_manifest.Manifest) -> tuple[list[str], list[str]]:
     damaged = []
-    for run_id, entry in runs.items():
+    for run_id, entry in manifest.all_runs().items():
         try:
             marks = build_manifest.unpack_files(entry[2])
         except ValueError:  # (a damaged entry: rendered again)
@@ -717,7 +722,7 @@ def _damaged_runs(out: Path, runs: dict[str, list]) -> list[str]:
             continue
         if not _on_disk(out, marks):
             damaged.append(run_id)
-    return damaged
+    return damaged, sorted(manifest.damaged)
 
 
 def _forking_is_safe() -> bool:
@@ -745,7 +750,7 @@ def previous_build(out_dir: Path | str, options: BuildOptions) -> Previous | Non
     manifest = build_manifest.read(out, site_globals(options, librarypages.exists(options.library)))
     if manifest is None:
         return None
-    return Previous(manifest, _DiskCheck(out, manifest.runs))
+    return Previous(manifest, _DiskCheck(out, manifest))
 
 
 def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = BuildOptions(),
@@ -813,10 +818,22 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
         digests = {row.run_id: content_hash_of(row.run_id) if content_hash_of else "" for row in index}
     # Runs whose records are those their files were made from keep them, if the files are
     # still there: that check (a stat of each) runs beside this process's work (_DiskCheck).
-    unchanged_runs = {rid: entry for rid, digest in digests.items()
-                      if digest and (entry := w.old.runs.get(rid)) is not None and entry[0] == digest}
+    # A block of runs none of which changed, came or went is carried over whole, unread.
+    by_block = build_manifest.runs_by_block(digests)
+    carried: dict[str, Any] = {}
+    unchanged_runs: dict[str, Any] = {}
+    for block, block_digests in by_block.items():
+        summary = w.old.blocks.get(block)
+        if (summary is not None and all(block_digests.values())
+                and summary[0] == build_manifest.runs_key(block_digests.items())):
+            carried[block] = summary
+            unchanged_runs.update(dict.fromkeys(block_digests))
+            continue
+        unchanged_runs.update({rid: entry for rid, digest in block_digests.items()
+                               if digest and (entry := w.old.entry(rid)) is not None
+                               and entry[0] == digest})
     if check is None:
-        check = _DiskCheck(out, unchanged_runs)
+        check = _DiskCheck(out, w.old)
     ready = {rid: files for rid, (digest, files) in (prerendered or {}).items()
              if digests.get(rid) == digest}
     job = _RunJob(loaded, out, w.old, options, redactor, w.has_library)
@@ -838,20 +855,34 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
                                lambda path, title, kind: _base(path, title, kind, np, True))
     write_failures(w, index, np, redactor, row_keys)
     write_insights(w, by_composer, np, redactor, row_keys)
-    # (Runs whose files were cut, emptied or deleted are made again.)
-    damaged = {rid for rid in check.damaged() if rid in unchanged_runs}
+    # (Runs whose files were cut, emptied or deleted are made again, and so are those of
+    # a block of the manifest that could not be read.)
+    damaged_runs, damaged_blocks = check.damaged()
+    damaged = {rid for rid in damaged_runs if rid in unchanged_runs}
+    damaged.update(rid for block in damaged_blocks for rid in by_block.get(block, ()) if rid in unchanged_runs)
+    for block, summary in carried.items():
+        if block in damaged_blocks or any(rid in damaged for rid in by_block[block]):
+            # (Not carried after all: its other runs keep their entries, read now.)
+            for rid, digest in by_block[block].items():
+                entry = w.old.entry(rid)
+                if entry is not None and entry[0] == digest:
+                    unchanged_runs[rid] = entry
+                else:
+                    damaged.add(rid)
+        else:
+            w.new.carry(block, summary)
     for run_id, entry in unchanged_runs.items():
-        if run_id not in damaged:
+        if run_id not in damaged and entry is not None:
             w.new.runs[run_id] = entry
     _write_runs(w, job, [row.run_id for row in index if row.run_id in damaged], digests, ready, jobs)
-    w.new.runs = dict(sorted(w.new.runs.items()))  # (as the manifest keeps them, and the stamp reads them)
+    w.new.runs = dict(sorted(w.new.runs.items()))  # (as the manifest keeps them)
+    w.new.seal()
     w.text(PROBLEMS_SRC, data_file_bytes(PROBLEMS_SRC, {"kind": "problems", "count": np}))
     w.text("problems.html", render("problems.html", rows=problem_rows,
                                    **_base("problems.html", "Problems", "problems", np,
                                            w.has_library)))
     # The stamp changes exactly when some file did; pages poll it (see runreport.js).
-    build_id = content_hash([sorted(w.new.files.items()),
-                             [files for _, _, files in w.new.runs.values()]])[:16]
+    build_id = w.new.build_id()
     w.text(BUILD_STAMP, f"RunReport.build({js_json(build_id)});\n")
     w.new.build = report.build_id = build_id
 
