@@ -12,7 +12,7 @@ Kept in the output folder as `.runreport-manifest.json`::
     files               per other written file: [sha256 of its bytes, size]
 
 and the runs' entries in `.runreport-manifest.d/<block>.json`, one file per
-block of runs (BLOCK_COUNT blocks, a run's block is a CRC of its id)::
+block of runs (`runreport.hashing.block_of`: 256 blocks by a CRC of its id)::
 
     per run: [content hash (from the loader), bytes of its files,
               its files as "path\tsha256\tsize" lines]
@@ -49,22 +49,15 @@ import orjson
 
 from runreport import __version__
 from runreport.atomic import write_bytes
-from runreport.hashing import bytes_hash, content_hash
+from runreport.hashing import BLOCK_COUNT, BLOCK_NAMES, block_of, bytes_hash, content_hash
 
 FORMAT = 7  # 7: runs' entries in blocks; 6: a run's files as one string; 5: runs without their index rows (unread, and the rows grew); 4: insights pages; 3: cards and logs say what went wrong; 2: problem count from data/problems.js
 NAME = ".runreport-manifest.json"
 #: The folder of the runs' entries, beside the manifest.
 BLOCKS = ".runreport-manifest.d"
-BLOCK_COUNT = 256
 
 #: A block's summary in the manifest: [runs key, sha256 of its file, runs, files, bytes, pages].
 Summary = Sequence
-
-
-def block_of(run_id: str) -> str:
-    """The block of a run: two hex digits of a CRC of its id (cheap for 100,000 ids, and
-    the same in every process, unlike `hash`)."""
-    return f"{zlib.crc32(run_id.encode('utf-8', 'surrogatepass')) % BLOCK_COUNT:02x}"
 
 
 def runs_key(runs: Iterable[tuple[str, str]]) -> str:
@@ -75,8 +68,9 @@ def runs_key(runs: Iterable[tuple[str, str]]) -> str:
 def runs_by_block(digests: dict[str, str]) -> dict[str, dict[str, str]]:
     """Runs' content hashes grouped by block."""
     grouped: dict[str, dict[str, str]] = defaultdict(dict)
+    crc, names, count = zlib.crc32, BLOCK_NAMES, BLOCK_COUNT  # (block_of, inlined: 100,000 runs)
     for run_id, digest in digests.items():
-        grouped[block_of(run_id)][run_id] = digest
+        grouped[names[crc(run_id.encode("utf-8", "surrogatepass")) % count]][run_id] = digest
     return grouped
 
 
