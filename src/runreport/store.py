@@ -3,11 +3,8 @@
 Layout of a store folder::
 
     manifest.json        format, tool version, read position of every input
-                         file, and the SHA-256 of each block file
-    manifest.d/<b>.json  the runs of block <b> (runreport.hashing.block_of):
-                         per run its content hash, index row (its values in
-                         field order) and problems; a rebuild after an
-                         appended run rewrites one block, not every run's
+                         file, and per run its content hash, index row (its
+                         values in field order) and problems
     runs/<safe>.rec      one file per run: a JSON header line naming the run
                          and, for each of its records, its place, its byte
                          offset in the input file and its length; then the
@@ -49,7 +46,7 @@ import orjson
 
 from runreport import __version__
 from runreport.atomic import PRIVATE, write_bytes
-from runreport.hashing import block_of, bytes_hash, safe_name
+from runreport.hashing import bytes_hash, safe_name
 from runreport.merge import RunState, replay
 from runreport.model import ROW_FIELDS
 
@@ -60,10 +57,8 @@ INLINE = -1
 #: The start of a run file that refers to a run file packed inside another file.
 REFERENCE = b"ref "
 
-FORMAT = 12  # 12: runs in blocks; 11: an export's run log named by its file name in content hashes (store-independent); 10: index rows as lists of values (runreport.model.ROW_FIELDS); 9: index rows keep step names and durations as one JSON text; 8: index rows keep their times as epoch microseconds; 7: index rows keep their steps' durations; 6: failures name their HTTP endpoint; 5: index rows say what went wrong; 4: records as read or placed
+FORMAT = 11  # 11: an export's run log named by its file name in content hashes (store-independent); 10: index rows as lists of values (runreport.model.ROW_FIELDS); 9: index rows keep step names and durations as one JSON text; 8: index rows keep their times as epoch microseconds; 7: index rows keep their steps' durations; 6: failures name their HTTP endpoint; 5: index rows say what went wrong; 4: records as read or placed
 MANIFEST = "manifest.json"
-#: The folder of the manifest's blocks of runs.
-BLOCKS = "manifest.d"
 #: Bytes hashed at the start of a file and just before the read position to
 #: tell an append (both unchanged) from a rewrite, truncation or rotation.
 PROBE = 4096
@@ -100,53 +95,14 @@ class StoredRun(msgspec.Struct):
 
 
 class _Manifest(msgspec.Struct):
-    """The store's manifest as written by `Store.save`."""
+    """The store's manifest as written by `Store.save` (runs sorted by id)."""
 
     format: int
     version: str
     order: int
     files: dict[str, FileMark]
     file_problems: dict[str, list[dict]]
-    blocks: dict[str, str]  # block -> SHA-256 of its file
-
-
-class _Runs(dict):
-    """The store's runs by id, noting which were set or removed since the last save (a
-    dict: every read is a dict's)."""
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.changed: set[str] = set()
-
-    def __setitem__(self, run_id: str, run: StoredRun) -> None:
-        super().__setitem__(run_id, run)
-        self.changed.add(run_id)
-
-    def __delitem__(self, run_id: str) -> None:
-        super().__delitem__(run_id)
-        self.changed.add(run_id)
-
-    def pop(self, run_id: str, *default: Any) -> Any:
-        self.changed.add(run_id)
-        return super().pop(run_id, *default)
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        for run_id, run in dict(*args, **kwargs).items():
-            self[run_id] = run
-
-    def setdefault(self, run_id: str, default: Any = None) -> Any:
-        if run_id not in self:
-            self[run_id] = default
-        return self[run_id]
-
-    def clear(self) -> None:
-        self.changed.update(self)
-        super().clear()
-
-    def popitem(self) -> tuple[str, StoredRun]:
-        run_id, run = super().popitem()
-        self.changed.add(run_id)
-        return run_id, run
+    runs: dict[str, StoredRun]
 
 
 class _Stamp(msgspec.Struct):
@@ -160,7 +116,6 @@ class _Stamp(msgspec.Struct):
 # dicts of it, checking every type on the way: 10,000 runs are 6.5 MB, read and written
 # on every rebuild.)
 _MANIFEST = msgspec.json.Decoder(_Manifest)
-_BLOCK = msgspec.json.Decoder(dict[str, StoredRun])
 _ENCODER = msgspec.json.Encoder()
 
 
@@ -176,11 +131,8 @@ class Store:
         self.order = 0  # read order of the next record, continued across reads
         self.files: dict[str, FileMark] = {}
         self.file_problems: dict[str, list[dict]] = {}
-        self.runs: dict[str, StoredRun] = _Runs()
+        self.runs: dict[str, StoredRun] = {}
         self.damage: str | None = None  # why a damaged store was started again (to be said)
-        # The runs of each block as last saved or loaded, and their files' SHA-256.
-        self._blocks: dict[str, dict[str, StoredRun]] = {}
-        self._block_hashes: dict[str, str] = {}
 
     # --- opening ------------------------------------------------------------
 
@@ -210,26 +162,15 @@ class Store:
         self.order = manifest.order
         self.files = manifest.files
         self.file_problems = manifest.file_problems
-        runs: dict[str, StoredRun] = {}
+        self.runs = manifest.runs
         width = len(ROW_FIELDS)
-        for block, digest in manifest.blocks.items():
-            data = (self.root / BLOCKS / f"{block}.json").read_bytes()
-            if bytes_hash(data) != digest:
-                raise ValueError(f"block {block} is not the one the manifest names")
-            entries = _BLOCK.decode(data)
-            if any(block_of(run_id) != block for run_id in entries):
-                raise ValueError(f"block {block} holds a run of another block")
-            if not all(type(s.row) is list and len(s.row) == width for s in entries.values()):
-                raise ValueError("an index row of another shape")
-            self._blocks[block] = entries
-            runs.update(entries)
-        self._block_hashes = dict(manifest.blocks)
-        self.runs = _Runs(runs)
+        if not all(type(s.row) is list and len(s.row) == width for s in self.runs.values()):
+            raise ValueError("an index row of another shape")
 
     def reset(self) -> None:
         """Forget everything: the next read starts from the beginning of every file."""
         if self.root.exists():
-            for name in ("runs", BLOCKS, MANIFEST):  # (any may be anything: a file, a folder, a link)
+            for name in ("runs", MANIFEST):  # (either may be anything: a file, a folder, a link)
                 path = self.root / name
                 if path.is_dir() and not path.is_symlink():
                     shutil.rmtree(path, ignore_errors=True)
@@ -238,9 +179,7 @@ class Store:
         self.order = 0
         self.files = {}
         self.file_problems = {}
-        self.runs = _Runs()
-        self._blocks = {}
-        self._block_hashes = {}
+        self.runs = {}
 
     # --- runs ---------------------------------------------------------------
 
@@ -303,36 +242,8 @@ class Store:
     # --- manifest -----------------------------------------------------------
 
     def save(self) -> None:
-        """Write the blocks whose runs were set or removed since the last save, then the
-        manifest naming every block's SHA-256."""
-        runs = self.runs
-        if not isinstance(runs, _Runs):  # (replaced by a plain dict: every run counts as set)
-            runs = self.runs = _Runs(runs)
-            runs.changed.update(runs)
-            runs.changed.update(rid for block in self._blocks.values() for rid in block)
-        touched: set[str] = set()
-        for run_id in runs.changed:
-            block = block_of(run_id)
-            entries = self._blocks.setdefault(block, {})
-            if run_id in runs:
-                entries[run_id] = runs[run_id]
-            else:
-                entries.pop(run_id, None)
-            touched.add(block)
-        for block in sorted(touched):
-            path = self.root / BLOCKS / f"{block}.json"
-            entries = self._blocks[block]
-            if not entries:
-                del self._blocks[block]
-                self._block_hashes.pop(block, None)
-                path.unlink(missing_ok=True)
-                continue
-            data = _ENCODER.encode(dict(sorted(entries.items())))
-            write_bytes(path, data, mode=PRIVATE)
-            self._block_hashes[block] = bytes_hash(data)
-        runs.changed.clear()
         manifest = _Manifest(FORMAT, __version__, self.order, dict(sorted(self.files.items())),
-                             dict(sorted(self.file_problems.items())), dict(sorted(self._block_hashes.items())))
+                             dict(sorted(self.file_problems.items())), dict(sorted(self.runs.items())))
         write_bytes(self.root / MANIFEST, _ENCODER.encode(manifest), mode=PRIVATE)
 
     def resume_point(self, display: str, path: Path) -> FileMark | None:

@@ -51,8 +51,7 @@ DAMAGE = {
     "a store run file of garbage": lambda site, store: _store_runs(store)[3].write_bytes(b"\x00garbage\xff"),
     "two store run files swapped": lambda site, store: _swap(*_store_runs(store)[2:4]),
     "runs dropped from the store manifest": lambda site, store: _edit_json(
-        _store_block(store), lambda m: dict(list(m.items())[:1])),
-    "a block of the store manifest deleted": lambda site, store: _store_block(store).unlink(),
+        store / "manifest.json", lambda m: {**m, "runs": dict(list(m["runs"].items())[:2])}),
     "the store manifest a folder": lambda site, store: _replace_with_folder(store / "manifest.json"),
     "the store manifest of the wrong types": lambda site, store: (store / "manifest.json").write_text(
         '{"format": [], "files": 7, "runs": "x"}'),
@@ -62,19 +61,14 @@ DAMAGE = {
     "a run page deleted": lambda site, store: _site_file(site, "runs/r1116-*.html").unlink(),
     "the site manifest of garbage": lambda site, store: (site / ".runreport-manifest.json").write_bytes(b"\xff{"),
     "an index row of another shape": lambda site, store: _edit_json(
-        _store_block(store), lambda m: {k: {**v, "row": v["row"][:-1]} if n == 0 else v
-                                        for n, (k, v) in enumerate(m.items())}),
+        store / "manifest.json", lambda m: {**m, "runs": {k: {**v, "row": v["row"][:-1]} if n == 2 else v
+                                                           for n, (k, v) in enumerate(m["runs"].items())}}),
     "a run's files in the site manifest garbled": lambda site, store: _edit_json(
         _manifest_block(site), lambda m: {
             k: [v[0], v[1], v[2].replace("\t", " ")] if n == 0 else v for n, (k, v) in enumerate(m.items())}),
     "a block of the site manifest deleted": lambda site, store: _manifest_block(site).unlink(),
     "a block of the site manifest of garbage": lambda site, store: _manifest_block(site).write_bytes(b"{\xff"),
 }
-
-
-def _store_block(store: Path) -> Path:
-    """A block of the store's manifest holding two runs or more."""
-    return next(p for p in sorted((store / "manifest.d").glob("*.json")) if len(json.loads(p.read_text())) > 1)
 
 
 def _manifest_block(site: Path) -> Path:
