@@ -713,16 +713,25 @@ class _DiskCheck:
 
 
 def _damaged(out: Path, manifest: build_manifest.Manifest) -> tuple[list[str], list[str]]:
-    damaged = []
-    for run_id, entry in manifest.all_runs().items():
-        try:
-            marks = build_manifest.unpack_files(entry[2])
-        except ValueError:  # (a damaged entry: rendered again)
-            damaged.append(run_id)
-            continue
-        if not _on_disk(out, marks):
-            damaged.append(run_id)
+    root = os.path.join(out, "")
+    damaged = [run_id for run_id, entry in manifest.all_runs().items() if not _listed_on_disk(root, entry[2])]
     return damaged, sorted(manifest.damaged)
+
+
+def _listed_on_disk(root: str, files: str) -> bool:
+    """`_on_disk` for a run's files as its manifest entry lists them ("path TAB sha256
+    TAB size" lines), read as it goes: at 100,000 runs, making the lists first cost two
+    thirds of the stats themselves. False for an entry that is damaged."""
+    is_file = stat.S_ISREG
+    for line in files.split("\n"):
+        try:
+            rel, _, size = line.split("\t")
+            st = os.stat(root + rel)
+            if st.st_size != int(size) or not is_file(st.st_mode):
+                return False
+        except (OSError, ValueError):
+            return False
+    return True
 
 
 def _forking_is_safe() -> bool:
