@@ -341,3 +341,72 @@ def test_a_last_line_completed_later_is_told_as_a_problem_again(tmp_path):
     assert [p.message for p in again.problems] == [p.message for p in fresh.problems] \
         == [p.message for p in first.problems]
     assert any('"name"' in p.message for p in fresh.problems)
+
+
+class TestStoreJournal:
+    """A save after the first adds a line to the store's journal instead of rewriting
+    every run's entry; the journal is folded into the manifest when it grows."""
+
+    def _log_with(self, tmp_path: Path, runs: range) -> Path:
+        return write_lines(tmp_path / "runs.jsonl", [r for i in runs for r in small_run(i)])
+
+    def _append(self, log: Path, i: int) -> None:
+        with open(log, "a") as f:
+            f.write("".join(json.dumps(r) + "\n" for r in small_run(i)))
+
+    def test_an_appended_run_is_a_journal_line_and_reads_back_as_a_read_from_scratch(self, tmp_path):
+        store = tmp_path / "store"
+        log = self._log_with(tmp_path, range(40))
+        load([log], store_dir=store)
+        manifest = (store / "manifest.json").read_bytes()
+        for i in (40, 41):
+            self._append(log, i)
+            load([log], store_dir=store)
+        assert (store / "manifest.json").read_bytes() == manifest  # (not rewritten)
+        assert len((store / "manifest.log").read_bytes().splitlines()) == 2
+        again = load([log], store_dir=store)
+        fresh = load([log], store_dir=tmp_path / "fresh")
+        assert [r.run_id for r in again.index] == [r.run_id for r in fresh.index]
+        assert again.index == fresh.index and again.problems == fresh.problems
+        assert again.store.runs == fresh.store.runs and again.store.files == fresh.store.files
+        assert again.store_damage is None and not again.changed
+
+    def test_a_journal_past_its_share_of_the_manifest_is_folded_into_it(self, tmp_path, monkeypatch):
+        import runreport.store
+
+        store = tmp_path / "store"
+        log = self._log_with(tmp_path, range(3))
+        load([log], store_dir=store)
+        monkeypatch.setattr(runreport.store, "JOURNAL_SHARE", 0.0)
+        self._append(log, 3)
+        loaded = load([log], store_dir=store)
+        assert not (store / "manifest.log").exists()
+        assert json.loads((store / "manifest.json").read_text())["generation"] == 2
+        assert sorted(loaded.store.runs) == [f"run-{i:05d}" for i in range(4)]
+
+    @pytest.mark.parametrize("damage", ["cut", "garbage"])
+    def test_a_damaged_journal_starts_the_store_again_and_says_so(self, tmp_path, damage):
+        store = tmp_path / "store"
+        log = self._log_with(tmp_path, range(40))
+        load([log], store_dir=store)
+        self._append(log, 40)
+        load([log], store_dir=store)
+        journal = store / "manifest.log"
+        journal.write_bytes(journal.read_bytes()[:-5] if damage == "cut" else b'{"generation":\n')
+        loaded = load([log], store_dir=store)
+        assert loaded.store_damage and "manifest" in loaded.store_damage
+        assert sorted(r.run_id for r in loaded.index) == [f"run-{i:05d}" for i in range(41)]
+
+    def test_journal_lines_of_an_earlier_manifest_are_passed_over(self, tmp_path):
+        # (A save stopped after writing the manifest, before emptying the journal.)
+        store = tmp_path / "store"
+        log = self._log_with(tmp_path, range(40))
+        load([log], store_dir=store)
+        self._append(log, 40)
+        load([log], store_dir=store)
+        stale = (store / "manifest.log").read_bytes().replace(b'{"generation":1,', b'{"generation":0,')
+        (store / "manifest.log").write_bytes(stale)
+        loaded = load([log], store_dir=store)
+        assert loaded.store_damage is None
+        # run 40 was in the passed-over line only: read again from where the manifest says
+        assert sorted(r.run_id for r in loaded.index) == [f"run-{i:05d}" for i in range(41)]

@@ -5,6 +5,11 @@ Layout of a store folder::
     manifest.json        format, tool version, read position of every input
                          file, and per run its content hash, index row (its
                          values in field order) and problems
+    manifest.log         what saves changed since, a JSON line each (the read
+                         positions, and the runs set or removed): an appended
+                         run costs a line, not a rewrite of every run's entry
+                         (38 MB at 100,000 runs); folded into manifest.json
+                         when it grows past an eighth of it
     runs/<safe>.rec      one file per run: a JSON header line naming the run
                          and, for each of its records, its place, its byte
                          offset in the input file and its length; then the
@@ -57,8 +62,12 @@ INLINE = -1
 #: The start of a run file that refers to a run file packed inside another file.
 REFERENCE = b"ref "
 
-FORMAT = 11  # 11: an export's run log named by its file name in content hashes (store-independent); 10: index rows as lists of values (runreport.model.ROW_FIELDS); 9: index rows keep step names and durations as one JSON text; 8: index rows keep their times as epoch microseconds; 7: index rows keep their steps' durations; 6: failures name their HTTP endpoint; 5: index rows say what went wrong; 4: records as read or placed
+FORMAT = 12  # 12: a journal of saves beside the manifest; 11: an export's run log named by its file name in content hashes (store-independent); 10: index rows as lists of values (runreport.model.ROW_FIELDS); 9: index rows keep step names and durations as one JSON text; 8: index rows keep their times as epoch microseconds; 7: index rows keep their steps' durations; 6: failures name their HTTP endpoint; 5: index rows say what went wrong; 4: records as read or placed
 MANIFEST = "manifest.json"
+#: What saves changed since the manifest was written, a line each.
+JOURNAL = "manifest.log"
+#: The journal is folded into the manifest when it grows past this share of it.
+JOURNAL_SHARE = 1 / 8
 #: Bytes hashed at the start of a file and just before the read position to
 #: tell an append (both unchanged) from a rewrite, truncation or rotation.
 PROBE = 4096
@@ -99,10 +108,60 @@ class _Manifest(msgspec.Struct):
 
     format: int
     version: str
+    generation: int  # one more at each write: journal lines of another are not its
     order: int
     files: dict[str, FileMark]
     file_problems: dict[str, list[dict]]
     runs: dict[str, StoredRun]
+
+
+class _Saved(msgspec.Struct):
+    """A line of the journal: one save after the manifest was written."""
+
+    generation: int  # the manifest's it follows
+    order: int
+    files: dict[str, FileMark]
+    file_problems: dict[str, list[dict]]
+    runs: dict[str, StoredRun | None]  # runs set, or removed (None)
+
+
+class _Runs(dict):
+    """The store's runs by id, noting which were set or removed since the last save (a
+    dict: every read is a dict's)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.changed: set[str] = set()
+
+    def __setitem__(self, run_id: str, run: StoredRun) -> None:
+        super().__setitem__(run_id, run)
+        self.changed.add(run_id)
+
+    def __delitem__(self, run_id: str) -> None:
+        super().__delitem__(run_id)
+        self.changed.add(run_id)
+
+    def pop(self, run_id: str, *default: Any) -> Any:
+        self.changed.add(run_id)
+        return super().pop(run_id, *default)
+
+    def popitem(self) -> tuple[str, StoredRun]:
+        run_id, run = super().popitem()
+        self.changed.add(run_id)
+        return run_id, run
+
+    def setdefault(self, run_id: str, default: Any = None) -> Any:
+        if run_id not in self:
+            self[run_id] = default
+        return self[run_id]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for run_id, run in dict(*args, **kwargs).items():
+            self[run_id] = run
+
+    def clear(self) -> None:
+        self.changed.update(self)
+        super().clear()
 
 
 class _Stamp(msgspec.Struct):
@@ -116,6 +175,7 @@ class _Stamp(msgspec.Struct):
 # dicts of it, checking every type on the way: 10,000 runs are 6.5 MB, read and written
 # on every rebuild.)
 _MANIFEST = msgspec.json.Decoder(_Manifest)
+_SAVED = msgspec.json.Decoder(_Saved)
 _ENCODER = msgspec.json.Encoder()
 
 
@@ -131,8 +191,12 @@ class Store:
         self.order = 0  # read order of the next record, continued across reads
         self.files: dict[str, FileMark] = {}
         self.file_problems: dict[str, list[dict]] = {}
-        self.runs: dict[str, StoredRun] = {}
+        self.runs: dict[str, StoredRun] = _Runs()
         self.damage: str | None = None  # why a damaged store was started again (to be said)
+        self._generation = 0  # of the manifest on disk (0: none)
+        self._manifest_size = 0
+        self._journal_size = 0
+        self._saved: tuple = ()  # (order, files, file_problems) as last saved
 
     # --- opening ------------------------------------------------------------
 
@@ -142,6 +206,9 @@ class Store:
         store = cls(root)
         try:
             store._load_manifest((root / MANIFEST).read_bytes())
+            store._replay_journal()
+            store._saved = (store.order, dict(sorted(store.files.items())),
+                            dict(sorted(store.file_problems.items())))
         except (FileNotFoundError, _OtherFormat):  # (none yet, or made by another version)
             store.reset()
         except Exception as exc:  # corrupt: rebuilt from the inputs, never trusted
@@ -162,15 +229,43 @@ class Store:
         self.order = manifest.order
         self.files = manifest.files
         self.file_problems = manifest.file_problems
-        self.runs = manifest.runs
+        self.runs = _Runs(manifest.runs)
+        self._check_rows(manifest.runs.values())
+        self._generation = manifest.generation
+        self._manifest_size = len(data)
+
+    def _replay_journal(self) -> None:
+        """Apply the saves made since the manifest was written (lines of another
+        generation were folded into it already: a save stopped between the two writes)."""
+        try:
+            data = (self.root / JOURNAL).read_bytes()
+        except FileNotFoundError:
+            return
+        if data and not data.endswith(b"\n"):
+            raise ValueError("the journal ends in a cut line")
+        for line in data.splitlines():
+            saved = _SAVED.decode(line)
+            if saved.generation != self._generation:
+                continue
+            self.order, self.files, self.file_problems = saved.order, saved.files, saved.file_problems
+            for run_id, run in saved.runs.items():
+                if run is None:
+                    dict.pop(self.runs, run_id, None)
+                else:
+                    dict.__setitem__(self.runs, run_id, run)
+            self._check_rows(r for r in saved.runs.values() if r is not None)
+        self._journal_size = len(data)
+
+    @staticmethod
+    def _check_rows(runs: Any) -> None:
         width = len(ROW_FIELDS)
-        if not all(type(s.row) is list and len(s.row) == width for s in self.runs.values()):
+        if not all(type(s.row) is list and len(s.row) == width for s in runs):
             raise ValueError("an index row of another shape")
 
     def reset(self) -> None:
         """Forget everything: the next read starts from the beginning of every file."""
         if self.root.exists():
-            for name in ("runs", MANIFEST):  # (either may be anything: a file, a folder, a link)
+            for name in ("runs", MANIFEST, JOURNAL):  # (any may be anything: a file, a folder, a link)
                 path = self.root / name
                 if path.is_dir() and not path.is_symlink():
                     shutil.rmtree(path, ignore_errors=True)
@@ -179,7 +274,8 @@ class Store:
         self.order = 0
         self.files = {}
         self.file_problems = {}
-        self.runs = {}
+        self.runs = _Runs()
+        self._generation = self._manifest_size = self._journal_size = 0
 
     # --- runs ---------------------------------------------------------------
 
@@ -242,9 +338,34 @@ class Store:
     # --- manifest -----------------------------------------------------------
 
     def save(self) -> None:
-        manifest = _Manifest(FORMAT, __version__, self.order, dict(sorted(self.files.items())),
-                             dict(sorted(self.file_problems.items())), dict(sorted(self.runs.items())))
-        write_bytes(self.root / MANIFEST, _ENCODER.encode(manifest), mode=PRIVATE)
+        """Add a line to the journal with what changed since the last save, or, when there
+        is no manifest yet or the journal has grown past JOURNAL_SHARE of it, write the
+        manifest whole and empty the journal."""
+        runs = self.runs
+        if not isinstance(runs, _Runs):  # (replaced by a plain dict: written whole)
+            runs = self.runs = _Runs(runs)
+            self._generation = 0
+        files, problems = dict(sorted(self.files.items())), dict(sorted(self.file_problems.items()))
+        if self._generation and not runs.changed and self._saved == (self.order, files, problems):
+            return  # (nothing new: a watch polling an idle input)
+        self._saved = (self.order, files, problems)
+        if self._generation:
+            line = _ENCODER.encode(_Saved(self._generation, self.order, files, problems,
+                                          {rid: runs.get(rid) for rid in sorted(runs.changed)})) + b"\n"
+            if self._journal_size + len(line) <= self._manifest_size * JOURNAL_SHARE:
+                _append(self.root / JOURNAL, line)
+                self._journal_size += len(line)
+                runs.changed.clear()
+                return
+        # (The manifest first: a save stopped before the journal is emptied leaves lines
+        # of the last generation, which the next open passes over.)
+        self._generation += 1
+        data = _ENCODER.encode(_Manifest(FORMAT, __version__, self._generation, self.order, files,
+                                         problems, dict(sorted(runs.items()))))
+        write_bytes(self.root / MANIFEST, data, mode=PRIVATE)
+        (self.root / JOURNAL).unlink(missing_ok=True)
+        self._manifest_size, self._journal_size = len(data), 0
+        runs.changed.clear()
 
     def resume_point(self, display: str, path: Path) -> FileMark | None:
         """Where to continue reading `path`, or None when it must be read from the start.
@@ -268,6 +389,17 @@ class Store:
         if head != mark.head or tail != mark.tail:
             return None
         return mark
+
+
+def _append(path: Path, line: bytes) -> None:
+    """Append a line to a file of the store (made readable by its owner only)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), PRIVATE)
+    try:
+        view = memoryview(line)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 #: Where an export imported into a store is kept as a run log (`<store>/imported/<name>`):
