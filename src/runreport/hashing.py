@@ -66,9 +66,9 @@ def safe_name(text: str) -> str:
 
 
 # --- blocks of runs -------------------------------------------------------------
-# The store's and the site's manifests keep their runs' entries in BLOCK_COUNT files,
-# so that a rebuild after an appended run reads or writes the entries of one block,
-# not those of every run (100,000 runs: ~40 MB each).
+# The site's manifest keeps its runs' entries in BLOCK_COUNT files (runreport.site.
+# manifest), so that a rebuild after an appended run reads and writes the entries of one
+# block, not those of every run (100,000 runs: 41 MB).
 
 BLOCK_COUNT = 256
 BLOCK_NAMES = tuple(f"{n:02x}" for n in range(BLOCK_COUNT))

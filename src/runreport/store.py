@@ -172,8 +172,8 @@ class _Stamp(msgspec.Struct):
 
 
 # (msgspec decodes the manifest into these types in half the time orjson takes to make
-# dicts of it, checking every type on the way: 10,000 runs are 6.5 MB, read and written
-# on every rebuild.)
+# dicts of it, checking every type on the way: 10,000 runs are 6.5 MB, read on every
+# rebuild.)
 _MANIFEST = msgspec.json.Decoder(_Manifest)
 _SAVED = msgspec.json.Decoder(_Saved)
 _ENCODER = msgspec.json.Encoder()
@@ -248,7 +248,7 @@ class Store:
             if saved.generation != self._generation:
                 continue
             self.order, self.files, self.file_problems = saved.order, saved.files, saved.file_problems
-            for run_id, run in saved.runs.items():
+            for run_id, run in saved.runs.items():  # (saved already: not noted as changed)
                 if run is None:
                     dict.pop(self.runs, run_id, None)
                 else:

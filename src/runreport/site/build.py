@@ -829,18 +829,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     # still there: that check (a stat of each) runs beside this process's work (_DiskCheck).
     # A block of runs none of which changed, came or went is carried over whole, unread.
     by_block = build_manifest.runs_by_block(digests)
-    carried: dict[str, Any] = {}
-    unchanged_runs: dict[str, Any] = {}
-    for block, block_digests in by_block.items():
-        summary = w.old.blocks.get(block)
-        if (summary is not None and all(block_digests.values())
-                and summary[0] == build_manifest.runs_key(block_digests.items())):
-            carried[block] = summary
-            unchanged_runs.update(dict.fromkeys(block_digests))
-            continue
-        unchanged_runs.update({rid: entry for rid, digest in block_digests.items()
-                               if digest and (entry := w.old.entry(rid)) is not None
-                               and entry[0] == digest})
+    carried, unchanged_runs = build_manifest.unchanged(w.old, by_block)
     if check is None:
         check = _DiskCheck(out, w.old)
     ready = {rid: files for rid, (digest, files) in (prerendered or {}).items()
@@ -869,22 +858,9 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     damaged_runs, damaged_blocks = check.damaged()
     damaged = {rid for rid in damaged_runs if rid in unchanged_runs}
     damaged.update(rid for block in damaged_blocks for rid in by_block.get(block, ()) if rid in unchanged_runs)
-    for block, summary in carried.items():
-        if block in damaged_blocks or any(rid in damaged for rid in by_block[block]):
-            # (Not carried after all: its other runs keep their entries, read now.)
-            for rid, digest in by_block[block].items():
-                entry = w.old.entry(rid)
-                if entry is not None and entry[0] == digest:
-                    unchanged_runs[rid] = entry
-                else:
-                    damaged.add(rid)
-        else:
-            w.new.carry(block, summary)
-    for run_id, entry in unchanged_runs.items():
-        if run_id not in damaged and entry is not None:
-            w.new.runs[run_id] = entry
+    damaged |= build_manifest.carry_over(w.old, w.new, by_block, carried, unchanged_runs,
+                                         damaged, damaged_blocks)
     _write_runs(w, job, [row.run_id for row in index if row.run_id in damaged], digests, ready, jobs)
-    w.new.runs = dict(sorted(w.new.runs.items()))  # (as the manifest keeps them)
     w.new.seal()
     w.text(PROBLEMS_SRC, data_file_bytes(PROBLEMS_SRC, {"kind": "problems", "count": np}))
     w.text("problems.html", render("problems.html", rows=problem_rows,

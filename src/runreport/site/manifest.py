@@ -74,6 +74,45 @@ def runs_by_block(digests: dict[str, str]) -> dict[str, dict[str, str]]:
     return grouped
 
 
+def unchanged(old: Manifest, by_block: dict[str, dict[str, str]]) -> tuple[dict, dict]:
+    """What of the last build's manifest still holds for runs with these content hashes
+    (by block): (the blocks to carry over whole: block -> summary; the unchanged runs:
+    run_id -> entry, None for those of a carried block, which is not read)."""
+    carried: dict[str, Summary] = {}
+    unchanged_runs: dict[str, Sequence | None] = {}
+    for block, digests in by_block.items():
+        summary = old.blocks.get(block)
+        if summary is not None and all(digests.values()) and summary[0] == runs_key(digests.items()):
+            carried[block] = summary
+            unchanged_runs.update(dict.fromkeys(digests))
+            continue
+        unchanged_runs.update({rid: entry for rid, digest in digests.items()
+                               if digest and (entry := old.entry(rid)) is not None and entry[0] == digest})
+    return carried, unchanged_runs
+
+
+def carry_over(old: Manifest, new: Manifest, by_block: dict[str, dict[str, str]], carried: dict,
+               unchanged_runs: dict, damaged: set[str], damaged_blocks: set[str]) -> set[str]:
+    """Put the unchanged runs into `new`: a carried block whole, unless one of its runs'
+    files or its file failed the check; then its runs one by one, from `old`. Returns
+    the further runs to make again (those whose entry could not be read)."""
+    again: set[str] = set()
+    for block, summary in carried.items():
+        if block in damaged_blocks or any(rid in damaged for rid in by_block[block]):
+            for rid, digest in by_block[block].items():  # (not carried after all: read now)
+                entry = old.entry(rid)
+                if entry is not None and entry[0] == digest:
+                    unchanged_runs[rid] = entry
+                else:
+                    again.add(rid)
+        else:
+            new.carry(block, summary)
+    for run_id, entry in unchanged_runs.items():
+        if run_id not in damaged and run_id not in again and entry is not None:
+            new.runs[run_id] = entry
+    return again
+
+
 @dataclass
 class Manifest:
     globals: str = ""

@@ -261,6 +261,13 @@ def _compact_json(value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def _nothing_secret_in_container(found: int) -> bool:
+    """Whether the triage's `found` shows an object or array holds nothing a secret can
+    be: no text to walk, no secret key, no name/value pairs (when Redactor._scan says
+    None of a container, without the container at hand)."""
+    return not found & (_WALK | _SECRET_KEY) and not (found & _PAIR_VALUE and found & _PAIR_NAME)
+
+
 class Redactor:
     """Replaces secret values in JSON values, summary rows and URLs."""
 
@@ -300,8 +307,8 @@ class Redactor:
             found = self._triage.groups(data)
             if not found & _NOT_AS_WRITTEN:
                 markdown_hint = None if found & _NOT_ASCII else bool(found & _MARKDOWN)
-                if not found & (_WALK | _SECRET_KEY) and not (found & _PAIR_VALUE and found & _PAIR_NAME):
-                    return data, None, markdown_hint  # (nothing in it can be secret: see _scan)
+                if _nothing_secret_in_container(found):  # (returned unparsed)
+                    return data, None, markdown_hint
                 return self._judged(data, value.value, found, markdown_hint)
             value = value.value
         try:
