@@ -270,6 +270,41 @@ def test_kept_runs_files_checked_in_a_forked_process_are_made_again_when_cut(tmp
     assert _tree(site.out) == fresh
 
 
+def test_a_large_site_checks_its_kept_files_a_share_at_a_time(tmp_path, monkeypatch):
+    """Beyond FULL_CHECK_MAX_RUNS kept runs a rebuild checks the files of a share of the
+    manifest's blocks: files cut in place are all made again, each run once, within as
+    many rebuilds as there are shares; a deleted run page at the next rebuild."""
+    monkeypatch.setattr(site_build, "FULL_CHECK_MAX_RUNS", 2)
+    record = tmp_path / "store" / site_build.CHECK_RECORD
+    site = Site(tmp_path)
+    for i in range(6):
+        append(site.log, run_records(i, "Alpha"))
+    site.build(check_record=record)
+    fresh = _tree(site.out)
+    for i in range(6):
+        _cut(site.out / f"data/{safe_name(f'run-{i:04d}')}/log.js")
+    rendered = [site.build(check_record=record).rendered_runs for _ in range(3)]  # (3 shares of 2 runs)
+    assert sorted(sum(rendered, [])) == [f"run-{i:04d}" for i in range(6)]
+    assert len(rendered[0]) < 6, "the first rebuild checked every run"
+    assert _tree(site.out) == fresh
+    (site.out / f"runs/{safe_name('run-0004')}.html").unlink()
+    assert site.build(check_record=record).rendered_runs == ["run-0004"]
+    assert _tree(site.out) == fresh
+
+
+def test_without_a_check_record_every_kept_file_is_checked(tmp_path, monkeypatch):
+    monkeypatch.setattr(site_build, "FULL_CHECK_MAX_RUNS", 2)
+    record = tmp_path / "store" / site_build.CHECK_RECORD
+    site = Site(tmp_path)
+    for i in range(6):
+        append(site.log, run_records(i, "Alpha"))
+    site.build(check_record=record)
+    for i in range(6):
+        _cut(site.out / f"data/{safe_name(f'run-{i:04d}')}/log.js")
+    record.write_bytes(b"{not a record")
+    assert len(site.build(check_record=record).rendered_runs) == 6
+
+
 def test_a_check_not_wanted_is_stopped(tmp_path, monkeypatch):
     monkeypatch.setattr(site_build, "FORKED_CHECK_MIN_RUNS", 1)
     monkeypatch.setattr(site_build, "_forking_is_safe", lambda: True)

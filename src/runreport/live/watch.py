@@ -32,7 +32,7 @@ from typing import Any
 from runreport import pipeline
 from runreport.problems import with_problems
 from runreport.read import INPUT_SUFFIXES
-from runreport.site.build import BuildOptions, BuildReport, build_site_checked
+from runreport.site.build import CHECK_RECORD, BuildOptions, BuildReport, build_site_checked
 from runreport.store import IMPORTED, Store
 from runreport.writelock import writing
 
@@ -128,8 +128,10 @@ class Watcher:
                 with writing(self.output, self.store_dir, wait=math.inf,
                              on_wait=lambda busy: self.echo(f"waiting: {busy} …")):
                     loaded = load()
-                    shown, report = build_site_checked(self._between_steps(loaded), self.output,
-                                                       self.options, lambda: self._between_steps(read_again()))
+                    shown, report = build_site_checked(
+                        self._between_steps(loaded), self.output, self.options,
+                        lambda: self._between_steps(read_again()),
+                        check_record=self.store_dir / CHECK_RECORD)
                     loaded = getattr(shown, "loaded", shown)
             except Exception as exc:  # the watch loop survives anything
                 self.echo(f"rebuild failed: {type(exc).__name__}: {exc} (still watching)")

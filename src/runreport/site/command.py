@@ -148,7 +148,7 @@ def _build(inputs, output, options, store_dir, source="runlog"):
     from runreport.commands import InputNotFound, StderrProgress, load_inputs
     from runreport.problems import with_problems
     from runreport.read import InputError
-    from runreport.site.build import build_site_checked, holds_site_paths, previous_build
+    from runreport.site.build import CHECK_RECORD, build_site_checked, holds_site_paths, previous_build
     from runreport.store import IMPORTED, Store
     from runreport.site.manifest import NAME as MANIFEST
     from runreport.site.render import cache_templates
@@ -181,7 +181,7 @@ def _build(inputs, output, options, store_dir, source="runlog"):
     gc.disable()
     try:
         if first is None:  # (the check of the last build's files runs while the inputs are read)
-            previous = previous_build(output, options)
+            previous = previous_build(output, options, store_dir / CHECK_RECORD)
         loaded, rendered = first if first is not None else (load_inputs(inputs, store_dir), None)
         gc.freeze()
     finally:
@@ -197,7 +197,7 @@ def _build(inputs, output, options, store_dir, source="runlog"):
         return with_imported(load_inputs(inputs, store_dir))
 
     return build_site_checked(with_imported(loaded), output, options, read_again, prerendered=rendered,
-                              previous=previous, fresh=fresh)
+                              previous=previous, fresh=fresh, check_record=store_dir / CHECK_RECORD)
 
 
 def build_options(config_path, editor_url, no_redact, chunk_size, library_dir, inputs, mask_env=()):
