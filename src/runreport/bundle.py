@@ -38,7 +38,7 @@ import orjson
 from runreport import __version__
 from runreport.atomic import PRIVATE
 from runreport.hashing import bytes_hash, safe_name
-from runreport.model import RunIndexRow
+from runreport.model import ROW_FIELDS
 from runreport.problems import Problem
 from runreport.store import INLINE, RawLine, run_digest, unpack_run
 
@@ -50,7 +50,7 @@ RUN_FOLDERS = ("runs", "data")
 
 
 #: The keys of an index row and of a problem (a bundle of this format has exactly these).
-_ROW_FIELDS = {f.name for f in fields(RunIndexRow)}
+_ROW_FIELDS = set(ROW_FIELDS)
 _PROBLEM_FIELDS = {f.name for f in fields(Problem)}
 _PROBLEM_REQUIRED = {"file", "line", "run_id", "severity", "message"}
 

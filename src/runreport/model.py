@@ -236,6 +236,10 @@ class RunIndexRow:
     start_us: int | None = _FILLED_IN
     end_us: int | None = _FILLED_IN
     activity_us: int | None = _FILLED_IN
+    # The run's content hash (runreport.store: its records as read), set beside the row by
+    # whoever read the run and not kept with it (not in ROW_FIELDS): what stands for the
+    # row in the keys of listing pages, a rebuild's 100,000 of them. "" when not known.
+    content_hash: str = field(default="", compare=False, repr=False)
 
     def step_names(self) -> list[str]:
         return orjson.loads(self.step_detail)[0] if self.step_detail else []
@@ -268,7 +272,7 @@ def _said(found: Any) -> dict | None:
 
 #: An index row's fields in order: the store keeps a row as their values, a list (no keys
 #: to parse for each of 10,000 rows, and a positional call to make the row again).
-ROW_FIELDS = tuple(f.name for f in fields(RunIndexRow))
+ROW_FIELDS = tuple(f.name for f in fields(RunIndexRow) if f.name != "content_hash")
 
 
 def row_values(row: RunIndexRow) -> list:

@@ -47,6 +47,11 @@ Progress = Callable[[str], None]
 Settled = Callable[[str, str], None]
 
 
+def stored_index(runs: dict[str, StoredRun]) -> list[RunIndexRow]:
+    """The index rows of the store's runs, newest first, each with its content hash."""
+    return newest_first([RunIndexRow(*s.row, content_hash=s.hash) for s in runs.values()])
+
+
 def newest_first(rows: Sequence[RunIndexRow]) -> list[RunIndexRow]:
     """Runs newest first by start time (UTC); runs without one last; ties by id."""
     # (Two stable sorts with simple keys: ties keep the first one's id order. A tuple key
@@ -236,7 +241,7 @@ def _load_into(store: Store, files: list[Path], tmp: Any, progress: Progress | N
     changed = {rid for rid in collector.dirty if store.runs[rid].hash != hash_before.get(rid)}
     grew = {rid for rid in collector.grew if rid in changed}
 
-    index = newest_first([RunIndexRow(*s.row) for s in store.runs.values()])
+    index = stored_index(store.runs)
     problems = [Problem(**p) for ps in store.file_problems.values() for p in ps]
     problems += [Problem(**p) for p in read_problems]
     problems += [Problem(**p) for s in store.runs.values() for p in s.problems]

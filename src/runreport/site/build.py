@@ -16,6 +16,7 @@ import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol, Sequence
 
@@ -334,46 +335,62 @@ def _base(path: str, title: str, kind: str, problem_count: int | None,
 
 def write_listing(
     w: _Writer, rows: Sequence, *, title: str, composer: str | None, problem_count: int,
-    redactor: Redactor | None = None, stale: Any = None,
-    row_keys: Callable[[Sequence], list] | None = None,
+    redactor: Redactor | None = None, stale: Any = None, hashed: bool = False,
 ) -> None:
     """Write every page and match chunk of one listing (takes index rows only).
 
-    `row_keys(rows)`: what stands for the rows in the keys that decide whether a page
-    or block is made again (default: the rows themselves). A build passes the runs'
-    content hashes: a row is made from its run's records alone, and hashing 64
-    characters per row instead of its fields (step names, durations) keeps a rebuild
-    of 10,000 runs from serializing every row four times.
+    `hashed`: every row carries its run's content hash, which then stands for it in the
+    keys that decide whether a page or block is made again (else the row itself does).
+    A row is made from its run's records alone, and 64 characters per row instead of its
+    fields (step names, durations) keep a rebuild of 100,000 runs from serializing every
+    row.
     """
     kind = "runs" if composer is None else "composer"
     redact = redactor.text if redactor is not None else None
-    keys_of = row_keys or list
     lst = pagedata.listing(rows, kind=kind, title=title, composer=composer, redact=redact,
                            stale_before=stale)
+    more = [problem_count, w.has_library]
+    if hashed:
+        def rows_key(start: int, end: int) -> str:
+            return bytes_hash("".join(map(_hash_of, rows[start:end])).encode())
 
-    def page_key(page: pagedata.ListingPage, *more: Any) -> str:
+        def keys_of(block: Sequence) -> list:
+            return list(map(_hash_of, block))
+    else:
+        def rows_key(start: int, end: int) -> str:
+            return content_hash(list(rows[start:end]))
+
+        keys_of = list
+
+    def page_key(fields: dict, start: int, end: int, *also: Any) -> str:
         # (Fields only: the page's cards, once made, must not change its key.)
-        return content_hash([{**_fields_of(page), "rows": keys_of(page.rows)}, *more])
+        return content_hash([fields, rows_key(start, end), *more, *also])
 
-    cards_html: dict[str, list[str]] = {}  # (the head page's cards: its list file has them too)
+    def write_page(page: pagedata.ListingPage, cards_html: list[str]) -> None:
+        w.text(page.path, render("listing.html", page=page, cards_html=[Markup(c) for c in cards_html],
+                                 **_base(page.path, page.title, kind, problem_count, w.has_library)))
 
     def cards_of(page: pagedata.ListingPage) -> list[str]:
-        if page.path not in cards_html:
-            cards_html[page.path] = [logmarkup.card_html(c, page.root, page.show_composer) for c in page.cards]
-        return cards_html[page.path]
+        return [logmarkup.card_html(c, page.root, page.show_composer) for c in page.cards]
 
-    for page in lst.pages:
-        # Rendering is the cost: skip a page whose data is what it was last time.
-        if w.unchanged(page.path, page_key(page, problem_count, w.has_library)):
-            continue
-        w.text(page.path, render("listing.html", page=page, cards_html=[Markup(c) for c in cards_of(page)],
-                                 **_base(page.path, page.title, kind, problem_count,
-                                         w.has_library)))
-    head = lst.pages[0]
+    # Rendering is the cost: skip a page whose data is what it was last time (a block
+    # page's is worked out without making the page: 1,000 of them at 100,000 runs).
+    head = lst.head
+    head_fields = _fields_of(head)
+    del head_fields["rows"]
+    head_cards: list[str] | None = None  # (its list file has them too)
+    if not w.unchanged(head.path, page_key(head_fields, 0, len(head.rows))):
+        write_page(head, head_cards := cards_of(head))
+    for n in range(1, lst.block_count + 1):
+        fields = lst.block_fields(n)
+        if not w.unchanged(fields["path"], page_key({k: v for k, v in fields.items() if k != "redact"},
+                                                    *lst.block_span(n))):
+            page = lst.block_page(n)
+            write_page(page, cards_of(page))
     for n, block in enumerate(lst.match_blocks):
         src = f"{head.match_prefix}{n}.js"
         # (Like the search blocks: only a block whose runs changed, or went quiet, is made again.)
-        quiet = sorted(r.run_id for r in block if r.run_id in lst.quiet)
+        quiet = sorted(r.run_id for r in block if r.run_id in lst.quiet) if lst.quiet else []
         if not w.unchanged(src, content_hash([keys_of(block), quiet])):
             w.text(src, data_file_bytes(src, pagedata.match_chunk(block, lst.redact, lst.quiet)))
     for n, block in enumerate(lst.search_blocks):
@@ -383,57 +400,70 @@ def write_listing(
         if not w.unchanged(src, content_hash(keys_of(block))):
             w.text(src, data_file_bytes(src, pagedata.search_chunk(block, redact)))
     # The listing's list file: counts for block pages, head cards for live updates.
-    if not w.unchanged(head.list_src, page_key(head, len(lst.match_blocks), len(lst.search_blocks),
-                                               problem_count)):
+    if not w.unchanged(head.list_src, page_key(head_fields, 0, len(head.rows), len(lst.match_blocks),
+                                               len(lst.search_blocks))):
+        if head_cards is None:
+            head_cards = cards_of(head)
         w.text(head.list_src, data_file_bytes(head.list_src, {
             "kind": "list", "counts": asdict(head.counts), "match_chunks": len(lst.match_blocks),
             "search_chunks": len(lst.search_blocks),
             "problems": problem_count,
-            "cards": [[c.run_id, html] for c, html in zip(head.cards, cards_of(head))],
+            "cards": [[c.run_id, html] for c, html in zip(head.cards, head_cards)],
         }))
 
 
 def write_insights(w: _Writer, by_composer: dict[str, list], problem_count: int,
-                   redactor: Redactor | None,
-                   row_keys: Callable[[Sequence], list] | None = None) -> None:
+                   redactor: Redactor | None, hashed: bool = False) -> None:
     """The Insights page and each composer's (rewritten only when their numbers change).
 
-    With `row_keys` (see write_listing) a composer whose runs are those of last time
-    keeps its page without its insights being worked out again; the Insights page
-    needs only each composer's summary line.
+    With `hashed` rows (see write_listing) a composer whose runs are those of last time
+    keeps its page without its insights being worked out again, and its line on the
+    Insights page is the one the manifest kept beside the page's key.
     """
     redact = redactor.text if redactor is not None else None
     lines = []
     for name in sorted(by_composer):
         rows = by_composer[name]
         path = pagedata.insights_href(name)
-        if row_keys is not None and w.unchanged(path, content_hash(["insights", row_keys(rows),
-                                                                     problem_count, w.has_library])):
-            lines.append(insights.composer_summary(name, rows))
-            continue
+        if hashed:
+            runs_key = bytes_hash("".join(map(_hash_of, rows)).encode())
+            if w.unchanged(path, content_hash(["insights", runs_key, problem_count, w.has_library])):
+                line = _kept_summary(w.old.notes.get(path)) or insights.composer_summary(name, rows)
+                w.new.notes[path] = asdict(line)
+                lines.append(line)
+                continue
         c = insights.composer_insights(name, rows, redact)
-        if row_keys is None and w.unchanged(path, content_hash([c, problem_count, w.has_library])):
-            lines.append(insights.summary_of(c))
+        line = insights.summary_of(c)
+        w.new.notes[path] = asdict(line)
+        lines.append(line)
+        if not hashed and w.unchanged(path, content_hash([c, problem_count, w.has_library])):
             continue
         w.text(path, render("insights.html", c=c, **_base(path, f"{c.composer}: insights", "insights",
                                                           problem_count, w.has_library)))
-        lines.append(insights.summary_of(c))
     if not w.unchanged("insights.html", content_hash([lines, problem_count, w.has_library])):
         w.text("insights.html", render("insights.html", composers=lines,
                                        **_base("insights.html", "Insights", "insights", problem_count,
                                                w.has_library)))
 
 
+def _kept_summary(note: Any) -> insights.ComposerSummary | None:
+    """A composer's Insights line as the manifest kept it, or None when it is not one."""
+    try:
+        return insights.ComposerSummary(**note)
+    except TypeError:
+        return None
+
+
 def write_failures(w: _Writer, index: Sequence, problem_count: int, redactor: Redactor | None,
-                   row_keys: Callable[[Sequence], list] | None = None) -> None:
+                   hashed: bool = False) -> None:
     """The Failures page and the pages of large groups' runs.
 
-    With `row_keys` (see write_listing), when the failed runs are those of last time,
+    With `hashed` rows (see write_listing), when the failed runs are those of last time,
     in the same order, every page of them is kept without grouping them again.
     """
     np, has_library = problem_count, w.has_library
-    if row_keys is not None:
-        failed = row_keys([r for r in index if r.failure])
+    if hashed:
+        failed = [r.content_hash for r in index if r.failure]
         if w.unchanged_set(FAILURE_PAGES, content_hash(["failures", failed, np, has_library]),
                            lambda rel: rel == "failures.html" or rel.startswith("failures/")):
             return
@@ -450,6 +480,21 @@ def write_failures(w: _Writer, index: Sequence, problem_count: int, redactor: Re
         w.text("failures.html", render("failures.html", groups=groups,
                                        failed=sum(g.count for g in groups),
                                        **_base("failures.html", "Failures", "failures", np, has_library)))
+
+
+_hash_of = attrgetter("content_hash")
+
+
+def _hashed(index: Sequence, digests: dict[str, str]) -> bool:
+    """Whether every row carries its run's content hash (rows the store made do; others
+    are given theirs from `digests`, when every run has one)."""
+    if all(map(_hash_of, index)):
+        return True
+    if not all(digests.values()):
+        return False
+    for row in index:
+        row.content_hash = digests[row.run_id]
+    return True
 
 
 #: The key, among the manifest's page keys, of all the Failures pages together.
@@ -922,20 +967,17 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
                 digests, ready, jobs)
     quiet = stale_before(index, options.stale_after)  # (one reference for every listing)
 
-    def run_hashes(rows: Sequence) -> list:
-        return [digests[r.run_id] for r in rows]
-
     # (A row is made from its run's records alone: their hash stands for it.)
-    row_keys = run_hashes if all(digests.values()) else None
+    hashed = _hashed(index, digests)
     write_listing(w, index, title="Runs", composer=None, problem_count=np, redactor=redactor,
-                  stale=quiet, row_keys=row_keys)
+                  stale=quiet, hashed=hashed)
     for composer in sorted(by_composer):
         write_listing(w, by_composer[composer], title=composer, composer=composer,
-                      problem_count=np, redactor=redactor, stale=quiet, row_keys=row_keys)
+                      problem_count=np, redactor=redactor, stale=quiet, hashed=hashed)
     librarypages.write_library(w, library, options, redactor, {r.run_id for r in index},
                                lambda path, title, kind: _base(path, title, kind, np, True))
-    write_failures(w, index, np, redactor, row_keys)
-    write_insights(w, by_composer, np, redactor, row_keys)
+    write_failures(w, index, np, redactor, hashed)
+    write_insights(w, by_composer, np, redactor, hashed)
     # (Runs whose files were cut, emptied or deleted are made again, and so are those of
     # a block of the manifest that could not be read.)
     damaged_runs, damaged_blocks = check.damaged()

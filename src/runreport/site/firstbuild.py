@@ -39,9 +39,9 @@ from pathlib import Path
 from runreport.atomic import PRIVATE, write_new
 from runreport.derive import derive_run
 from runreport.merge import apply_record, new_run_state
-from runreport.model import RunIndexRow, index_row, row_values
+from runreport.model import index_row, row_values
 from runreport.partition import Part, PartIndex, index_part, parts, read_lines, read_span
-from runreport.pipeline import Loaded, newest_first
+from runreport.pipeline import Loaded, stored_index
 from runreport.problems import Problem, sort_key
 from runreport.read import _parse_line, find_inputs
 from runreport.records import check_record
@@ -385,7 +385,7 @@ def _finish(store: Store, files: list[Path], plan: dict[int, _FilePlan], results
     problems += [Problem(**p) for p in read_problems]
     problems += [Problem(**p) for s in store.runs.values() for p in s.problems]
     problems.sort(key=sort_key)
-    index = newest_first([RunIndexRow(*s.row) for s in store.runs.values()])
+    index = stored_index(store.runs)
     loaded = Loaded(store=store, index=index, problems=problems, changed=set(store.runs),
                     removed=set(), files=list(files), bytes_read=bytes_read)
     return loaded, rendered

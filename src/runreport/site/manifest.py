@@ -9,6 +9,8 @@ Kept in the output folder as `.runreport-manifest.json`::
     blocks              per block of runs: [runs key, sha256 of its file, runs,
                         files, bytes, pages] (see below)
     pages               per listing page: the hash of the data it was rendered from
+    notes               per page, what its data makes that another page shows (a
+                        composer's line on the Insights page)
     files               per other written file: [sha256 of its bytes, size]
 
 and the runs' entries in `.runreport-manifest.d/<block>.json`, one file per
@@ -51,7 +53,7 @@ from runreport import __version__
 from runreport.atomic import write_bytes
 from runreport.hashing import BLOCK_COUNT, BLOCK_NAMES, block_of, bytes_hash, content_hash
 
-FORMAT = 7  # 7: runs' entries in blocks; 6: a run's files as one string; 5: runs without their index rows (unread, and the rows grew); 4: insights pages; 3: cards and logs say what went wrong; 2: problem count from data/problems.js
+FORMAT = 8  # 8: notes beside page keys (composers' Insights lines); 7: runs' entries in blocks; 6: a run's files as one string; 5: runs without their index rows (unread, and the rows grew); 4: insights pages; 3: cards and logs say what went wrong; 2: problem count from data/problems.js
 NAME = ".runreport-manifest.json"
 #: The folder of the runs' entries, beside the manifest.
 BLOCKS = ".runreport-manifest.d"
@@ -125,6 +127,9 @@ class Manifest:
     # blocks carried over whole, then (seal) all of them.
     blocks: dict[str, Summary] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # listing page path -> data hash
+    # What a page's data makes that other pages show (a composer's line on the Insights
+    # page), kept beside its key: a page kept by its key need not work it out again.
+    notes: dict[str, Any] = field(default_factory=dict)
     files: dict[str, list] = field(default_factory=dict)  # rel path -> [sha256, size]
     folder: Path | None = None  # where the blocks of a manifest read back are
     carried: set[str] = field(default_factory=set)  # blocks carried over whole
@@ -232,6 +237,7 @@ class Manifest:
             "build": self.build,
             "blocks": self.blocks,
             "pages": dict(sorted(self.pages.items())),
+            "notes": dict(sorted(self.notes.items())),
             "files": dict(sorted(self.files.items())),
         }
 
@@ -284,6 +290,7 @@ class _Stored(msgspec.Struct):
     build: str
     blocks: dict[str, tuple[str, str, int, int, int, int]]
     pages: dict[str, str]
+    notes: dict[str, Any]
     files: dict[str, list]
 
 
@@ -302,7 +309,7 @@ def read(out_dir: Path, globals_digest: str) -> Manifest | None:
         if not all(len(value) == 2 for value in data.files.values()):
             return None
         return Manifest(globals=data.globals, build=data.build, blocks=data.blocks, pages=data.pages,
-                        files=data.files, folder=out_dir / BLOCKS)
+                        notes=data.notes, files=data.files, folder=out_dir / BLOCKS)
     except Exception:  # missing, unreadable, damaged, of another shape: not trusted, rebuilt
         return None
 

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 from typing import Any, Sequence
 from urllib.parse import quote
 
@@ -255,19 +256,41 @@ class ListingPage:
         return tuple(card(r, self.redact, r.run_id in self.quiet) for r in self.rows)
 
 
-@dataclass(frozen=True)
 class Listing:
-    """All pages of one listing plus its match index, as blocks of rows."""
+    """One listing: its head page, its block pages (made when asked for: a rebuild
+    renders only those whose rows changed, and 100,000 runs are 1,000 of them) and its
+    match and search indexes, as blocks of rows."""
 
-    pages: tuple[ListingPage, ...]
-    # Runs with errors or rejections, in blocks of MATCH_CHUNK_ROWS (match_chunk makes each
-    # file's payload; the writer skips a block whose rows are unchanged).
-    match_blocks: tuple[Sequence[RunIndexRow], ...]
-    quiet: frozenset[str]  # runs gone quiet (their cards say since when)
-    redact: Callable[[str], str] | None = None
-    # The Runs page's search index, as blocks of rows (search_chunk makes each file's
-    # payload; the writer skips a block whose rows are unchanged). Empty elsewhere.
-    search_blocks: tuple[Sequence[RunIndexRow], ...] = ()
+    def __init__(self, head: ListingPage, rows: Sequence[RunIndexRow], block_count: int,
+                 block_fields: Callable[[int], dict], match_blocks: tuple[Sequence[RunIndexRow], ...],
+                 quiet: frozenset[str], redact: Callable[[str], str] | None,
+                 search_blocks: tuple[Sequence[RunIndexRow], ...]) -> None:
+        self.head = head
+        self.block_count = block_count  # block pages, numbered from 1 (the oldest runs)
+        self.block_fields = block_fields  # block n's fields but its rows (its page's data)
+        # Runs with errors or rejections, in blocks of MATCH_CHUNK_ROWS (match_chunk makes
+        # each file's payload; the writer skips a block whose rows are unchanged).
+        self.match_blocks = match_blocks
+        self.quiet = quiet  # runs gone quiet (their cards say since when)
+        self.redact = redact
+        # The Runs page's search index, as blocks of rows (search_chunk makes each file's
+        # payload; the writer skips a block whose rows are unchanged). Empty elsewhere.
+        self.search_blocks = search_blocks
+        self._rows = rows
+
+    def block_span(self, n: int) -> tuple[int, int]:
+        """Where block page n's rows are in the listing's rows (newest first)."""
+        size = len(self._rows)
+        return size - n * PAGE_SIZE, size - (n - 1) * PAGE_SIZE
+
+    def block_page(self, n: int) -> ListingPage:
+        start, end = self.block_span(n)
+        return ListingPage(rows=tuple(self._rows[start:end]), **self.block_fields(n))
+
+    @property
+    def pages(self) -> tuple[ListingPage, ...]:
+        """The head page, then every block page."""
+        return (self.head, *map(self.block_page, range(1, self.block_count + 1)))
 
 
 #: A search row: run id, composer, run page, status, status label, start text, step
@@ -386,16 +409,20 @@ def listing(
     run changes only the head page, the newest chunk and the list file.
     """
     name = "all" if composer is None else safe_name(composer)
-    by_status = Counter(r.status for r in rows)
+    # (Passes over every row at C speed where they can: a rebuild makes the listings of
+    # 100,000 runs.)
+    by_status = Counter(map(_status_of, rows))
+    flagged = [r for r in rows if r.has_error or r.has_rejected]
     counts = Counts(
         all=len(rows),
-        errors=sum(1 for r in rows if r.has_error),
-        rejected=sum(1 for r in rows if r.has_rejected),
-        either=sum(1 for r in rows if r.has_error or r.has_rejected),
+        errors=sum(map(_has_error, flagged)),
+        rejected=sum(map(_has_rejected, flagged)),
+        either=len(flagged),
         **{status: by_status.get(status, 0) for status in TOTALS_ORDER},
     )
-    quiet = frozenset(r.run_id for r in rows if is_stale(r, stale_before))
-    chunks = tuple(_anchored([r for r in rows if r.has_error or r.has_rejected], MATCH_CHUNK_ROWS))
+    # (Only a running run can have gone quiet.)
+    quiet = frozenset(r.run_id for r in rows if is_stale(r, stale_before)) if by_status["running"] else frozenset()
+    chunks = tuple(_anchored(flagged, MATCH_CHUNK_ROWS))
     full = len(rows) // PAGE_SIZE  # full blocks, block 1 = the oldest runs
     rest = len(rows) - full * PAGE_SIZE  # the newest runs, in no full block yet
     merged = full > 0 and rest < HEAD_MIN
@@ -405,16 +432,18 @@ def listing(
     def href(n: int | None) -> str:
         return runs_href(n) if composer is None else composer_href(composer, n)
 
-    def page(n: int | None, page_rows: Sequence[RunIndexRow], newer: str | None,
-             older: str | None) -> ListingPage:
+    def quiet_of(page_rows: Sequence[RunIndexRow]) -> tuple[str, ...]:
+        return tuple(sorted(r.run_id for r in page_rows if r.run_id in quiet)) if quiet else ()
+
+    def fields(n: int | None, page_rows: Sequence[RunIndexRow], newer: str | None,
+               older: str | None) -> dict:
         path = href(n)
-        return ListingPage(
+        return dict(
             path=path,
             root=root_of(path),
             kind=kind,
             title=title,
             listing=name,
-            rows=tuple(page_rows),
             counts=counts if n is None else None,
             page_no=n,
             label=None if n is None else f"Page {n:,} (page 1 holds the oldest runs)",
@@ -426,19 +455,27 @@ def listing(
             list_src=list_src(name),
             show_composer=composer is None,
             redact=redact,
-            quiet=tuple(sorted(r.run_id for r in page_rows if r.run_id in quiet)),
+            quiet=quiet_of(page_rows),
             insights_href=insights_href(composer) if composer is not None else None,
         )
 
-    pages = [page(None, head_rows, None, href(head_older) if head_older else None)]
     n_rows = len(rows)
-    for n in range(1, full + 1):
-        block = rows[n_rows - n * PAGE_SIZE:n_rows - (n - 1) * PAGE_SIZE]
+
+    def block_fields(n: int) -> dict:
         newer = href(n + 1) if n < full else href(None)
-        pages.append(page(n, block, newer, href(n - 1) if n > 1 else None))
-    return Listing(pages=tuple(pages), match_blocks=chunks, quiet=quiet, redact=redact,
+        return fields(n, rows[n_rows - n * PAGE_SIZE:n_rows - (n - 1) * PAGE_SIZE] if quiet else (),
+                      newer, href(n - 1) if n > 1 else None)
+
+    head = ListingPage(rows=tuple(head_rows),
+                       **fields(None, head_rows, None, href(head_older) if head_older else None))
+    return Listing(head, rows, full, block_fields, chunks, quiet, redact,
                    # (Anchored at the oldest run, as the match index: a new run changes the newest.)
-                   search_blocks=tuple(_anchored(rows, SEARCH_CHUNK_ROWS)) if composer is None else ())
+                   tuple(_anchored(rows, SEARCH_CHUNK_ROWS)) if composer is None else ())
+
+
+_status_of = attrgetter("status")
+_has_error = attrgetter("has_error")
+_has_rejected = attrgetter("has_rejected")
 
 
 # --- the run page ---------------------------------------------------------------

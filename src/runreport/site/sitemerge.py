@@ -42,8 +42,8 @@ from runreport.atomic import PRIVATE, write_bytes, write_new
 from runreport.bundle import Bundle, BundleError
 from runreport.derive import derive_run
 from runreport.merge import replay
-from runreport.model import ROW_FIELDS, RunIndexRow, index_row, row_values
-from runreport.pipeline import Loaded, newest_first
+from runreport.model import ROW_FIELDS, index_row, row_values
+from runreport.pipeline import Loaded, stored_index
 from runreport.problems import Problem, sort_key
 from runreport.shard import options_from_json, shard_of_run
 from runreport.site import build as site_build
@@ -373,7 +373,7 @@ def _loaded(store: Store, state: dict) -> Loaded:
                 if (p["file"], p["line"]) not in split_places]
     problems += [Problem(**p) for s in store.runs.values() for p in s.problems]
     problems.sort(key=sort_key)
-    index = newest_first([RunIndexRow(*s.row) for s in store.runs.values()])
+    index = stored_index(store.runs)
     return Loaded(store=store, index=index, problems=problems, files=[Path(f) for f in sorted(state["files"])])
 
 
