@@ -1,3 +1,3 @@
-from runreport.cli import main
+from runreport.cli import run
 
-main()
+run()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
+import sys
 
 import click
 
@@ -51,3 +53,30 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="runreport")
 def main() -> None:
     """Turn workflow-automation run logs (JSON Lines) into a static HTML site."""
+
+
+#: True when this process is the program (`run`), not a caller of `main` such as a test
+#: runner: then a command may end the process itself (`end_process_here`).
+_PROGRAM = False
+
+
+def run() -> None:
+    """The program's entry point (`runreport`, `python -m runreport`)."""
+    global _PROGRAM
+    _PROGRAM = True
+    main()
+
+
+def end_process_here() -> None:
+    """End the program now, successfully, without freeing what its command built.
+
+    A build of 100,000 runs holds millions of small objects (index rows, the store's
+    runs, manifest entries); freeing them one by one as the command returns and the
+    interpreter shuts down takes 50 ms, a twentieth of a rebuild after one appended
+    run, to give back memory the system takes back at once. Called only when every
+    file is written, closed and every lock let go; in a caller of `main` it returns.
+    """
+    if _PROGRAM:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

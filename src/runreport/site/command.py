@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
+from runreport.cli import end_process_here
 from runreport.commands import allow_empty_option, ci_options, strict_option
 from runreport.importers.inputs import from_option
 
@@ -122,6 +123,7 @@ def build(ctx, inputs, output, config_path, editor_url, no_redact, strict, chunk
         _build_outputs(loaded, inputs, options, part is not None, strict=strict, fail_on=fail_on,
                        junit_file=junit_file, summary_md=summary_md, link_base=link_base,
                        allow_empty=allow_empty)
+    end_process_here()  # (what the build made is not freed object by object on the way out)
 
 
 def _build_outputs(loaded, inputs, options, shard: bool, *, strict, fail_on, junit_file, summary_md,
