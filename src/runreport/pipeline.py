@@ -170,6 +170,10 @@ class Loaded:
     peak_resident: int = 0
     _tmp: object = None  # keeps a temporary store alive as long as this object
     store_damage: str | None = None  # why the store was found damaged and read again
+    # The store's state (Store.state) before this load and after it; before is None when
+    # the load started the store again (its runs before are then not known).
+    store_before: str | None = None
+    store_after: str | None = None
     _imported: object = None  # keeps the folder of imported inputs alive (runreport.importers.inputs)
 
     def run(self, run_id: str) -> Run:
@@ -222,6 +226,7 @@ def load(
 def _load_into(store: Store, files: list[Path], tmp: Any, progress: Progress | None,
                max_resident: int, accept_partial_tail: bool, on_settle: Settled | None) -> Loaded:
     hash_before = {run_id: stored.hash for run_id, stored in store.runs.items()}
+    state_before, resets = store.state(), store.resets
     read_problems: list[dict] = []
     try:
         collector, bytes_read, plan = _read_into(store, files, progress, max_resident,
@@ -258,6 +263,8 @@ def _load_into(store: Store, files: list[Path], tmp: Any, progress: Progress | N
         peak_resident=collector.peak_resident,
         _tmp=tmp,
         store_damage=store.damage,
+        store_before=state_before if store.resets == resets else None,
+        store_after=store.state(),
     )
 
 

@@ -62,7 +62,7 @@ INLINE = -1
 #: The start of a run file that refers to a run file packed inside another file.
 REFERENCE = b"ref "
 
-FORMAT = 12  # 12: a journal of saves beside the manifest; 11: an export's run log named by its file name in content hashes (store-independent); 10: index rows as lists of values (runreport.model.ROW_FIELDS); 9: index rows keep step names and durations as one JSON text; 8: index rows keep their times as epoch microseconds; 7: index rows keep their steps' durations; 6: failures name their HTTP endpoint; 5: index rows say what went wrong; 4: records as read or placed
+FORMAT = 13  # 13: a token naming each manifest written (Store.state); 12: a journal of saves beside the manifest; 11: an export's run log named by its file name in content hashes (store-independent); 10: index rows as lists of values (runreport.model.ROW_FIELDS); 9: index rows keep step names and durations as one JSON text; 8: index rows keep their times as epoch microseconds; 7: index rows keep their steps' durations; 6: failures name their HTTP endpoint; 5: index rows say what went wrong; 4: records as read or placed
 MANIFEST = "manifest.json"
 #: What saves changed since the manifest was written, a line each.
 JOURNAL = "manifest.log"
@@ -109,6 +109,7 @@ class _Manifest(msgspec.Struct):
     format: int
     version: str
     generation: int  # one more at each write: journal lines of another are not its
+    token: str  # made afresh at each write (see Store.state)
     order: int
     files: dict[str, FileMark]
     file_problems: dict[str, list[dict]]
@@ -194,6 +195,8 @@ class Store:
         self.runs: dict[str, StoredRun] = _Runs()
         self.damage: str | None = None  # why a damaged store was started again (to be said)
         self._generation = 0  # of the manifest on disk (0: none)
+        self._token = ""  # of the manifest on disk ("": none)
+        self.resets = 0  # times this store was started again since it was opened
         self._manifest_size = 0
         self._journal_size = 0
         self._saved: tuple = ()  # (order, files, file_problems) as last saved
@@ -232,6 +235,7 @@ class Store:
         self.runs = _Runs(manifest.runs)
         self._check_rows(manifest.runs.values())
         self._generation = manifest.generation
+        self._token = manifest.token
         self._manifest_size = len(data)
 
     def _replay_journal(self) -> None:
@@ -276,6 +280,15 @@ class Store:
         self.file_problems = {}
         self.runs = _Runs()
         self._generation = self._manifest_size = self._journal_size = 0
+        self._token = ""
+        self.resets += 1
+
+    def state(self) -> str | None:
+        """What names the runs as last saved (or opened): the manifest's token and the
+        journal's length, which every save changes. A build that keeps it beside its site
+        knows, when the store is in that state again, that the site was made from these
+        runs exactly (runreport.site.build: only the runs a load changed are looked at)."""
+        return f"{self._token}:{self._journal_size}" if self._token else None
 
     # --- runs ---------------------------------------------------------------
 
@@ -360,7 +373,8 @@ class Store:
         # (The manifest first: a save stopped before the journal is emptied leaves lines
         # of the last generation, which the next open passes over.)
         self._generation += 1
-        data = _ENCODER.encode(_Manifest(FORMAT, __version__, self._generation, self.order, files,
+        self._token = os.urandom(8).hex()
+        data = _ENCODER.encode(_Manifest(FORMAT, __version__, self._generation, self._token, self.order, files,
                                          problems, dict(sorted(runs.items()))))
         write_bytes(self.root / MANIFEST, data, mode=PRIVATE)
         (self.root / JOURNAL).unlink(missing_ok=True)

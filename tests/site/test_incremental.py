@@ -292,6 +292,46 @@ def test_a_large_site_checks_its_kept_files_a_share_at_a_time(tmp_path, monkeypa
     assert _tree(site.out) == fresh
 
 
+@pytest.mark.parametrize("damage", ["none", "a kept run's file cut", "a manifest block deleted",
+                                    "the input edited in place"])
+def test_a_rebuild_looking_only_at_changed_runs_builds_what_a_fresh_build_does(tmp_path, monkeypatch,
+                                                                              damage):
+    """`build` keeps in its store which state of the store's runs the site was made from;
+    the next build, finding the store so, looks only at the blocks of the runs its load
+    changed. Whatever else happened to the site or the store since, the result is the
+    site a fresh build of the same input makes."""
+    log = tmp_path / "runs.jsonl"
+    for i in range(12):
+        append(log, run_records(i, "Alpha" if i % 2 else "Beta", error=i % 5 == 0))
+
+    def build(out: Path, store: Path) -> str:
+        done = CliRunner().invoke(main, ["build", str(log), "-o", str(out), "--store", str(store)])
+        assert done.exit_code == 0, done.output
+        return done.output
+
+    site, store = tmp_path / "site", tmp_path / "store"
+    build(site, store)
+    assert json.loads((store / site_build.CHECK_RECORD).read_text())["store"]
+    append(log, run_records(12, "Alpha", error=True))
+    if damage == "a kept run's file cut":
+        _cut(site / f"data/{safe_name('run-0003')}/log.js")
+    elif damage == "a manifest block deleted":
+        (site / next(iter(block_file(5)))).unlink()
+    elif damage == "the input edited in place":  # (the store starts again: every run is looked at)
+        log.write_text(log.read_text().replace('"n": 2}', '"n": 7}'))
+    grouped = []
+    real = manifest.runs_by_block
+    monkeypatch.setattr(manifest, "runs_by_block", lambda digests: grouped.append(1) or real(digests))
+    output = build(site, store)
+    # (Every run grouped by block only when the runs the load changed are not all there is to know.)
+    assert bool(grouped) == (damage in ("a manifest block deleted", "the input edited in place"))
+    if damage == "none":
+        assert "1 run rendered again" in output
+    fresh = tmp_path / "fresh"
+    build(fresh, tmp_path / "fresh-store")
+    assert _tree(site) == _tree(fresh)
+
+
 def test_without_a_check_record_every_kept_file_is_checked(tmp_path, monkeypatch):
     monkeypatch.setattr(site_build, "FULL_CHECK_MAX_RUNS", 2)
     record = tmp_path / "store" / site_build.CHECK_RECORD

@@ -25,7 +25,7 @@ import orjson
 from markupsafe import Markup
 
 from runreport.atomic import write_bytes, write_new
-from runreport.hashing import BLOCK_COUNT, BLOCK_NAMES, bytes_hash, content_hash
+from runreport.hashing import BLOCK_COUNT, BLOCK_NAMES, block_of, bytes_hash, content_hash
 from runreport.model import Run
 from runreport.problems import Problem
 from runreport.site import insights, librarypages, logmarkup, pagedata
@@ -485,6 +485,29 @@ def write_failures(w: _Writer, index: Sequence, problem_count: int, redactor: Re
 _hash_of = attrgetter("content_hash")
 
 
+def _touched_blocks(loaded: Any, record: CheckRecord | None, old: build_manifest.Manifest,
+                    digests: dict[str, str]) -> dict[str, dict[str, str]] | None:
+    """The runs (and their content hashes) of the blocks that hold a run this load
+    changed, added or removed, when the last build was made from the store's runs as
+    this load found them (its CheckRecord names the store's state then); else None."""
+    before = getattr(loaded, "store_before", None)
+    if (record is None or before is None or record.store != before or record.build != old.build
+            or not old.build):
+        return None
+    touched = set(loaded.changed) | set(loaded.removed)
+    blocks = {block_of(rid) for rid in touched}
+    grouped: dict[str, dict[str, str]] = {block: {} for block in blocks}
+    for rid, _ in old.entries_of(blocks):  # (the runs the block had: some only came or went)
+        if rid in digests:
+            grouped[block_of(rid)][rid] = digests[rid]
+    if any(block in old.damaged for block in blocks):
+        return None  # (which runs an unreadable block had is not known)
+    for rid in touched:
+        if rid in digests:
+            grouped[block_of(rid)][rid] = digests[rid]
+    return grouped
+
+
 def _hashed(index: Sequence, digests: dict[str, str]) -> bool:
     """Whether every row carries its run's content hash (rows the store made do; others
     are given theirs from `digests`, when every run has one)."""
@@ -712,6 +735,9 @@ class CheckRecord(msgspec.Struct):
     build: str  # the build id of the manifest this record follows
     turn: int  # the share of blocks the next check takes
     folders: list[list[int]]  # [inode, mtime in ns] of each CHECKED_FOLDERS, as the build left them
+    # The store's state (runreport.store.Store.state) whose runs the site was made from:
+    # a load that finds the store so knows which runs changed since (see build_site).
+    store: str = ""
 
 
 def _folder_stamps(out: Path) -> list[list[int]]:
@@ -746,11 +772,11 @@ def blocks_to_check(out: Path, manifest: build_manifest.Manifest,
     return [name for n, name in enumerate(BLOCK_NAMES) if n % shares == turn], turn
 
 
-def _write_check_record(path: Path | None, out: Path, build_id: str, turn: int) -> None:
+def _write_check_record(path: Path | None, out: Path, build_id: str, turn: int, store: str) -> None:
     if path is None:
         return
     try:
-        write_bytes(path, msgspec.json.encode(CheckRecord(build_id, turn, _folder_stamps(out))))
+        write_bytes(path, msgspec.json.encode(CheckRecord(build_id, turn, _folder_stamps(out), store)))
     except OSError:
         pass  # (the next build then checks every file)
 
@@ -769,7 +795,7 @@ class _DiskCheck:
 
     def __init__(self, out: Path, manifest: build_manifest.Manifest,
                  record: CheckRecord | None = None) -> None:
-        self._out, self._manifest = out, manifest
+        self._out, self._manifest, self.record = out, manifest, record
         self.blocks, share = blocks_to_check(out, manifest, record)
         # (The share after this one, for the next build: it moves on only from a record.)
         self.next_turn = share + 1 if self.blocks is not None else 0
@@ -956,14 +982,25 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     # Runs whose records are those their files were made from keep them, if the files are
     # still there: that check (a stat of each) runs beside this process's work (_DiskCheck).
     # A block of runs none of which changed, came or went is carried over whole, unread.
-    by_block = build_manifest.runs_by_block(digests)
-    carried, unchanged_runs = build_manifest.unchanged(w.old, by_block)
+    # When the site was made from the store's runs as this load found them, only the
+    # blocks of the runs the load changed can be other (at 100,000 runs, grouping every
+    # run by block and hashing each block's runs is a tenth of a rebuild).
     if check is None:
         check = _DiskCheck(out, w.old, _read_check_record(check_record))
+    touched = _touched_blocks(loaded, check.record, w.old, digests)
+    by_block = build_manifest.runs_by_block(digests) if touched is None else touched
+    carried, unchanged_runs = build_manifest.unchanged(w.old, by_block)
+    if touched is not None:
+        for block, summary in w.old.blocks.items():
+            if block not in touched:
+                carried[block] = summary
     ready = {rid: files for rid, (digest, files) in (prerendered or {}).items()
              if digests.get(rid) == digest}
     job = _RunJob(loaded, out, w.old, options, redactor, w.has_library)
-    _write_runs(w, job, [row.run_id for row in index if row.run_id not in unchanged_runs],
+    again = ({rid for runs in by_block.values() for rid in runs if rid not in unchanged_runs}
+             if touched is not None else None)
+    _write_runs(w, job, [row.run_id for row in index if row.run_id not in unchanged_runs]
+                if again is None else [row.run_id for row in index if row.run_id in again],
                 digests, ready, jobs)
     quiet = stale_before(index, options.stale_after)  # (one reference for every listing)
 
@@ -981,6 +1018,12 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     # (Runs whose files were cut, emptied or deleted are made again, and so are those of
     # a block of the manifest that could not be read.)
     damaged_runs, damaged_blocks = check.damaged()
+    if touched is not None:  # (a carried block's runs are unchanged, as they were left out)
+        if damaged_blocks:  # (the runs of an unreadable block: from every run's block)
+            by_block = {**build_manifest.runs_by_block(digests), **touched}
+        unchanged_runs.update((rid, None) for block in carried for rid in
+                              ([r for r in damaged_runs if block_of(r) == block]
+                               + list(by_block.get(block, ()) if block in damaged_blocks else ())))
     damaged = {rid for rid in damaged_runs if rid in unchanged_runs}
     damaged.update(rid for block in damaged_blocks for rid in by_block.get(block, ()) if rid in unchanged_runs)
     damaged |= build_manifest.carry_over(w.old, w.new, by_block, carried, unchanged_runs,
@@ -1000,7 +1043,8 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     # (A run rendered here again may have left files of its first try: then look.)
     w.finish(report.full, sweep=not (fresh and all(ready.get(row.run_id) for row in index)))
     build_manifest.write(out, w.new)
-    _write_check_record(check_record, out, build_id, check.next_turn)
+    _write_check_record(check_record, out, build_id, check.next_turn,
+                        getattr(loaded, "store_after", None) or "")
     report.seconds = time.perf_counter() - started
     return report
 

@@ -387,7 +387,7 @@ def _finish(store: Store, files: list[Path], plan: dict[int, _FilePlan], results
     problems.sort(key=sort_key)
     index = stored_index(store.runs)
     loaded = Loaded(store=store, index=index, problems=problems, changed=set(store.runs),
-                    removed=set(), files=list(files), bytes_read=bytes_read)
+                    removed=set(), files=list(files), bytes_read=bytes_read, store_after=store.state())
     return loaded, rendered
 
 

@@ -99,9 +99,13 @@ def carry_over(old: Manifest, new: Manifest, by_block: dict[str, dict[str, str]]
     files or its file failed the check; then its runs one by one, from `old`. Returns
     the further runs to make again (those whose entry could not be read)."""
     again: set[str] = set()
+    damaged_in = {block_of(rid) for rid in damaged}
     for block, summary in carried.items():
-        if block in damaged_blocks or any(rid in damaged for rid in by_block[block]):
-            for rid, digest in by_block[block].items():  # (not carried after all: read now)
+        if block in damaged_blocks or block in damaged_in:
+            runs = by_block.get(block)
+            if runs is None:  # (left out of by_block, as no run of it changed: its runs are the last build's)
+                runs = {rid: entry[0] for rid, entry in old.entries_of([block])}
+            for rid, digest in runs.items():  # (not carried after all: read now)
                 entry = old.entry(rid)
                 if entry is not None and entry[0] == digest:
                     unchanged_runs[rid] = entry
