@@ -275,9 +275,9 @@ def _said(found: Any) -> dict | None:
 ROW_FIELDS = tuple(f.name for f in fields(RunIndexRow) if f.name != "content_hash")
 
 
-def row_values(row: RunIndexRow) -> list:
+def row_values(row: RunIndexRow) -> tuple:
     """The row as the store keeps it (`RunIndexRow(*values)` makes it again)."""
-    return [getattr(row, name) for name in ROW_FIELDS]
+    return tuple([getattr(row, name) for name in ROW_FIELDS])
 
 
 def index_row(run: Run) -> RunIndexRow:

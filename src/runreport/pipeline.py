@@ -84,6 +84,7 @@ class Collector:
         self.lines: dict[str, list[RawLine]] = {}  # records of each resident run, as read
         self.dirty: set[str] = set()
         self.grew: set[str] = set()  # runs given records the reader calls new (see _read_into)
+        self.hash_before: dict[str, str | None] = {}  # each settled run's hash before this read
         self.peak_resident = 0  # observed by the memory test
 
     def add(self, record, order: int, raw: bytes) -> list[Problem]:
@@ -135,6 +136,7 @@ class Collector:
         """
         digest = self.store.put_lines(state.run_id, lines)
         previous = self.store.runs.get(state.run_id)
+        self.hash_before.setdefault(state.run_id, previous.hash if previous is not None else None)
         if previous is not None and previous.hash == digest:
             return
         run, found = derive_run(state, detail=False)  # (the index row needs no values)
@@ -225,8 +227,9 @@ def load(
 
 def _load_into(store: Store, files: list[Path], tmp: Any, progress: Progress | None,
                max_resident: int, accept_partial_tail: bool, on_settle: Settled | None) -> Loaded:
-    hash_before = {run_id: stored.hash for run_id, stored in store.runs.items()}
-    state_before, resets = store.state(), store.resets
+    # (The runs as opened: a store started again replaces its dict of runs, so this one
+    # then still says what each was; else the collector notes each run's hash before.)
+    runs_before, state_before, resets = store.runs, store.state(), store.resets
     read_problems: list[dict] = []
     try:
         collector, bytes_read, plan = _read_into(store, files, progress, max_resident,
@@ -243,7 +246,14 @@ def _load_into(store: Store, files: list[Path], tmp: Any, progress: Progress | N
                                                  accept_partial_tail, read_problems, on_settle)
     collector.finish()
     store.save()
-    changed = {rid for rid in collector.dirty if store.runs[rid].hash != hash_before.get(rid)}
+    if store.resets == resets:  # (runs were set, none removed)
+        hash_before = collector.hash_before
+        changed = {rid for rid in collector.dirty if store.runs[rid].hash != hash_before.get(rid)}
+        removed: set[str] = set()
+    else:
+        changed = {rid for rid, s in store.runs.items()
+                   if rid not in runs_before or runs_before[rid].hash != s.hash}
+        removed = set(runs_before) - set(store.runs)
     grew = {rid for rid in collector.grew if rid in changed}
 
     index = stored_index(store.runs)
@@ -257,7 +267,7 @@ def _load_into(store: Store, files: list[Path], tmp: Any, progress: Progress | N
         problems=problems,
         changed=changed,
         grew=grew,
-        removed=set(hash_before) - set(store.runs),
+        removed=removed,
         files=[p for p, _, _ in plan],
         bytes_read=bytes_read,
         peak_resident=collector.peak_resident,

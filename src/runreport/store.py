@@ -44,7 +44,7 @@ import re
 import shutil
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Optional
 
 import msgspec
 import orjson
@@ -53,7 +53,7 @@ from runreport import __version__
 from runreport.atomic import PRIVATE, write_bytes
 from runreport.hashing import bytes_hash, safe_name
 from runreport.merge import RunState, replay
-from runreport.model import ROW_FIELDS
+from runreport.model import ROW_FIELDS, RUN_STATUSES
 
 #: One record of a run as read: (display path of its file, line number, its bytes).
 RawLine = tuple[str, int, bytes]
@@ -97,9 +97,18 @@ class StoreCorrupt(Exception):
     """A store file could not be trusted; the caller rebuilds from the inputs."""
 
 
+#: An index row as the store keeps it: its values in the order of ROW_FIELDS, each of its
+#: type (msgspec checks them as it decodes; a row of another shape is a damaged store).
+#: Statuses decode to the one string of each: counting 100,000 of them then hashes none.
+StoredRow = tuple[str, str, Optional[str], str, Literal[RUN_STATUSES], Optional[str], Optional[str], int,
+                  bool, bool, Optional[dict], Optional[dict], Optional[str], Optional[str], Optional[int],
+                  Optional[int], Optional[int]]
+assert len(StoredRow.__args__) == len(ROW_FIELDS)
+
+
 class StoredRun(msgspec.Struct):
     hash: str
-    row: list  # the index row's values (runreport.model.ROW_FIELDS)
+    row: StoredRow  # the index row's values (runreport.model.ROW_FIELDS); a list when made here
     problems: list[dict] = msgspec.field(default_factory=list)
 
 
@@ -233,7 +242,6 @@ class Store:
         self.files = manifest.files
         self.file_problems = manifest.file_problems
         self.runs = _Runs(manifest.runs)
-        self._check_rows(manifest.runs.values())
         self._generation = manifest.generation
         self._token = manifest.token
         self._manifest_size = len(data)
@@ -257,14 +265,7 @@ class Store:
                     dict.pop(self.runs, run_id, None)
                 else:
                     dict.__setitem__(self.runs, run_id, run)
-            self._check_rows(r for r in saved.runs.values() if r is not None)
         self._journal_size = len(data)
-
-    @staticmethod
-    def _check_rows(runs: Any) -> None:
-        width = len(ROW_FIELDS)
-        if not all(type(s.row) is list and len(s.row) == width for s in runs):
-            raise ValueError("an index row of another shape")
 
     def reset(self) -> None:
         """Forget everything: the next read starts from the beginning of every file."""

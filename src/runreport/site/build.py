@@ -486,7 +486,7 @@ _hash_of = attrgetter("content_hash")
 
 
 def _touched_blocks(loaded: Any, record: CheckRecord | None, old: build_manifest.Manifest,
-                    digests: dict[str, str]) -> dict[str, dict[str, str]] | None:
+                    digests: _RunHashes) -> dict[str, dict[str, str]] | None:
     """The runs (and their content hashes) of the blocks that hold a run this load
     changed, added or removed, when the last build was made from the store's runs as
     this load found them (its CheckRecord names the store's state then); else None."""
@@ -508,16 +508,54 @@ def _touched_blocks(loaded: Any, record: CheckRecord | None, old: build_manifest
     return grouped
 
 
-def _hashed(index: Sequence, digests: dict[str, str]) -> bool:
+def _hashed(index: Sequence, digests: _RunHashes) -> bool:
     """Whether every row carries its run's content hash (rows the store made do; others
     are given theirs from `digests`, when every run has one)."""
     if all(map(_hash_of, index)):
         return True
-    if not all(digests.values()):
+    every = digests.all()
+    if not all(every.values()):
         return False
     for row in index:
-        row.content_hash = digests[row.run_id]
+        row.content_hash = every[row.run_id]
     return True
+
+
+class _RunHashes:
+    """The runs' content hashes by id (and so which runs there are), looked up one at a
+    time in the store; all of them at once only when asked (`all`): a rebuild of 100,000
+    runs that looks only at the runs its load changed never asks."""
+
+    def __init__(self, loaded: Any, index: Sequence) -> None:
+        store = getattr(loaded, "store", None)
+        self._stored = store.runs if store is not None and hasattr(loaded, "content_hashes") else None
+        self._loaded, self._index = loaded, index
+        self._all: dict[str, str] | None = None
+
+    def all(self) -> dict[str, str]:
+        if self._all is None:
+            if self._stored is not None:
+                self._all = {run_id: stored.hash for run_id, stored in self._stored.items()}
+            else:
+                content_hash_of = getattr(self._loaded, "content_hash", None)
+                self._all = {row.run_id: content_hash_of(row.run_id) if content_hash_of else ""
+                             for row in self._index}
+        return self._all
+
+    def get(self, run_id: str, default: str | None = None) -> str | None:
+        if self._stored is None:
+            return self.all().get(run_id, default)
+        stored = self._stored.get(run_id)
+        return default if stored is None else stored.hash
+
+    def __getitem__(self, run_id: str) -> str:
+        found = self.get(run_id)
+        if found is None:
+            raise KeyError(run_id)
+        return found
+
+    def __contains__(self, run_id: object) -> bool:
+        return (self._stored if self._stored is not None else self.all()).__contains__(run_id)
 
 
 #: The key, among the manifest's page keys, of all the Failures pages together.
@@ -944,7 +982,8 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     by_composer: dict[str, list] = defaultdict(list)
     for row in index:
         by_composer[row.composer].append(row)
-    problem_rows = pagedata.problem_rows(problems, {r.run_id for r in index})
+    digests = _RunHashes(loaded, index)  # (also which runs there are)
+    problem_rows = pagedata.problem_rows(problems, digests)
     redactor = _redactor(options)
     report.runs = len(index)
     report.entries = sum(r.entry_count for r in index)
@@ -974,11 +1013,6 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     w.new.globals = globals_digest
     w.has_library = library is not None
     write_assets(w)
-    if hasattr(loaded, "content_hashes"):  # (the index's runs are the store's)
-        digests = loaded.content_hashes()
-    else:
-        content_hash_of = getattr(loaded, "content_hash", None)
-        digests = {row.run_id: content_hash_of(row.run_id) if content_hash_of else "" for row in index}
     # Runs whose records are those their files were made from keep them, if the files are
     # still there: that check (a stat of each) runs beside this process's work (_DiskCheck).
     # A block of runs none of which changed, came or went is carried over whole, unread.
@@ -988,7 +1022,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     if check is None:
         check = _DiskCheck(out, w.old, _read_check_record(check_record))
     touched = _touched_blocks(loaded, check.record, w.old, digests)
-    by_block = build_manifest.runs_by_block(digests) if touched is None else touched
+    by_block = build_manifest.runs_by_block(digests.all()) if touched is None else touched
     carried, unchanged_runs = build_manifest.unchanged(w.old, by_block)
     if touched is not None:
         for block, summary in w.old.blocks.items():
@@ -1011,7 +1045,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     for composer in sorted(by_composer):
         write_listing(w, by_composer[composer], title=composer, composer=composer,
                       problem_count=np, redactor=redactor, stale=quiet, hashed=hashed)
-    librarypages.write_library(w, library, options, redactor, {r.run_id for r in index},
+    librarypages.write_library(w, library, options, redactor, digests,
                                lambda path, title, kind: _base(path, title, kind, np, True))
     write_failures(w, index, np, redactor, hashed)
     write_insights(w, by_composer, np, redactor, hashed)
@@ -1020,7 +1054,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     damaged_runs, damaged_blocks = check.damaged()
     if touched is not None:  # (a carried block's runs are unchanged, as they were left out)
         if damaged_blocks:  # (the runs of an unreadable block: from every run's block)
-            by_block = {**build_manifest.runs_by_block(digests), **touched}
+            by_block = {**build_manifest.runs_by_block(digests.all()), **touched}
         unchanged_runs.update((rid, None) for block in carried for rid in
                               ([r for r in damaged_runs if block_of(r) == block]
                                + list(by_block.get(block, ()) if block in damaged_blocks else ())))
@@ -1028,7 +1062,8 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     damaged.update(rid for block in damaged_blocks for rid in by_block.get(block, ()) if rid in unchanged_runs)
     damaged |= build_manifest.carry_over(w.old, w.new, by_block, carried, unchanged_runs,
                                          damaged, damaged_blocks)
-    _write_runs(w, job, [row.run_id for row in index if row.run_id in damaged], digests, ready, jobs)
+    if damaged:
+        _write_runs(w, job, [row.run_id for row in index if row.run_id in damaged], digests, ready, jobs)
     w.new.seal()
     w.text(PROBLEMS_SRC, data_file_bytes(PROBLEMS_SRC, {"kind": "problems", "count": np}))
     w.text("problems.html", render("problems.html", rows=problem_rows,

@@ -255,7 +255,7 @@ def _merge_runs(bundles: list[Bundle], covered: dict[str, dict[str, Bundle]], st
             run = bundle.runs[run_id]
             # (Its records stay in the bundle's copy: the store points at them.)
             store.put_reference(run_id, kept_copies[bundle.digest], *span)
-            store.runs[run_id] = StoredRun(run.hash, [run.row[f] for f in ROW_FIELDS], run.problems)
+            store.runs[run_id] = StoredRun(run.hash, tuple([run.row[f] for f in ROW_FIELDS]), run.problems)
             state["split"].pop(run_id, None)
             if old_site is None or old_site.run_hash(run_id) != run.hash:
                 prerendered[run_id] = (run.hash, copier.copy(bundle, run.files))
