@@ -33,11 +33,14 @@ from typing import Any
 
 from runreport.derive import derive_run
 from runreport.merge import RunState, apply_record, new_run_state, replay
-from runreport.model import Run, RunIndexRow, index_row, row_values  # noqa: F401  (part of this module's API)
+from runreport.model import ROW_FIELDS, Run, RunIndexRow, index_row, row_values  # noqa: F401  (part of this module's API)
 from runreport.problems import Problem, sort_key
 from runreport.read import Cursor, find_inputs, read_file
 from runreport.records import check_record
 from runreport.store import FileMark, RawLine, Store, StoreCorrupt, StoredRun, fingerprint
+
+#: Where a stored index row keeps its start time (runreport.model.ROW_FIELDS).
+_START_US = ROW_FIELDS.index("start_us")
 
 #: Runs kept in memory while reading; more are spilled to the store.
 MAX_RESIDENT = 64
@@ -85,6 +88,7 @@ class Collector:
         self.dirty: set[str] = set()
         self.grew: set[str] = set()  # runs given records the reader calls new (see _read_into)
         self.hash_before: dict[str, str | None] = {}  # each settled run's hash before this read
+        self.moved: set[str] = set()  # runs whose start time (their place in the index) changed
         self.peak_resident = 0  # observed by the memory test
 
     def add(self, record, order: int, raw: bytes) -> list[Problem]:
@@ -140,7 +144,10 @@ class Collector:
         if previous is not None and previous.hash == digest:
             return
         run, found = derive_run(state, detail=False)  # (the index row needs no values)
-        self.store.runs[state.run_id] = StoredRun(digest, row_values(index_row(run)), [p.to_json() for p in found])
+        row = index_row(run)
+        if previous is not None and previous.row[_START_US] != row.start_us:
+            self.moved.add(state.run_id)
+        self.store.runs[state.run_id] = StoredRun(digest, row_values(row), [p.to_json() for p in found])
         if self.on_settle is not None:
             self.on_settle(state.run_id, digest)
 
@@ -167,6 +174,9 @@ class Loaded:
     changed: set[str] = field(default_factory=set)  # runs whose content changed in this load
     grew: set[str] = field(default_factory=set)  # of those, runs that got new records (appended)
     removed: set[str] = field(default_factory=set)  # runs known before this load and gone now
+    # Of the changed runs, those whose start time changed (their place in the index): None
+    # when not known.
+    moved: set[str] | None = None
     files: list[Path] = field(default_factory=list)
     bytes_read: int = 0
     peak_resident: int = 0
@@ -268,6 +278,7 @@ def _load_into(store: Store, files: list[Path], tmp: Any, progress: Progress | N
         changed=changed,
         grew=grew,
         removed=removed,
+        moved=collector.moved if store.resets == resets else None,
         files=[p for p, _, _ in plan],
         bytes_read=bytes_read,
         peak_resident=collector.peak_resident,

@@ -332,6 +332,43 @@ def test_a_rebuild_looking_only_at_changed_runs_builds_what_a_fresh_build_does(t
     assert _tree(site) == _tree(fresh)
 
 
+@pytest.mark.parametrize("added", ["the newest run", "a run older than most", "a run going on",
+                                   "an older run's start moved"])
+def test_block_pages_kept_by_their_place_are_those_a_fresh_build_makes(tmp_path, monkeypatch, added):
+    """A rebuild keeps the block pages older than the oldest run its load changed without
+    working out their keys; a run that comes in among older ones (or moves there) changes
+    the pages from its place on, as a fresh build shows."""
+    log = tmp_path / "runs.jsonl"
+    for i in range(10, 360):
+        append(log, run_records(i, "Alpha" if i % 3 else "Beta", error=i % 7 == 0))
+
+    def build(out: Path, store: Path) -> None:
+        done = CliRunner().invoke(main, ["build", str(log), "-o", str(out), "--store", str(store)])
+        assert done.exit_code == 0, done.output
+
+    site, store = tmp_path / "site", tmp_path / "store"
+    build(site, store)
+    if added == "the newest run":
+        append(log, run_records(400, "Alpha"))
+    elif added == "a run older than most":
+        append(log, run_records(5, "Alpha"))  # (started before every run but five)
+    elif added == "a run going on":
+        append(log, run_records(400, "Beta")[:2])  # (no run_end: running)
+    else:  # a later record of run 200 gives it another start
+        append(log, [{"type": "run", "run_id": "run-0200", "composer": "Beta", "mode": "test",
+                      "started_at": "2026-11-20T00:00:01Z"}])
+    settled = {}
+    real = site_build._settled_blocks
+    monkeypatch.setattr(site_build, "_settled_blocks", lambda w, lst, *a: settled.setdefault(
+        lst.head.list_src, real(w, lst, *a)))
+    build(site, store)
+    # (350 runs: three block pages of the Runs listing; the newest links to the head page.)
+    assert settled["data/list/all.js"] == {"the newest run": 2, "a run going on": 2}.get(added, 0)
+    fresh = tmp_path / "fresh"
+    build(fresh, tmp_path / "fresh-store")
+    assert _tree(site) == _tree(fresh)
+
+
 def test_without_a_check_record_every_kept_file_is_checked(tmp_path, monkeypatch):
     monkeypatch.setattr(site_build, "FULL_CHECK_MAX_RUNS", 2)
     record = tmp_path / "store" / site_build.CHECK_RECORD

@@ -8,6 +8,8 @@ changed, and a file is written only when its bytes changed, atomically.
 
 from __future__ import annotations
 
+import bisect
+import math
 import os
 import signal
 import stat
@@ -336,6 +338,7 @@ def _base(path: str, title: str, kind: str, problem_count: int | None,
 def write_listing(
     w: _Writer, rows: Sequence, *, title: str, composer: str | None, problem_count: int,
     redactor: Redactor | None = None, stale: Any = None, hashed: bool = False,
+    changed: Sequence | None = None,
 ) -> None:
     """Write every page and match chunk of one listing (takes index rows only).
 
@@ -344,6 +347,11 @@ def write_listing(
     A row is made from its run's records alone, and 64 characters per row instead of its
     fields (step names, durations) keep a rebuild of 100,000 runs from serializing every
     row.
+
+    `changed`: the rows of the runs that changed or came since the last build, when
+    no run went and none moved in the order. Block pages are counted from the oldest
+    run, so those older than the oldest of them hold the rows they held, and keep
+    their keys without them being worked out again (1,000 pages at 100,000 runs).
     """
     kind = "runs" if composer is None else "composer"
     redact = redactor.text if redactor is not None else None
@@ -376,12 +384,15 @@ def write_listing(
     # Rendering is the cost: skip a page whose data is what it was last time (a block
     # page's is worked out without making the page: 1,000 of them at 100,000 runs).
     head = lst.head
+    settled = _settled_blocks(w, lst, rows, hashed, changed, [kind, title, composer, *more])
     head_fields = _fields_of(head)
     del head_fields["rows"]
     head_cards: list[str] | None = None  # (its list file has them too)
     if not w.unchanged(head.path, page_key(head_fields, 0, len(head.rows))):
         write_page(head, head_cards := cards_of(head))
     for n in range(1, lst.block_count + 1):
+        if n <= settled and w.unchanged(lst.block_path(n), w.old.pages.get(lst.block_path(n), "")):
+            continue
         fields = lst.block_fields(n)
         if not w.unchanged(fields["path"], page_key({k: v for k, v in fields.items() if k != "redact"},
                                                     *lst.block_span(n))):
@@ -397,6 +408,9 @@ def write_listing(
         src = f"{pagedata.SEARCH_PREFIX}{n}.js"
         # Making a block costs a time and a link per run (~1 s per 100,000): only the
         # blocks whose runs changed, usually the newest one alone, are made again.
+        if (n + 1) * pagedata.SEARCH_CHUNK_ROWS <= settled * pagedata.PAGE_SIZE and \
+                w.unchanged(src, w.old.pages.get(src, "")):
+            continue
         if not w.unchanged(src, content_hash(keys_of(block))):
             w.text(src, data_file_bytes(src, pagedata.search_chunk(block, redact)))
     # The listing's list file: counts for block pages, head cards for live updates.
@@ -410,6 +424,37 @@ def write_listing(
             "problems": problem_count,
             "cards": [[c.run_id, html] for c, html in zip(head.cards, head_cards)],
         }))
+
+
+def _settled_blocks(w: _Writer, lst: pagedata.Listing, rows: Sequence, hashed: bool,
+                    changed: Sequence | None, context: list) -> int:
+    """How many block pages, from the oldest, hold what they held last time (0: not known)."""
+    note = f"listing:{lst.head.list_src}"
+    before = w.old.notes.get(note)
+    context_key = content_hash([context, hashed])
+    w.new.notes[note] = [context_key, lst.block_count]
+    if changed is None or not hashed or not isinstance(before, list) or len(before) != 2 \
+            or before[0] != context_key or not isinstance(before[1], int):
+        return 0
+    # (A block's "newer" link is to the next block, but the newest's to the head page.)
+    settled = min(before[1], lst.block_count) - 1
+    oldest_first = len(rows) - 1
+    for row in changed:
+        place = bisect.bisect_left(rows, _order_key(row), key=_order_key)
+        if place >= len(rows) or rows[place] is not row:
+            return 0  # (rows not in order: nothing is known)
+        settled = min(settled, (oldest_first - place) // pagedata.PAGE_SIZE)
+    if lst.head.counts is not None and lst.head.counts.running:  # (a running run may have gone quiet)
+        for place in range(len(rows) - 1, -1, -1):
+            if rows[place].status == "running":
+                settled = min(settled, (oldest_first - place) // pagedata.PAGE_SIZE)
+                break
+    return max(settled, 0)
+
+
+def _order_key(row: Any) -> tuple:
+    """Where a row goes in an index newest first (runreport.pipeline.newest_first)."""
+    return (-row.start_us if row.start_us is not None else math.inf, row.run_id)
 
 
 def write_insights(w: _Writer, by_composer: dict[str, list], problem_count: int,
@@ -1040,11 +1085,18 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
 
     # (A row is made from its run's records alone: their hash stands for it.)
     hashed = _hashed(index, digests)
+    # (The runs a trusted load changed, when none went and none moved: see write_listing.)
+    changed_rows: list | None = None
+    moved = getattr(loaded, "moved", None)
+    if touched is not None and not loaded.removed and moved is not None and not moved:
+        changed_rows = [row for row in index if row.run_id in loaded.changed]
     write_listing(w, index, title="Runs", composer=None, problem_count=np, redactor=redactor,
-                  stale=quiet, hashed=hashed)
+                  stale=quiet, hashed=hashed, changed=changed_rows)
     for composer in sorted(by_composer):
         write_listing(w, by_composer[composer], title=composer, composer=composer,
-                      problem_count=np, redactor=redactor, stale=quiet, hashed=hashed)
+                      problem_count=np, redactor=redactor, stale=quiet, hashed=hashed,
+                      changed=None if changed_rows is None else
+                      [row for row in changed_rows if row.composer == composer])
     librarypages.write_library(w, library, options, redactor, digests,
                                lambda path, title, kind: _base(path, title, kind, np, True))
     write_failures(w, index, np, redactor, hashed)

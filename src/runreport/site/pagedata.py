@@ -264,7 +264,8 @@ class Listing:
     def __init__(self, head: ListingPage, rows: Sequence[RunIndexRow], block_count: int,
                  block_fields: Callable[[int], dict], match_blocks: tuple[Sequence[RunIndexRow], ...],
                  quiet: frozenset[str], redact: Callable[[str], str] | None,
-                 search_blocks: tuple[Sequence[RunIndexRow], ...]) -> None:
+                 search_blocks: tuple[Sequence[RunIndexRow], ...],
+                 href: Callable[[int | None], str]) -> None:
         self.head = head
         self.block_count = block_count  # block pages, numbered from 1 (the oldest runs)
         self.block_fields = block_fields  # block n's fields but its rows (its page's data)
@@ -277,11 +278,15 @@ class Listing:
         # payload; the writer skips a block whose rows are unchanged). Empty elsewhere.
         self.search_blocks = search_blocks
         self._rows = rows
+        self._href = href
 
     def block_span(self, n: int) -> tuple[int, int]:
         """Where block page n's rows are in the listing's rows (newest first)."""
         size = len(self._rows)
         return size - n * PAGE_SIZE, size - (n - 1) * PAGE_SIZE
+
+    def block_path(self, n: int) -> str:
+        return self._href(n)
 
     def block_page(self, n: int) -> ListingPage:
         start, end = self.block_span(n)
@@ -470,7 +475,7 @@ def listing(
                        **fields(None, head_rows, None, href(head_older) if head_older else None))
     return Listing(head, rows, full, block_fields, chunks, quiet, redact,
                    # (Anchored at the oldest run, as the match index: a new run changes the newest.)
-                   tuple(_anchored(rows, SEARCH_CHUNK_ROWS)) if composer is None else ())
+                   tuple(_anchored(rows, SEARCH_CHUNK_ROWS)) if composer is None else (), href)
 
 
 _status_of = attrgetter("status")
