@@ -458,18 +458,29 @@ def _order_key(row: Any) -> tuple:
 
 
 def write_insights(w: _Writer, by_composer: dict[str, list], problem_count: int,
-                   redactor: Redactor | None, hashed: bool = False) -> None:
+                   redactor: Redactor | None, hashed: bool = False,
+                   changed: Sequence | None = None) -> None:
     """The Insights page and each composer's (rewritten only when their numbers change).
 
     With `hashed` rows (see write_listing) a composer whose runs are those of last time
     keeps its page without its insights being worked out again, and its line on the
-    Insights page is the one the manifest kept beside the page's key.
+    Insights page is the one the manifest kept beside the page's key. With `changed`
+    (see write_listing), a composer none of whose runs changed keeps its page's key
+    without it being worked out again.
     """
     redact = redactor.text if redactor is not None else None
     lines = []
+    context = w.new.notes["insights:*"] = content_hash([problem_count, w.has_library, hashed])
+    untouched = set(by_composer) - {row.composer for row in changed} \
+        if changed is not None and w.old.notes.get("insights:*") == context else set()
     for name in sorted(by_composer):
         rows = by_composer[name]
         path = pagedata.insights_href(name)
+        if name in untouched and w.unchanged(path, w.old.pages.get(path, "")):
+            line = _kept_summary(w.old.notes.get(path)) or insights.composer_summary(name, rows)
+            w.new.notes[path] = asdict(line)
+            lines.append(line)
+            continue
         if hashed:
             runs_key = bytes_hash("".join(map(_hash_of, rows)).encode())
             if w.unchanged(path, content_hash(["insights", runs_key, problem_count, w.has_library])):
@@ -1076,20 +1087,23 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     ready = {rid: files for rid, (digest, files) in (prerendered or {}).items()
              if digests.get(rid) == digest}
     job = _RunJob(loaded, out, w.old, options, redactor, w.has_library)
-    again = ({rid for runs in by_block.values() for rid in runs if rid not in unchanged_runs}
-             if touched is not None else None)
-    _write_runs(w, job, [row.run_id for row in index if row.run_id not in unchanged_runs]
-                if again is None else [row.run_id for row in index if row.run_id in again],
-                digests, ready, jobs)
+    # The runs to render, in index order; and the rows of the runs a trusted load changed,
+    # when none went and none moved (see write_listing), found in the same pass.
+    changed_rows: list | None = None
+    if touched is None:
+        to_render = [row.run_id for row in index if row.run_id not in unchanged_runs]
+    else:
+        again = {rid for runs in by_block.values() for rid in runs if rid not in unchanged_runs}
+        marked = [row for row in index if row.run_id in again or row.run_id in loaded.changed]
+        to_render = [row.run_id for row in marked if row.run_id in again]
+        moved = getattr(loaded, "moved", None)
+        if not loaded.removed and moved is not None and not moved:
+            changed_rows = [row for row in marked if row.run_id in loaded.changed]
+    _write_runs(w, job, to_render, digests, ready, jobs)
     quiet = stale_before(index, options.stale_after)  # (one reference for every listing)
 
     # (A row is made from its run's records alone: their hash stands for it.)
     hashed = _hashed(index, digests)
-    # (The runs a trusted load changed, when none went and none moved: see write_listing.)
-    changed_rows: list | None = None
-    moved = getattr(loaded, "moved", None)
-    if touched is not None and not loaded.removed and moved is not None and not moved:
-        changed_rows = [row for row in index if row.run_id in loaded.changed]
     write_listing(w, index, title="Runs", composer=None, problem_count=np, redactor=redactor,
                   stale=quiet, hashed=hashed, changed=changed_rows)
     for composer in sorted(by_composer):
@@ -1100,7 +1114,7 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     librarypages.write_library(w, library, options, redactor, digests,
                                lambda path, title, kind: _base(path, title, kind, np, True))
     write_failures(w, index, np, redactor, hashed)
-    write_insights(w, by_composer, np, redactor, hashed)
+    write_insights(w, by_composer, np, redactor, hashed, changed_rows)
     # (Runs whose files were cut, emptied or deleted are made again, and so are those of
     # a block of the manifest that could not be read.)
     damaged_runs, damaged_blocks = check.damaged()
