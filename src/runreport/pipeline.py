@@ -60,7 +60,13 @@ def newest_first(rows: Sequence[RunIndexRow]) -> list[RunIndexRow]:
     # (Two stable sorts with simple keys: ties keep the first one's id order. A tuple key
     # per row costs twice as much at 100,000 rows.)
     by_id = sorted(rows, key=attrgetter("run_id"))
+    if None not in map(_start_us, by_id):  # (reversed, a sort keeps ties in their order)
+        return sorted(by_id, key=_start_us, reverse=True)
     return sorted(by_id, key=lambda r: -r.start_us if r.start_us is not None else math.inf)
+
+
+_start_us = attrgetter("start_us")
+_problems_of = attrgetter("problems")
 
 
 class ReadOrderChanged(Exception):
@@ -269,7 +275,7 @@ def _load_into(store: Store, files: list[Path], tmp: Any, progress: Progress | N
     index = stored_index(store.runs)
     problems = [Problem(**p) for ps in store.file_problems.values() for p in ps]
     problems += [Problem(**p) for p in read_problems]
-    problems += [Problem(**p) for s in store.runs.values() for p in s.problems]
+    problems += [Problem(**p) for p in itertools.chain.from_iterable(map(_problems_of, store.runs.values()))]
     problems.sort(key=sort_key)
     return Loaded(
         store=store,

@@ -39,9 +39,12 @@ again. All writes are atomic (temp file + rename).
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Optional
@@ -193,6 +196,22 @@ class _OtherFormat(Exception):
     """A store written by another version of runreport: started again, nothing to report."""
 
 
+@contextmanager
+def _mapped(path: Path) -> Iterator[Any]:
+    """A file's bytes, mapped rather than copied (the store's manifest: 38 MB at 100,000
+    runs, decoded into new objects anyway)."""
+    with open(path, "rb") as fh:
+        try:
+            data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # (an empty file cannot be mapped)
+            yield b""
+            return
+        try:
+            yield data
+        finally:
+            data.close()
+
+
 class Store:
     """A folder of run state. Create with :meth:`open`."""
 
@@ -217,7 +236,8 @@ class Store:
         """Open the store at `root`; anything untrustworthy means an empty store."""
         store = cls(root)
         try:
-            store._load_manifest((root / MANIFEST).read_bytes())
+            with _mapped(root / MANIFEST) as data:
+                store._load_manifest(data)
             store._replay_journal()
             store._saved = (store.order, dict(sorted(store.files.items())),
                             dict(sorted(store.file_problems.items())))
