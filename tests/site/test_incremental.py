@@ -103,13 +103,14 @@ def test_appending_one_run_rewrites_only_its_files_its_composer_and_the_newest_p
     assert 'data-run-id="run-0000"' in page1 and "data-count-all" not in page1
 
     # A run with an error also rewrites the newest chunk of the match index it appears in,
-    # and the Failures page, which lists it.
+    # the Failures page, which lists it, and what grouping made of the failed runs.
     before = snapshot(site.out)
     append(site.log, run_records(n + 1, "Beta", error=True))
     site.build()
     assert rewritten(before, snapshot(site.out)) == (
         run_files(n + 1) | composer_files("Beta") | HEAD | block_file(n + 1)
-        | {"data/match/all-0.js", f"data/match/{safe_name('Beta')}-0.js", "failures.html"})
+        | {"data/match/all-0.js", f"data/match/{safe_name('Beta')}-0.js", "failures.html",
+           site_build.FAILURE_FACTS})
 
 
 def test_a_rebuild_of_unchanged_input_writes_nothing_but_the_manifest(tmp_path):
@@ -367,6 +368,37 @@ def test_block_pages_kept_by_their_place_are_those_a_fresh_build_makes(tmp_path,
     fresh = tmp_path / "fresh"
     build(fresh, tmp_path / "fresh-store")
     assert _tree(site) == _tree(fresh)
+
+
+@pytest.mark.parametrize("facts", ["as written", "garbled", "deleted"])
+def test_an_appended_failed_run_is_grouped_alone_with_what_grouping_made_of_the_others(
+        tmp_path, monkeypatch, facts):
+    """The Failures pages group every failed run again when one comes, but take what
+    the last grouping made of the others (their redacted, masked messages) from the file
+    it left; a file not as written is not trusted, and the pages are the same."""
+    from runreport.site import failures
+
+    site = Site(tmp_path)
+    for i in range(40):
+        append(site.log, run_records(i, "Alpha", error=i % 2 == 0))
+    site.build()
+    kept = site.out / site_build.FAILURE_FACTS
+    if facts == "garbled":
+        kept.write_bytes(kept.read_bytes().replace(b"Fetch", b"Fetcx"))
+    elif facts == "deleted":
+        kept.unlink()
+    append(site.log, run_records(40, "Alpha", error=True))
+    made = []
+    real = failures.failure_fact
+    monkeypatch.setattr(failures, "failure_fact", lambda row, redact=None: made.append(row.run_id)
+                        or real(row, redact))
+    site.build()
+    assert made == (["run-0040"] if facts == "as written" else [f"run-{i:04d}" for i in range(40, -1, -2)])
+    (tmp_path / "fresh").mkdir()
+    fresh = Site(tmp_path / "fresh")
+    fresh.log = site.log
+    fresh.build()
+    assert _tree(site.out) == _tree(fresh.out)
 
 
 def test_without_a_check_record_every_kept_file_is_checked(tmp_path, monkeypatch):

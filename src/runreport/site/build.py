@@ -522,8 +522,13 @@ def write_failures(w: _Writer, index: Sequence, problem_count: int, redactor: Re
         failed = [r.content_hash for r in index if r.failure]
         if w.unchanged_set(FAILURE_PAGES, content_hash(["failures", failed, np, has_library]),
                            lambda rel: rel == "failures.html" or rel.startswith("failures/")):
+            w.keep([FAILURE_FACTS])
             return
-    groups = failure_groups(index, redactor.text if redactor is not None else None)
+    learned: dict[str, list] = {}
+    groups = failure_groups(index, redactor.text if redactor is not None else None,
+                            _known_facts(w) if hashed else None, learned)
+    if hashed:
+        w.text(FAILURE_FACTS, orjson.dumps(learned, option=orjson.OPT_SORT_KEYS))
     for g in groups:  # every run of a large group, on pages of its own
         for n in range(1, g.pages + 1):
             runs = g.all_runs[(n - 1) * RUNS_PER_PAGE:n * RUNS_PER_PAGE]
@@ -612,6 +617,24 @@ class _RunHashes:
 
     def __contains__(self, run_id: object) -> bool:
         return (self._stored if self._stored is not None else self.all()).__contains__(run_id)
+
+
+#: What grouping the failed runs made of each, for the next grouping (site.failures.Fact):
+#: beside the manifest, as unpublished as it is.
+FAILURE_FACTS = ".runreport-failures.json"
+_FACTS = msgspec.json.Decoder(dict[str, list])
+
+
+def _known_facts(w: _Writer) -> dict[str, list]:
+    """The failed runs' facts the last build kept, when its file is the one it wrote."""
+    mark = w.old.files.get(FAILURE_FACTS)
+    if mark is None:
+        return {}
+    try:
+        data = (w.out / FAILURE_FACTS).read_bytes()
+        return _FACTS.decode(data) if bytes_hash(data) == mark[0] else {}
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        return {}
 
 
 #: The key, among the manifest's page keys, of all the Failures pages together.

@@ -10,6 +10,7 @@ when a run's first error does.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -90,42 +91,74 @@ class FailureGroup:
                 + ", ".join(str(n) for n in self.per_day))
 
 
-def failure_groups(rows: Sequence[RunIndexRow],
-                   redact: Callable[[str], str] | None = None) -> tuple[FailureGroup, ...]:
-    """Groups of failed runs by cause, the largest first (then the most recent)."""
-    grouped: dict[tuple[str, str, str], list[tuple[RunIndexRow, object]]] = {}
+#: What grouping makes of a failed run, in order: its content hash, step, endpoint (masked),
+#: cause, message (redacted), link, start as shown, start day (a date's ordinal) and start
+#: for ordering (seconds since the epoch); None for a start that is not a time. Kept by
+#: the build beside the Failures pages (see failure_groups' `known`).
+Fact = list
+
+
+def failure_fact(row: RunIndexRow, redact: Callable[[str], str] | None = None) -> Fact:
+    """What grouping takes from a failed run's row (the costly part: redaction, masks,
+    its start's times)."""
+    shown = said(row, redact)
+    # An HTTP failure groups by its endpoint too (ids in the path masked as in messages).
+    where = row.failure.get("endpoint")
+    where = cause(redact(where) if redact and isinstance(where, str) else where) if where else ""
+    day = _day(row.started_at)
+    at = sort_instant(row.started_at)
+    return [row.content_hash, shown.step, where, cause(shown.message), shown.message, shown.href,
+            human_time(row.started_at), day.toordinal() if day is not None else None,
+            at if at != -math.inf else None]
+
+
+def _at(fact: Fact) -> float:
+    return fact[8] if fact[8] is not None else -math.inf
+
+
+def failure_groups(rows: Sequence[RunIndexRow], redact: Callable[[str], str] | None = None,
+                   known: dict[str, Fact] | None = None,
+                   learned: dict[str, Fact] | None = None) -> tuple[FailureGroup, ...]:
+    """Groups of failed runs by cause, the largest first (then the most recent).
+
+    `known`: facts of failed runs by id from an earlier grouping with the same `redact`,
+    used for a run whose content hash they name (at 100,000 runs with 11,000 failed, an
+    appended failed run then costs one run's masks, not all of theirs). `learned` is
+    given every failed run's fact.
+    """
+    grouped: dict[tuple[str, str, str], list[tuple[RunIndexRow, Fact]]] = {}
     for row in rows:
         if not row.failure:
             continue
-        shown = said(row, redact)
-        # An HTTP failure groups by its endpoint too (ids in the path masked as in messages).
-        where = row.failure.get("endpoint")
-        where = cause(redact(where) if redact and isinstance(where, str) else where) if where else ""
-        grouped.setdefault((shown.step, where, cause(shown.message)), []).append((row, shown))
-    days = [_day(r.started_at) for r in rows if r.failure]
-    last_day = max((d for d in days if d is not None), default=None)
+        fact = known.get(row.run_id) if known else None
+        if fact is None or len(fact) != 9 or not row.content_hash or fact[0] != row.content_hash:
+            fact = failure_fact(row, redact)
+        if learned is not None:
+            learned[row.run_id] = fact
+        grouped.setdefault((fact[1], fact[2], fact[3]), []).append((row, fact))
+    last_day = max((f[7] for members in grouped.values() for _, f in members if f[7] is not None),
+                   default=None)
     ranked = []
     for (step, where, key), members in grouped.items():
-        members.sort(key=lambda m: (sort_instant(m[0].started_at), m[0].run_id), reverse=True)
-        newest, oldest = members[0][0], members[-1][0]
+        members.sort(key=lambda m: (_at(m[1]), m[0].run_id), reverse=True)
+        newest, oldest = members[0][1], members[-1][1]
         group = FailureGroup(
             step=step,
             endpoint=where,
             cause=key,
-            example=members[0][1].message,
+            example=newest[4],
             count=len(members),
-            first_seen=human_time(oldest.started_at),
-            last_seen=human_time(newest.started_at),
+            first_seen=oldest[6],
+            last_seen=newest[6],
             composers=tuple(sorted({r.composer for r, _ in members})),
-            runs=tuple(FailedRun(r.run_id, r.composer, s.href, human_time(r.started_at))
-                       for r, s in members[:RUNS_SHOWN]),
+            runs=tuple(FailedRun(r.run_id, r.composer, fact[5], fact[6]) for r, fact in members[:RUNS_SHOWN]),
             more=max(0, len(members) - RUNS_SHOWN),
-            per_day=_per_day([r for r, _ in members], last_day),
+            per_day=_per_day([fact for _, fact in members], last_day),
             key=digest("\0".join((step, where, key))),
-            all_runs=(tuple(FailedRun(r.run_id, r.composer, s.href, human_time(r.started_at))
-                            for r, s in members) if len(members) > RUNS_SHOWN else ()),
+            all_runs=(tuple(FailedRun(r.run_id, r.composer, fact[5], fact[6]) for r, fact in members)
+                      if len(members) > RUNS_SHOWN else ()),
         )
-        ranked.append(((-group.count, -sort_instant(newest.started_at), step, where, key), group))
+        ranked.append(((-group.count, -_at(newest), step, where, key), group))
     ranked.sort(key=lambda pair: pair[0])
     return tuple(group for _, group in ranked)
 
@@ -135,15 +168,16 @@ def _day(text: str | None):
     return at.date() if at is not None else None
 
 
-def _per_day(rows: Sequence[RunIndexRow], last_day) -> tuple[int, ...]:
-    """How many of `rows` started on each of the SPARK_DAYS days up to `last_day`."""
+def _per_day(facts: Sequence[Fact], last_day: int | None) -> tuple[int, ...]:
+    """How many of these runs started on each of the SPARK_DAYS days up to `last_day`
+    (dates' ordinals)."""
     if last_day is None:
         return ()
     counts = [0] * SPARK_DAYS
-    for r in rows:
-        day = _day(r.started_at)
+    for fact in facts:
+        day = fact[7]
         if day is not None:
-            back = (last_day - day).days
+            back = last_day - day
             if 0 <= back < SPARK_DAYS:
                 counts[SPARK_DAYS - 1 - back] += 1
     return tuple(counts)
