@@ -2,14 +2,19 @@
 
 Layout of a store folder::
 
-    manifest.json        format, tool version, read position of every input
-                         file, and per run its content hash, index row (its
-                         values in field order) and problems
+    manifest.json        format, tool version, a token made afresh at each
+                         write, read position of every input file, and per run
+                         its content hash, index row (its values in field
+                         order) and problems
     manifest.log         what saves changed since, a JSON line each (the read
                          positions, and the runs set or removed): an appended
                          run costs a line, not a rewrite of every run's entry
                          (38 MB at 100,000 runs); folded into manifest.json
                          when it grows past an eighth of it
+    site-check.json      what the site's last build left for the next one: the
+                         store state its site was made from (Store.state), its
+                         build id, and what its check of kept files starts
+                         from (runreport.site.build.CheckRecord)
     runs/<safe>.rec      one file per run: a JSON header line naming the run
                          and, for each of its records, its place, its byte
                          offset in the input file and its length; then the
