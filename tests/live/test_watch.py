@@ -142,6 +142,22 @@ def test_a_followed_run_stays_running_between_its_steps_then_shows_what_it_is(tm
         assert w.builds() == rebuilt  # (no rebuild loop once it has settled)
 
 
+def test_rows_shown_running_between_steps_carry_the_hash_that_says_so(tmp_path):
+    """Listing and insights pages are keyed by their rows' content hashes: a row shown
+    Running between steps carries another hash than the same row settled, so the pages
+    that show it are made again when it settles."""
+    from runreport import pipeline
+    from runreport.live.watch import BetweenSteps
+
+    log = tmp_path / "run.jsonl"
+    log.write_text(line(START) + line(STEP_RUNNING) + line(STEP_DONE))
+    loaded = pipeline.load([log], store_dir=tmp_path / "store")
+    shown = BetweenSteps(loaded, {RUN})
+    (row,) = shown.index
+    assert row.status == "running" and loaded.index[0].status == "completed"
+    assert row.content_hash == shown.content_hash(RUN) != loaded.index[0].content_hash
+
+
 def test_runs_finished_before_watching_began_show_what_the_format_derives(tmp_path):
     log = tmp_path / "run.jsonl"
     log.write_text(line(START) + line(STEP_RUNNING) + line(STEP_DONE))  # no run_end, long done

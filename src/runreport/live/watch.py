@@ -55,7 +55,10 @@ class BetweenSteps:
         self.loaded = loaded
         self.running = running
         self.problems = loaded.problems
-        self.index = [replace(r, status="running") if r.run_id in running else r for r in loaded.index]
+        # (A row shown Running carries the hash that says so: the listings' page keys are
+        # made of their rows' hashes.)
+        self.index = [replace(r, status="running", content_hash=self.content_hash(r.run_id))
+                      if r.run_id in running else r for r in loaded.index]
 
     def run(self, run_id: str) -> Any:
         run = self.loaded.run(run_id)
