@@ -271,10 +271,9 @@ def test_kept_runs_files_checked_in_a_forked_process_are_made_again_when_cut(tmp
     assert _tree(site.out) == fresh
 
 
-def test_a_large_site_checks_its_kept_files_a_share_at_a_time(tmp_path, monkeypatch):
-    """Beyond FULL_CHECK_MAX_RUNS kept runs a rebuild checks the files of a share of the
-    manifest's blocks: files cut in place are all made again, each run once, within as
-    many rebuilds as there are shares; a deleted run page at the next rebuild."""
+def _six_runs_with_their_logs_cut(tmp_path: Path, monkeypatch) -> tuple[Site, Path, dict]:
+    """A site of six runs built with a check record (and two runs a share), its tree as
+    built, and then every run's log.js cut short."""
     monkeypatch.setattr(site_build, "FULL_CHECK_MAX_RUNS", 2)
     record = tmp_path / "store" / site_build.CHECK_RECORD
     site = Site(tmp_path)
@@ -284,6 +283,14 @@ def test_a_large_site_checks_its_kept_files_a_share_at_a_time(tmp_path, monkeypa
     fresh = _tree(site.out)
     for i in range(6):
         _cut(site.out / f"data/{safe_name(f'run-{i:04d}')}/log.js")
+    return site, record, fresh
+
+
+def test_a_large_site_checks_its_kept_files_a_share_at_a_time(tmp_path, monkeypatch):
+    """Beyond FULL_CHECK_MAX_RUNS kept runs a rebuild checks the files of a share of the
+    manifest's blocks: files cut in place are all made again, each run once, within as
+    many rebuilds as there are shares; a deleted run page at the next rebuild."""
+    site, record, fresh = _six_runs_with_their_logs_cut(tmp_path, monkeypatch)
     rendered = [site.build(check_record=record).rendered_runs for _ in range(3)]  # (3 shares of 2 runs)
     assert sorted(sum(rendered, [])) == [f"run-{i:04d}" for i in range(6)]
     assert len(rendered[0]) < 6, "the first rebuild checked every run"
@@ -402,14 +409,7 @@ def test_an_appended_failed_run_is_grouped_alone_with_what_grouping_made_of_the_
 
 
 def test_without_a_check_record_every_kept_file_is_checked(tmp_path, monkeypatch):
-    monkeypatch.setattr(site_build, "FULL_CHECK_MAX_RUNS", 2)
-    record = tmp_path / "store" / site_build.CHECK_RECORD
-    site = Site(tmp_path)
-    for i in range(6):
-        append(site.log, run_records(i, "Alpha"))
-    site.build(check_record=record)
-    for i in range(6):
-        _cut(site.out / f"data/{safe_name(f'run-{i:04d}')}/log.js")
+    site, record, _ = _six_runs_with_their_logs_cut(tmp_path, monkeypatch)
     record.write_bytes(b"{not a record")
     assert len(site.build(check_record=record).rendered_runs) == 6
 
