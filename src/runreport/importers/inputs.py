@@ -65,8 +65,16 @@ def _is_trace_export(value) -> bool:
     return isinstance(value, dict) and isinstance(value.get("resourceSpans", value.get("resource_spans")), list)
 
 
+#: Keys an export's document may have at its top (n8n, Temporal, OTLP); a run-log record
+#: names its run and has none of them.
+_EXPORT_KEYS = frozenset({"workflowData", "data", "events", "resourceSpans", "resource_spans"})
+
+
 def _format_of(value) -> str:
     """"otlp", "n8n", "temporal" or "runlog": what a parsed document is."""
+    # (A run-log record is told at once: a rebuild then imports none of the importers.)
+    if isinstance(value, dict) and "run_id" in value and not _EXPORT_KEYS & value.keys():
+        return "runlog"
     from runreport.importers import n8n, temporal
 
     if _is_trace_export(value):
