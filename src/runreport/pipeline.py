@@ -41,6 +41,7 @@ from runreport.store import FileMark, RawLine, Store, StoreCorrupt, StoredRun, f
 
 #: Where a stored index row keeps its start time (runreport.model.ROW_FIELDS).
 _START_US = ROW_FIELDS.index("start_us")
+_COMPOSER = ROW_FIELDS.index("composer")
 
 #: Runs kept in memory while reading; more are spilled to the store.
 MAX_RESIDENT = 64
@@ -94,7 +95,9 @@ class Collector:
         self.dirty: set[str] = set()
         self.grew: set[str] = set()  # runs given records the reader calls new (see _read_into)
         self.hash_before: dict[str, str | None] = {}  # each settled run's hash before this read
-        self.moved: set[str] = set()  # runs whose start time (their place in the index) changed
+        # Runs whose place in the listings changed: their start time (the order), or their
+        # composer (the listing they are in).
+        self.moved: set[str] = set()
         self.peak_resident = 0  # observed by the memory test
 
     def add(self, record, order: int, raw: bytes) -> list[Problem]:
@@ -151,7 +154,8 @@ class Collector:
             return
         run, found = derive_run(state, detail=False)  # (the index row needs no values)
         row = index_row(run)
-        if previous is not None and previous.row[_START_US] != row.start_us:
+        if previous is not None and (previous.row[_START_US] != row.start_us
+                                     or previous.row[_COMPOSER] != row.composer):
             self.moved.add(state.run_id)
         self.store.runs[state.run_id] = StoredRun(digest, row_values(row), [p.to_json() for p in found])
         if self.on_settle is not None:
@@ -180,8 +184,8 @@ class Loaded:
     changed: set[str] = field(default_factory=set)  # runs whose content changed in this load
     grew: set[str] = field(default_factory=set)  # of those, runs that got new records (appended)
     removed: set[str] = field(default_factory=set)  # runs known before this load and gone now
-    # Of the changed runs, those whose start time changed (their place in the index): None
-    # when not known.
+    # Of the changed runs, those whose start time or composer changed (their place in
+    # the listings): None when not known.
     moved: set[str] | None = None
     files: list[Path] = field(default_factory=list)
     bytes_read: int = 0

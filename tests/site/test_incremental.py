@@ -341,7 +341,7 @@ def test_a_rebuild_looking_only_at_changed_runs_builds_what_a_fresh_build_does(t
 
 
 @pytest.mark.parametrize("added", ["the newest run", "a run older than most", "a run going on",
-                                   "an older run's start moved"])
+                                   "an older run's start moved", "an older run's composer changed"])
 def test_block_pages_kept_by_their_place_are_those_a_fresh_build_makes(tmp_path, monkeypatch, added):
     """A rebuild keeps the block pages older than the oldest run its load changed without
     working out their keys; a run that comes in among older ones (or moves there) changes
@@ -362,9 +362,12 @@ def test_block_pages_kept_by_their_place_are_those_a_fresh_build_makes(tmp_path,
         append(log, run_records(5, "Alpha"))  # (started before every run but five)
     elif added == "a run going on":
         append(log, run_records(400, "Beta")[:2])  # (no run_end: running)
-    else:  # a later record of run 200 gives it another start
+    elif added == "an older run's start moved":  # (a later record of run 200 gives it another start)
         append(log, [{"type": "run", "run_id": "run-0200", "composer": "Beta", "mode": "test",
                       "started_at": "2026-11-20T00:00:01Z"}])
+    else:  # (run 20 leaves Alpha's oldest block page and its insights for Beta's, same start)
+        append(log, [{"type": "run", "run_id": "run-0020", "composer": "Beta", "mode": "test",
+                      "started_at": "2026-11-20T00:00:20Z"}])
     settled = {}
     real = site_build._settled_blocks
     monkeypatch.setattr(site_build, "_settled_blocks", lambda w, lst, *a: settled.setdefault(
@@ -401,6 +404,11 @@ def test_an_appended_failed_run_is_grouped_alone_with_what_grouping_made_of_the_
                         or real(row, redact))
     site.build()
     assert made == (["run-0040"] if facts == "as written" else [f"run-{i:04d}" for i in range(40, -1, -2)])
+    # (And with the failed runs as they were, a file not as written is written again.)
+    if facts == "garbled":
+        kept.write_bytes(b"{}")
+    append(site.log, run_records(41, "Alpha"))
+    site.build()
     (tmp_path / "fresh").mkdir()
     fresh = Site(tmp_path / "fresh")
     fresh.log = site.log

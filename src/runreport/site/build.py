@@ -522,7 +522,10 @@ def write_failures(w: _Writer, index: Sequence, problem_count: int, redactor: Re
         failed = [r.content_hash for r in index if r.failure]
         if w.unchanged_set(FAILURE_PAGES, content_hash(["failures", failed, np, has_library]),
                            lambda rel: rel == "failures.html" or rel.startswith("failures/")):
-            w.keep([FAILURE_FACTS])
+            if not w.keep([FAILURE_FACTS]):  # (the pages hold; what made them is written again)
+                learned = {}
+                failure_groups(index, redactor.text if redactor is not None else None, None, learned)
+                w.text(FAILURE_FACTS, orjson.dumps(learned, option=orjson.OPT_SORT_KEYS))
             return
     learned: dict[str, list] = {}
     groups = failure_groups(index, redactor.text if redactor is not None else None,
@@ -844,9 +847,10 @@ class CheckRecord(msgspec.Struct):
     run's data folder or a block of the manifest is deleted, replaced or renamed only
     through its folder, which changes that folder's stat. So while `runs/`, `data/` and
     the blocks' folder are as the last build left them, a rebuild checks the files of
-    one share of the blocks (`turn` says which, and moves on each build): a file cut,
-    emptied or deleted inside a run's data folder is found within as many builds as
-    there are shares, anything else at the next build.
+    one share of the blocks (`turn` says which, and moves on each build): a run page,
+    data folder or block deleted, replaced or renamed is found at the next build; a
+    file cut or emptied in place, or deleted inside a run's data folder, within as many
+    builds as there are shares.
     """
 
     build: str  # the build id of the manifest this record follows
