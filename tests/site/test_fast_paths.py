@@ -12,7 +12,7 @@ import json
 
 import orjson
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from runreport import derive
@@ -238,6 +238,7 @@ _RULE_KEYS = st.text(st.sampled_from(list("paswordecrtkyinuhjglPASWTOKEYINH-_ .+
 
 @settings(max_examples=3000, deadline=None)
 @given(_RULE_KEYS, st.sampled_from(["key", "name", "query", "header"]))
+@example('"PIN', "key")  # (an escaped quote before a rule's word: walked, not trusted)
 def test_the_single_pass_finds_every_name_the_rules_call_secret(name, where):
     r = Redactor()
     value = {"key": {name: "v"}, "name": [{"k": [{name: 1}]}], "query": f"https://h.example/?{name}=v",
@@ -245,8 +246,10 @@ def test_the_single_pass_finds_every_name_the_rules_call_secret(name, where):
     found = r._triage.groups(orjson.dumps(value))
     if r.is_secret_key(name):
         assert found & (_SECRET_KEY | _WALK)
-    if where in ("key", "name") and found & _SECRET_KEY:
-        assert r.is_secret_key(name)  # (exact: a key the rules clear costs no walk)
+    # (Exact where the pass reads keys as keys: text with an escaped quote or letter is
+    # walked whatever else it finds, so a key such as '"PIN' may be called secret there.)
+    if where in ("key", "name") and found & _SECRET_KEY and not found & _WALK:
+        assert r.is_secret_key(name)  # (a key the rules clear costs no walk)
     assert r.json(value)[0] == encoded(Redactor(["(?!)"])._walk(value))
 
 
