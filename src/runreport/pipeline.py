@@ -66,6 +66,12 @@ def newest_first(rows: Sequence[RunIndexRow]) -> list[RunIndexRow]:
     return sorted(by_id, key=lambda r: -r.start_us if r.start_us is not None else math.inf)
 
 
+def newest_first_key(row: RunIndexRow) -> tuple:
+    """Where a row goes in an index newest first (the order `newest_first` gives): rows
+    sorted by this key are in that order."""
+    return (-row.start_us if row.start_us is not None else math.inf, row.run_id)
+
+
 _start_us = attrgetter("start_us")
 _problems_of = attrgetter("problems")
 

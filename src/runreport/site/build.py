@@ -9,7 +9,6 @@ changed, and a file is written only when its bytes changed, atomically.
 from __future__ import annotations
 
 import bisect
-import math
 import os
 import signal
 import stat
@@ -29,11 +28,12 @@ from markupsafe import Markup
 from runreport.atomic import write_bytes, write_new
 from runreport.hashing import BLOCK_COUNT, BLOCK_NAMES, block_of, bytes_hash, content_hash
 from runreport.model import Run
+from runreport.pipeline import newest_first_key
 from runreport.problems import Problem
 from runreport.site import insights, librarypages, logmarkup, pagedata
 from runreport.site import manifest as build_manifest
 from runreport.site.chunks import DEFAULT_CHUNK_SIZE
-from runreport.site.failures import RUNS_PER_PAGE, failure_groups
+from runreport.site.failures import RUNS_PER_PAGE, failure_fact, failure_groups
 from runreport.site.redact import Redactor
 from runreport.stale import DEFAULT_STALE_AFTER, stale_before
 from runreport.writelock import SITE_LOCK
@@ -440,7 +440,7 @@ def _settled_blocks(w: _Writer, lst: pagedata.Listing, rows: Sequence, hashed: b
     settled = min(before[1], lst.block_count) - 1
     oldest_first = len(rows) - 1
     for row in changed:
-        place = bisect.bisect_left(rows, _order_key(row), key=_order_key)
+        place = bisect.bisect_left(rows, newest_first_key(row), key=newest_first_key)
         if place >= len(rows) or rows[place] is not row:
             return 0  # (rows not in order: nothing is known)
         settled = min(settled, (oldest_first - place) // pagedata.PAGE_SIZE)
@@ -450,11 +450,6 @@ def _settled_blocks(w: _Writer, lst: pagedata.Listing, rows: Sequence, hashed: b
                 settled = min(settled, (oldest_first - place) // pagedata.PAGE_SIZE)
                 break
     return max(settled, 0)
-
-
-def _order_key(row: Any) -> tuple:
-    """Where a row goes in an index newest first (runreport.pipeline.newest_first)."""
-    return (-row.start_us if row.start_us is not None else math.inf, row.run_id)
 
 
 def write_insights(w: _Writer, by_composer: dict[str, list], problem_count: int,
@@ -473,21 +468,24 @@ def write_insights(w: _Writer, by_composer: dict[str, list], problem_count: int,
     context = w.new.notes["insights:*"] = content_hash([problem_count, w.has_library, hashed])
     untouched = set(by_composer) - {row.composer for row in changed} \
         if changed is not None and w.old.notes.get("insights:*") == context else set()
+    def kept(name: str, rows: list, path: str) -> bool:
+        """Whether the composer's page is kept: by its key as it was (a composer none of
+        whose runs changed), or by its runs' hashes; its line then is the one kept."""
+        as_it_was = name in untouched and w.unchanged(path, w.old.pages.get(path, ""))
+        if not as_it_was and not (hashed and w.unchanged(path, content_hash([
+                "insights", bytes_hash("".join(map(_hash_of, rows)).encode()), problem_count,
+                w.has_library]))):
+            return False
+        line = _kept_summary(w.old.notes.get(path)) or insights.composer_summary(name, rows)
+        w.new.notes[path] = asdict(line)
+        lines.append(line)
+        return True
+
     for name in sorted(by_composer):
         rows = by_composer[name]
         path = pagedata.insights_href(name)
-        if name in untouched and w.unchanged(path, w.old.pages.get(path, "")):
-            line = _kept_summary(w.old.notes.get(path)) or insights.composer_summary(name, rows)
-            w.new.notes[path] = asdict(line)
-            lines.append(line)
+        if kept(name, rows, path):
             continue
-        if hashed:
-            runs_key = bytes_hash("".join(map(_hash_of, rows)).encode())
-            if w.unchanged(path, content_hash(["insights", runs_key, problem_count, w.has_library])):
-                line = _kept_summary(w.old.notes.get(path)) or insights.composer_summary(name, rows)
-                w.new.notes[path] = asdict(line)
-                lines.append(line)
-                continue
         c = insights.composer_insights(name, rows, redact)
         line = insights.summary_of(c)
         w.new.notes[path] = asdict(line)
@@ -518,20 +516,18 @@ def write_failures(w: _Writer, index: Sequence, problem_count: int, redactor: Re
     in the same order, every page of them is kept without grouping them again.
     """
     np, has_library = problem_count, w.has_library
+    redact = redactor.text if redactor is not None else None
     if hashed:
         failed = [r.content_hash for r in index if r.failure]
         if w.unchanged_set(FAILURE_PAGES, content_hash(["failures", failed, np, has_library]),
                            lambda rel: rel == "failures.html" or rel.startswith("failures/")):
             if not w.keep([FAILURE_FACTS]):  # (the pages hold; what made them is written again)
-                learned = {}
-                failure_groups(index, redactor.text if redactor is not None else None, None, learned)
-                w.text(FAILURE_FACTS, orjson.dumps(learned, option=orjson.OPT_SORT_KEYS))
+                _write_facts(w, {r.run_id: failure_fact(r, redact) for r in index if r.failure})
             return
     learned: dict[str, list] = {}
-    groups = failure_groups(index, redactor.text if redactor is not None else None,
-                            _known_facts(w) if hashed else None, learned)
+    groups = failure_groups(index, redact, _known_facts(w) if hashed else None, learned)
     if hashed:
-        w.text(FAILURE_FACTS, orjson.dumps(learned, option=orjson.OPT_SORT_KEYS))
+        _write_facts(w, learned)
     for g in groups:  # every run of a large group, on pages of its own
         for n in range(1, g.pages + 1):
             runs = g.all_runs[(n - 1) * RUNS_PER_PAGE:n * RUNS_PER_PAGE]
@@ -626,6 +622,10 @@ class _RunHashes:
 #: beside the manifest, as unpublished as it is.
 FAILURE_FACTS = ".runreport-failures.json"
 _FACTS = msgspec.json.Decoder(dict[str, list])
+
+
+def _write_facts(w: _Writer, facts: dict[str, list]) -> None:
+    w.text(FAILURE_FACTS, orjson.dumps(facts, option=orjson.OPT_SORT_KEYS))
 
 
 def _known_facts(w: _Writer) -> dict[str, list]:
@@ -1145,14 +1145,14 @@ def build_site(loaded: LoadedLike, out_dir: Path | str, options: BuildOptions = 
     # (Runs whose files were cut, emptied or deleted are made again, and so are those of
     # a block of the manifest that could not be read.)
     damaged_runs, damaged_blocks = check.damaged()
-    if touched is not None:  # (a carried block's runs are unchanged, as they were left out)
-        if damaged_blocks:  # (the runs of an unreadable block: from every run's block)
-            by_block = {**build_manifest.runs_by_block(digests.all()), **touched}
-        unchanged_runs.update((rid, None) for block in carried for rid in
-                              ([r for r in damaged_runs if block_of(r) == block]
-                               + list(by_block.get(block, ()) if block in damaged_blocks else ())))
-    damaged = {rid for rid in damaged_runs if rid in unchanged_runs}
-    damaged.update(rid for block in damaged_blocks for rid in by_block.get(block, ()) if rid in unchanged_runs)
+    if touched is not None and damaged_blocks:  # (the runs of an unreadable block: from every run's)
+        by_block = {**build_manifest.runs_by_block(digests.all()), **touched}
+
+    def kept(run_id: str) -> bool:  # (a run of a block carried over is, though left out of unchanged_runs)
+        return run_id in unchanged_runs or block_of(run_id) in carried
+
+    damaged = {rid for rid in damaged_runs if kept(rid)}
+    damaged.update(rid for block in damaged_blocks for rid in by_block.get(block, ()) if kept(rid))
     damaged |= build_manifest.carry_over(w.old, w.new, by_block, carried, unchanged_runs,
                                          damaged, damaged_blocks)
     if damaged:

@@ -24,8 +24,9 @@ the block's runs key (a hash of its runs' ids and content hashes) says so
 without reading it, and a block whose key holds is carried over as it is,
 file and all. When the build knows which runs its load changed (the store in
 the state the last build left it, see runreport.site.build._touched_blocks),
-only those runs' blocks are looked at, and no key is worked out for the rest. An appended run rewrites one block of 256, not the entries of
-100,000 runs (41 MB). Only the check of kept files on disk, in a forked
+only those runs' blocks are looked at, and no key is worked out for the rest.
+An appended run rewrites one block of 256, not the entries of 100,000 runs
+(41 MB). Only the check of kept files on disk, in a forked
 process beside the build, reads every block.
 
 A run's files are one string, not a list of lists: one string per run is a

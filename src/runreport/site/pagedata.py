@@ -292,11 +292,6 @@ class Listing:
         start, end = self.block_span(n)
         return ListingPage(rows=tuple(self._rows[start:end]), **self.block_fields(n))
 
-    @property
-    def pages(self) -> tuple[ListingPage, ...]:
-        """The head page, then every block page."""
-        return (self.head, *map(self.block_page, range(1, self.block_count + 1)))
-
 
 #: A search row: run id, composer, run page, status, status label, start text, step
 #: names (indexes into its file's "names"), what went wrong (redacted) or null.
